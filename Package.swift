@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+/// Invariant checks (`_checkInvariants()` after every mutation) are compiled into debug builds,
+/// so the test suite runs with them and release builds pay nothing (swift-collections style).
+let invariantChecks: [SwiftSetting] = [
+    .define("LLMCACHE_INVARIANT_CHECKS", .when(configuration: .debug))
+]
+
+let package = Package(
+    name: "llmcache",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "llmcache", targets: ["llmcache"]),
+        .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // System libraries. liblmdb and libzstd back the disk tier; zlib reads gzip'd traces.
+        .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(
+            name: "LLMCacheCore",
+            dependencies: [
+                "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: invariantChecks
+        ),
+        .executableTarget(
+            name: "llmcache",
+            dependencies: [
+                "LLMCacheCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LLMCacheCoreTests",
+            dependencies: ["LLMCacheCore"],
+            swiftSettings: invariantChecks
+        ),
+    ]
+)

@@ -1,0 +1,12 @@
+import ArgumentParser
+import LLMCacheCore
+
+@main
+struct LLMCacheCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "llmcache",
+        abstract: "A caching reverse proxy for LLM APIs.",
+        version: LLMCacheVersion.string,
+        subcommands: [SimulateCommand.self]
+    )
+}
