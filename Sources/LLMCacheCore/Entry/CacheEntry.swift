@@ -52,12 +52,13 @@ public struct CacheEntry: Sendable, Equatable {
         return now >= expiresAt
     }
 
-    /// The bytes the entry's contents occupy: body, header text and namespace. The memory tier
-    /// adds the key and its own per-entry overhead to this.
+    /// The bytes the entry's contents occupy: body, namespace, and header text plus the two
+    /// `String`s each header field holds. The memory tier adds the key and its own per-entry
+    /// overhead to this.
     public var contentByteCount: Int {
         var total = body.readableBytes + namespace.utf8.count
         for header in headers {
-            total += header.name.utf8.count + header.value.utf8.count
+            total += 32 + header.name.utf8.count + header.value.utf8.count
         }
         return total
     }

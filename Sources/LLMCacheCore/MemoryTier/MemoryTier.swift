@@ -7,22 +7,20 @@ import Synchronization
 /// locked shards; every operation takes one shard's `Mutex` for a short synchronous section and
 /// never across an `await`. Each shard owns an equal share of the budget, so the sum of accounted
 /// bytes never exceeds the budget, however many tasks write at once.
-public final class MemoryTier: Sendable {
+public final class MemoryTier: @unchecked Sendable {
+    // Unchecked: `shards` is a raw buffer (so that reaching a shard costs no reference counting,
+    // which bounces cache lines between cores); it is written only in init/deinit and every
+    // shard in it is a `Mutex`.
     /// Bytes charged per entry for the tier's structures; see `Configuration.perEntryOverhead`.
-    public static let defaultPerEntryOverhead = 96
+    public static let defaultPerEntryOverhead = 224
 
     public let configuration: Configuration
-    private let shards: [ShardBox]
+    private let shards: UnsafeMutablePointer<Mutex<MemoryTierShard>>
+    public let shardCount: Int
     private let shardMask: UInt64
     private let clock: any WallClock
     /// The byte budget in force (changed by the memory governor); `nil` when bounded by entries.
     private let byteLimit: Mutex<Int?>
-
-    /// A reference so the `Mutex` (non-copyable) can sit in an array.
-    private final class ShardBox: Sendable {
-        let state: Mutex<MemoryTierShard>
-        init(_ shard: MemoryTierShard) { self.state = Mutex(shard) }
-    }
 
     /// Creates an empty tier. Throws when the configuration is invalid.
     public init(configuration: Configuration = Configuration(), clock: any WallClock = SystemClock()) throws {
@@ -36,9 +34,12 @@ public final class MemoryTier: Sendable {
         let maximumWeight = (configuration.maxBytes ?? configuration.maxEntries!) / shardCount
         let maximumEntries = configuration.maxEntries.map { $0 / shardCount } ?? Int.max
         let maximumEntryBytes = Self.maximumEntryBytes(configuration, byteLimit: configuration.maxBytes, shards: shardCount)
-        self.shards = (0..<shardCount).map { index in
-            ShardBox(
-                MemoryTierShard(
+        self.shardCount = shardCount
+        self.shards = .allocate(capacity: shardCount)
+        for index in 0..<shardCount {
+            (shards + index).initialize(
+                to: Mutex(
+                    MemoryTierShard(
                     policy: configuration.policy,
                     weighsBytes: weighsBytes,
                     maximumWeight: maximumWeight,
@@ -46,27 +47,43 @@ public final class MemoryTier: Sendable {
                     maximumEntryBytes: maximumEntryBytes,
                     perEntryOverhead: configuration.perEntryOverhead,
                     seed: 0x5eed_0000 &+ UInt64(index)
-                ))
+                    )))
         }
     }
 
-    public var shardCount: Int { shards.count }
+    deinit {
+        shards.deinitialize(count: shardCount)
+        shards.deallocate()
+    }
 
+    /// The shard that owns `key`.
     @inline(__always)
-    private func shard(_ key: CacheKey) -> ShardBox {
-        shards[Int(truncatingIfNeeded: key.w2 & shardMask)]
+    private func withShard<R>(_ key: CacheKey, _ body: (inout sending MemoryTierShard) -> sending R) -> R {
+        (shards + Int(truncatingIfNeeded: key.w2 & shardMask)).pointee.withLock(body)
+    }
+
+    /// Runs `body` on every shard in turn, each under its own lock.
+    private func forEachShard(_ body: (inout sending MemoryTierShard) -> sending Void) {
+        for index in 0..<shardCount { (shards + index).pointee.withLock(body) }
+    }
+
+    /// Sums `body` over all shards.
+    private func sumOverShards(_ body: (inout sending MemoryTierShard) -> sending Int) -> Int {
+        var total = 0
+        for index in 0..<shardCount { total += (shards + index).pointee.withLock(body) }
+        return total
     }
 
     /// The live entry for `key`, or `nil` (absent or expired). Counts a hit or a miss.
     public func get(_ key: CacheKey) -> CacheEntry? {
         let now = clock.now()
-        return shard(key).state.withLock { $0.get(key, now: now) }
+        return withShard(key) { $0.get(key, now: now) }
     }
 
     /// Whether a live entry exists; counts nothing and does not touch the policy.
     public func contains(_ key: CacheKey) -> Bool {
         let now = clock.now()
-        return shard(key).state.withLock { $0.contains(key, now: now) }
+        return withShard(key) { $0.contains(key, now: now) }
     }
 
     /// Stores `entry` under `key`, replacing any older value. Returns whether the entry is held
@@ -75,25 +92,25 @@ public final class MemoryTier: Sendable {
     @discardableResult
     public func put(_ key: CacheKey, _ entry: CacheEntry) -> Bool {
         let now = clock.now()
-        return shard(key).state.withLock { $0.put(key, entry, now: now) }
+        return withShard(key) { $0.put(key, entry, now: now) }
     }
 
     /// Removes `key`; returns whether it was present.
     @discardableResult
     public func remove(_ key: CacheKey) -> Bool {
-        shard(key).state.withLock { $0.remove(key) }
+        withShard(key) { $0.remove(key) }
     }
 
     /// Removes every entry of `namespace`; returns how many. Walks all entries.
     @discardableResult
     public func removeAll(namespace: String) -> Int {
-        shards.reduce(0) { total, box in total + box.state.withLock { $0.removeAll(namespace: namespace) } }
+        sumOverShards { $0.removeAll(namespace: namespace) }
     }
 
     /// Removes every entry; returns how many.
     @discardableResult
     public func removeAll() -> Int {
-        shards.reduce(0) { total, box in total + box.state.withLock { $0.removeAll() } }
+        sumOverShards { $0.removeAll() }
     }
 
     /// Removes expired entries, visiting at most `limitPerShard` slots of each shard per call
@@ -102,9 +119,7 @@ public final class MemoryTier: Sendable {
     @discardableResult
     public func sweepExpired(limitPerShard: Int = 4096) -> Int {
         let now = clock.now()
-        return shards.reduce(0) { total, box in
-            total + box.state.withLock { $0.sweepExpired(now: now, limit: limitPerShard) }
-        }
+        return sumOverShards { $0.sweepExpired(now: now, limit: limitPerShard) }
     }
 
     /// Lowers the byte budget to `bytes`, evicting (reason `governor`) until the tier fits.
@@ -123,21 +138,19 @@ public final class MemoryTier: Sendable {
         guard let configured = configuration.maxBytes else { return }
         let limit = min(bytes, configured)
         byteLimit.withLock { $0 = limit }
-        let perShard = limit / shards.count
-        let maximumEntryBytes = Self.maximumEntryBytes(configuration, byteLimit: limit, shards: shards.count)
-        for box in shards {
-            box.state.withLock {
-                $0.maximumEntryBytes = maximumEntryBytes
-                $0.setMaximumWeight(perShard, reason: reason)
-            }
+        let perShard = limit / shardCount
+        let maximumEntryBytes = Self.maximumEntryBytes(configuration, byteLimit: limit, shards: shardCount)
+        forEachShard {
+            $0.maximumEntryBytes = maximumEntryBytes
+            $0.setMaximumWeight(perShard, reason: reason)
         }
     }
 
     /// Counters and gauges summed over all shards.
     public var stats: MemoryTierStats {
         var total = MemoryTierStats()
-        for box in shards {
-            let shardStats = box.state.withLock { shard in
+        for index in 0..<shardCount {
+            let shardStats = (shards + index).pointee.withLock { shard in
                 var stats = shard.stats
                 stats.bytes = shard.totalBytes
                 stats.entries = shard.count
@@ -151,7 +164,7 @@ public final class MemoryTier: Sendable {
 
     /// Zeroes the counters (not the gauges).
     public func resetStats() {
-        for box in shards { box.state.withLock { $0.stats = MemoryTierStats() } }
+        forEachShard { $0.stats = MemoryTierStats() }
     }
 
     /// The largest accounted entry size admitted under `byteLimit`.

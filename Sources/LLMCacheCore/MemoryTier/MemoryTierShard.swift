@@ -11,16 +11,19 @@ enum NodeQueue: UInt8 {
 
 /// One cached entry plus its place in the policy's lists. Nodes live in a contiguous array and
 /// link to each other by index, so the policy costs no allocation per entry.
+///
+/// Field order matters: what lookups and relinking touch (key, links, sizes) comes first, so it
+/// shares a cache line; the entry, read only on a hit, follows.
 struct MemoryTierNode {
     var key: CacheKey
-    var entry: CacheEntry?
+    var prev: Int32
+    var next: Int32
     /// Accounted bytes (key + contents + per-entry overhead).
     var bytes: UInt32
     /// LFU use count.
     var frequency: UInt32
-    var prev: Int32
-    var next: Int32
     var queue: NodeQueue
+    var entry: CacheEntry?
 }
 
 /// Head, tail and totals of one intrusive doubly-linked list. Head is the least recently used.
@@ -88,7 +91,10 @@ struct MemoryTierShard {
         self.maximumEntryBytes = maximumEntryBytes
         self.perEntryOverhead = perEntryOverhead
         self.random = seed | 1
-        let expectedEntries = weighsBytes ? min(maximumEntries, max(64, maximumWeight / 4096)) : maximumWeight
+        // A byte-bounded shard cannot know its entry count up front: start the sketch small and
+        // let `put` grow it with the count (a sketch sized by bytes / small entries would cost
+        // more than the entries).
+        let expectedEntries = weighsBytes ? min(maximumEntries, 1024, max(16, maximumWeight / 4096)) : maximumWeight
         self.sketch = FrequencySketch(capacity: policy == .wTinyLFU ? expectedEntries : 0)
         resetWindow()
     }
@@ -162,7 +168,7 @@ struct MemoryTierShard {
         case .wTinyLFU:
             sketch.increment(key.w1)
             climber.recordMiss()
-            if weighsBytes && count > sketch.capacity { sketch.ensureCapacity(count * 2) }
+            if weighsBytes && count > sketch.capacity { sketch.ensureCapacity(count) }
             linkAtTail(index, .window)
         }
         evict(reason: .capacity)
@@ -253,7 +259,7 @@ struct MemoryTierShard {
 
     private mutating func allocateNode(key: CacheKey, entry: CacheEntry, bytes: Int) -> Int32 {
         let node = MemoryTierNode(
-            key: key, entry: entry, bytes: UInt32(bytes), frequency: 0, prev: -1, next: -1, queue: .free)
+            key: key, prev: -1, next: -1, bytes: UInt32(bytes), frequency: 0, queue: .free, entry: entry)
         if freeHead >= 0 {
             let index = freeHead
             freeHead = nodes[Int(index)].next

@@ -5,6 +5,13 @@ public struct SimulationResult: Sendable, Equatable {
     public var requests: Int
     public var hits: Int
 
+    public init(policy: EvictionPolicy, capacity: Int, requests: Int, hits: Int) {
+        self.policy = policy
+        self.capacity = capacity
+        self.requests = requests
+        self.hits = hits
+    }
+
     public var hitRatio: Double { requests == 0 ? 0 : Double(hits) / Double(requests) }
 }
 

@@ -1,8 +1,7 @@
-import LLMCacheCore
-
-/// Renders simulation results as a table or JSON lines.
-enum SimulationReport {
-    static func json(_ result: SimulationResult, trace: String) -> String {
+/// Renders simulation results as a table or JSON lines (the output of `llmcache simulate`).
+public enum SimulationReport {
+    /// One JSON object: trace, policy, capacity, requests, hits, hit_ratio.
+    public static func json(_ result: SimulationResult, trace: String) -> String {
         let ratio = (result.hitRatio * 1_000_000).rounded() / 1_000_000
         return """
             {"trace":"\(escape(trace))","policy":"\(result.policy.rawValue)","capacity":\(result.capacity),\
@@ -10,7 +9,8 @@ enum SimulationReport {
             """
     }
 
-    static func table(_ results: [SimulationResult], trace: Trace) -> String {
+    /// A table: one row per capacity, one column per policy, ratios in percent.
+    public static func table(_ results: [SimulationResult], trace: Trace) -> String {
         let policies = results.reduce(into: [EvictionPolicy]()) { if !$0.contains($1.policy) { $0.append($1.policy) } }
         let capacities = results.reduce(into: [Int]()) { if !$0.contains($1.capacity) { $0.append($1.capacity) } }
         var lines = ["trace \(trace.name): \(trace.keys.count) requests, \(trace.uniqueKeyCount) distinct keys"]

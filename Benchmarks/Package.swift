@@ -1,0 +1,34 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+// A nested package so that `swift build` / `swift test` of llmcache never build the benchmark
+// tooling. Run from this folder: `swift package benchmark` (see README "Performance").
+let package = Package(
+    name: "llmcache-benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+    ],
+    targets: [
+        .executableTarget(
+            name: "MemoryTierBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LLMCacheCore", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/MemoryTierBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "MemoryOverhead",
+            dependencies: [
+                .product(name: "LLMCacheCore", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/MemoryOverhead"
+        ),
+    ]
+)
