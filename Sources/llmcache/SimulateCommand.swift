@@ -30,7 +30,7 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Seed of the Zipf trace.")
     var seed: UInt64 = 42
 
-    @Option(help: "Cache capacities in entries, comma-separated (e.g. 250,1000,2000).")
+    @Option(help: "Cache capacities in entries (1...100000000), comma-separated (e.g. 250,1000,2000).")
     var capacity: CapacityList
 
     @Option(help: "Policies, comma-separated: w-tinylfu, lru, lfu.")
@@ -46,8 +46,10 @@ struct SimulateCommand: AsyncParsableCommand {
         case (.some, nil) where format == nil: throw ValidationError("--trace needs --format arc|lirs|lines")
         default: break
         }
-        if let zipf, zipf < 1 { throw ValidationError("--zipf must be at least 1") }
-        if let requests, requests < 1 { throw ValidationError("--requests must be at least 1") }
+        if let zipf, !(1...50_000_000).contains(zipf) { throw ValidationError("--zipf must be in 1...50000000") }
+        if let requests, !(1...500_000_000).contains(requests) {
+            throw ValidationError("--requests must be in 1...500000000")
+        }
         if !(exponent > 0 && exponent < 10) { throw ValidationError("--exponent must be in (0, 10)") }
     }
 
@@ -82,7 +84,7 @@ struct CapacityList: ExpressibleByArgument {
     init?(argument: String) {
         let parts = argument.split(separator: ",", omittingEmptySubsequences: false)
         let values = parts.compactMap { Int($0.trimmingWhitespace()) }
-        guard !values.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 && $0 <= 1 << 30 }) else {
+        guard !values.isEmpty, values.count == parts.count, values.allSatisfy({ $0 > 0 && $0 <= 100_000_000 }) else {
             return nil
         }
         self.values = values

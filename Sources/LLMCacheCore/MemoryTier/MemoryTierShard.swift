@@ -91,11 +91,12 @@ struct MemoryTierShard {
         self.maximumEntryBytes = maximumEntryBytes
         self.perEntryOverhead = perEntryOverhead
         self.random = seed | 1
-        // A byte-bounded shard cannot know its entry count up front: start the sketch small and
-        // let `put` grow it with the count (a sketch sized by bytes / small entries would cost
-        // more than the entries).
+        // A byte-bounded shard cannot know its entry count up front, and a large entry bound may
+        // never be reached: start the sketch at most 64k entries large and let `put` grow it with
+        // the count (a sketch sized for the bound could cost more than the entries).
         let expectedEntries = weighsBytes ? min(maximumEntries, 1024, max(16, maximumWeight / 4096)) : maximumWeight
-        self.sketch = FrequencySketch(capacity: policy == .wTinyLFU ? expectedEntries : 0)
+        let initialSketch = min(expectedEntries, 1 << 16)
+        self.sketch = FrequencySketch(capacity: policy == .wTinyLFU ? initialSketch : 0)
         resetWindow()
     }
 
@@ -168,7 +169,10 @@ struct MemoryTierShard {
         case .wTinyLFU:
             sketch.increment(key.w1)
             climber.recordMiss()
-            if weighsBytes && count > sketch.capacity { sketch.ensureCapacity(count) }
+            if count > sketch.capacity {
+                // Double (forgetting counts only log(n) times), never past the entry bound.
+                sketch.ensureCapacity(min(count * 2, weighsBytes ? maximumEntries : maximumWeight))
+            }
             linkAtTail(index, .window)
         }
         evict(reason: .capacity)
