@@ -13,17 +13,23 @@ let package = Package(
     products: [
         .executable(name: "llmcache", targets: ["llmcache"]),
         .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
+        .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // System libraries. liblmdb and libzstd back the disk tier; zlib reads gzip'd traces.
         .systemLibrary(name: "CLMDB", pkgConfig: "lmdb", providers: [.apt(["liblmdb-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Safe Swift wrappers over the C libraries.
+        .target(name: "LMDB", dependencies: ["CLMDB"]),
+        .target(name: "Zstd", dependencies: ["CZstd"]),
 
         .target(
             name: "LLMCacheCore",
@@ -34,12 +40,30 @@ let package = Package(
             ],
             swiftSettings: invariantChecks
         ),
+        .target(
+            name: "LLMCacheStore",
+            dependencies: [
+                "LLMCacheCore", "LMDB", "Zstd", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: invariantChecks
+        ),
         .executableTarget(
             name: "llmcache",
             dependencies: [
-                "LLMCacheCore",
+                "LLMCacheCore", "LLMCacheStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
+        ),
+        .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),
+        .testTarget(name: "ZstdTests", dependencies: ["Zstd", "CZstd"]),
+        .testTarget(
+            name: "LLMCacheStoreTests",
+            dependencies: ["LLMCacheStore", "LLMCacheCore", "LMDB", "Zstd"],
+            swiftSettings: invariantChecks
         ),
         .testTarget(
             name: "LLMCacheCoreTests",
