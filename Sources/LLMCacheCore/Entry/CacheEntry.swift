@@ -11,6 +11,27 @@ public struct HeaderField: Sendable, Hashable {
     }
 }
 
+/// One chunk of a captured server-sent-events stream: its length in the body, and the time since
+/// the previous chunk arrived (the first chunk: since the request was sent).
+public struct StreamChunk: Sendable, Hashable {
+    public var length: UInt32
+    public var delayMicroseconds: UInt32
+
+    public init(length: UInt32, delayMicroseconds: UInt32) {
+        self.length = length
+        self.delayMicroseconds = delayMicroseconds
+    }
+}
+
+/// How a stored body is replayed.
+public enum BodyKind: Sendable, Hashable {
+    /// A complete body (JSON or anything else), sent at once.
+    case complete
+    /// A server-sent-events stream, replayed with its original chunk boundaries (and, on request,
+    /// pace). The chunk lengths add up to the body's length.
+    case stream(chunks: [StreamChunk])
+}
+
 /// A cached response: what a tier holds under a ``CacheKey``.
 ///
 /// Value semantics; the body is a `ByteBuffer`, so handing an entry out of the memory tier copies
@@ -24,6 +45,12 @@ public struct CacheEntry: Sendable, Equatable {
     public var headers: [HeaderField]
     /// The response body, exactly as received.
     public var body: ByteBuffer
+    /// Complete body or captured stream.
+    public var bodyKind: BodyKind
+    /// The canonical request the key was computed from (for inspecting keys and explaining misses).
+    public var canonicalRequest: ByteBuffer
+    /// The version of the key recipe that produced the key.
+    public var recipeVersion: UInt16
     /// When the response was stored.
     public var createdAt: Timestamp
     /// When the entry stops being served; `nil` means never.
@@ -34,6 +61,9 @@ public struct CacheEntry: Sendable, Equatable {
         status: Int = 200,
         headers: [HeaderField] = [],
         body: ByteBuffer = ByteBuffer(),
+        bodyKind: BodyKind = .complete,
+        canonicalRequest: ByteBuffer = ByteBuffer(),
+        recipeVersion: UInt16 = 0,
         createdAt: Timestamp,
         expiresAt: Timestamp? = nil
     ) {
@@ -41,6 +71,9 @@ public struct CacheEntry: Sendable, Equatable {
         self.status = status
         self.headers = headers
         self.body = body
+        self.bodyKind = bodyKind
+        self.canonicalRequest = canonicalRequest
+        self.recipeVersion = recipeVersion
         self.createdAt = createdAt
         self.expiresAt = expiresAt
     }
@@ -52,11 +85,12 @@ public struct CacheEntry: Sendable, Equatable {
         return now >= expiresAt
     }
 
-    /// The bytes the entry's contents occupy: body, namespace, and header text plus the two
-    /// `String`s each header field holds. The memory tier adds the key and its own per-entry
-    /// overhead to this.
+    /// The bytes the entry's contents occupy: body, canonical request, stream chunk table,
+    /// namespace, and header text plus the two `String`s each header field holds. The memory tier
+    /// adds the key and its own per-entry overhead to this.
     public var contentByteCount: Int {
-        var total = body.readableBytes + namespace.utf8.count
+        var total = body.readableBytes + canonicalRequest.readableBytes + namespace.utf8.count
+        if case .stream(let chunks) = bodyKind { total += chunks.count * 8 }
         for header in headers {
             total += 32 + header.name.utf8.count + header.value.utf8.count
         }

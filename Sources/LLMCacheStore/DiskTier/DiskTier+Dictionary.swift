@@ -1,0 +1,44 @@
+import LLMCacheCore
+import LMDB
+import Zstd
+
+extension DiskTier {
+    /// Trains a zstd dictionary from up to `sampleLimit` stored records (their uncompressed
+    /// payloads: metadata and body), stores it, and makes it the dictionary for new writes.
+    /// Records written earlier keep the id of the dictionary (or none) they were written with,
+    /// so they stay readable. Returns the new dictionary's id. Blocks.
+    @discardableResult
+    public func trainDictionary(sampleLimit: Int = 5_000, capacity: Int = 64 * 1024) throws -> UInt32 {
+        commitPending()
+        var records: [[UInt8]] = []
+        try environment.read { transaction in
+            try transaction.forEach(schema.records) { _, value in
+                records.append(Array(value))
+                return records.count < sampleLimit
+            }
+        }
+        let samples: [[UInt8]] = records.compactMap { record in
+            guard let entry = try? decode(record) else { return nil }
+            return RecordPayload.encode(entry)
+        }
+        guard samples.count >= 10 else {
+            throw RecordError("need at least 10 readable records to train a dictionary, the store has \(samples.count)")
+        }
+        let bytes = try ZstdDictionary.train(samples: samples, capacity: capacity)
+        let dictionary = try ZstdDictionary(bytes: bytes, level: configuration.compressionLevel)
+        try commitLock.withLock { _ in
+            try environment.write { transaction in
+                try transaction.put(schema.dictionaries, key: StoreSchema.encode(dictionary.id), value: bytes)
+                try transaction.put(schema.meta, key: StoreSchema.dictionaryKey, value: StoreSchema.encode(dictionary.id))
+            }
+        }
+        dictionaries.withLock { set in
+            set.byID[dictionary.id] = dictionary
+            set.current = dictionary
+        }
+        return dictionary.id
+    }
+
+    /// The id of the dictionary new writes use (nil: none).
+    public var currentDictionaryID: UInt32? { dictionaries.withLock { $0.current?.id } }
+}

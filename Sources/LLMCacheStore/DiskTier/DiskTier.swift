@@ -1,0 +1,240 @@
+import LLMCacheCore
+import LMDB
+import Logging
+import Synchronization
+import Zstd
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The persistent L2 tier: one LMDB environment of zstd-compressed, checksummed records.
+///
+/// Reads run concurrently on the caller's thread (a read transaction, bytes copied out, decoded
+/// after it ends). Writes never block the caller: `put` and `remove` queue the change, which is
+/// visible to `get` at once, and the writer (``DiskTierWriter``, or ``flush()``) commits everything
+/// queued in one transaction (group commit) off the request path. A record that fails its
+/// checksum, header or decompression is a miss: counted, logged, deleted — never served.
+public final class DiskTier: Sendable {
+    public let configuration: Configuration
+    let environment: LMDBEnvironment
+    let schema: StoreSchema
+    let clock: any WallClock
+    let logger: Logger
+    let contexts: ZstdContextPool
+    let counters = DiskTierCounters()
+    let queue = Mutex(WriteQueue())
+    /// Held for the duration of a commit or maintenance transaction: one at a time.
+    let commitLock = Mutex(())
+    let dictionaries: Mutex<DictionarySet>
+    let wakeups: AsyncStream<Void>
+    let wakeup: AsyncStream<Void>.Continuation
+
+    /// A queued change of one key; the last one queued wins.
+    enum PendingChange: Sendable {
+        case put(CacheEntry)
+        case remove(DiskRemovalReason)
+    }
+
+    struct WriteQueue: Sendable {
+        var pending: [CacheKey: PendingChange] = [:]
+        /// Taken by the commit in progress; still visible to readers until it is durable.
+        var committing: [CacheKey: PendingChange] = [:]
+        var pendingBytes = 0
+        /// Last-access times (seconds) noted by hits, flushed with the next commit.
+        var accesses: [CacheKey: UInt64] = [:]
+    }
+
+    struct DictionarySet: Sendable {
+        var byID: [UInt32: ZstdDictionary] = [:]
+        var current: ZstdDictionary?
+    }
+
+    /// Opens (creating if needed) the store in `configuration.directory`.
+    public init(
+        configuration: Configuration, clock: any WallClock = SystemClock(),
+        logger: Logger = Logger(label: "llmcache.disk")
+    ) throws {
+        guard configuration.maximumEntryBytes > 0, configuration.maximumEntryBytes <= Int(UInt32.max) else {
+            throw RecordError("maximumEntryBytes must be in 1...\(UInt32.max)")
+        }
+        if let maxBytes = configuration.maxBytes, maxBytes < 1 { throw RecordError("maxBytes must be positive") }
+        guard configuration.lowWatermark > 0, configuration.lowWatermark <= 1 else {
+            throw RecordError("lowWatermark must be in (0, 1]")
+        }
+        try Self.makeDirectory(configuration.directory)
+        var flags: LMDBEnvironmentFlags = [.noReadahead]
+        switch configuration.sync {
+        case .full: break
+        case .meta: flags.insert(.noMetaSync)
+        case .none: flags.insert(.noSync)
+        }
+        self.environment = try LMDBEnvironment(
+            path: configuration.directory,
+            options: .init(
+                mapSize: configuration.initialMapSize, maximumMapSize: configuration.maximumMapSize, flags: flags))
+        self.schema = try StoreSchema.open(environment)
+        self.configuration = configuration
+        self.clock = clock
+        self.logger = logger
+        self.contexts = ZstdContextPool(level: configuration.compressionLevel)
+        self.dictionaries = Mutex(try Self.loadDictionaries(environment, schema, level: configuration.compressionLevel))
+        (self.wakeups, self.wakeup) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The live entry for `key`, or `nil`: absent, expired, or unreadable (then also removed).
+    public func get(_ key: CacheKey) -> CacheEntry? {
+        let now = clock.now()
+        if let change = queue.withLock({ $0.pending[key] ?? $0.committing[key] }) {
+            if case .put(let entry) = change, !entry.isExpired(at: now) {
+                counters.hits.add(1, ordering: .relaxed)
+                return entry
+            }
+            counters.misses.add(1, ordering: .relaxed)
+            return nil
+        }
+        let record: [UInt8]?
+        do {
+            record = try environment.read { try $0.get(schema.records, key: key.bytes) }
+        } catch {
+            logger.error("disk tier read failed", metadata: ["key": "\(key)", "error": "\(error)"])
+            counters.misses.add(1, ordering: .relaxed)
+            return nil
+        }
+        guard let record else {
+            counters.misses.add(1, ordering: .relaxed)
+            return nil
+        }
+        let entry: CacheEntry
+        do {
+            entry = try decode(record)
+        } catch {
+            counters.corruptRecords.add(1, ordering: .relaxed)
+            counters.misses.add(1, ordering: .relaxed)
+            logger.warning("corrupt record treated as a miss and removed", metadata: ["key": "\(key)", "error": "\(error)"])
+            enqueueIfIdle(key, .remove(.corrupt))
+            return nil
+        }
+        if entry.isExpired(at: now) {
+            counters.misses.add(1, ordering: .relaxed)
+            enqueueIfIdle(key, .remove(.ttl))
+            return nil
+        }
+        counters.hits.add(1, ordering: .relaxed)
+        if configuration.maxBytes != nil {
+            let seconds = UInt64(max(0, now.nanosecondsSinceEpoch / 1_000_000_000))
+            queue.withLock { $0.accesses[key] = seconds }
+        }
+        return entry
+    }
+
+    /// Queues `entry` for storage under `key`. Returns `false` when it was refused (larger than
+    /// `maximumEntryBytes`, or already expired) or dropped (the queue is full).
+    @discardableResult
+    public func put(_ key: CacheKey, _ entry: CacheEntry) -> Bool {
+        let size = entry.contentByteCount
+        guard size <= configuration.maximumEntryBytes, !entry.isExpired(at: clock.now()) else {
+            counters.rejections.add(1, ordering: .relaxed)
+            enqueue(key, .remove(.explicit))
+            return false
+        }
+        let (accepted, wasIdle) = queue.withLock { queue -> (Bool, Bool) in
+            guard queue.pendingBytes + size <= configuration.maximumPendingBytes else { return (false, false) }
+            let wasIdle = queue.pending.isEmpty
+            queue.pending[key] = .put(entry)
+            queue.pendingBytes += size
+            return (true, wasIdle)
+        }
+        guard accepted else {
+            counters.droppedWrites.add(1, ordering: .relaxed)
+            return false
+        }
+        if wasIdle { wakeup.yield() }
+        return true
+    }
+
+    /// Queues the removal of `key`.
+    public func remove(_ key: CacheKey) {
+        enqueue(key, .remove(.explicit))
+    }
+
+    /// Counters plus the store's current totals.
+    public var stats: DiskTierStats {
+        var stats = counters.snapshot()
+        if let (entries, totals) = try? environment.read({ transaction in
+            (try transaction.count(schema.records), try schema.totals(transaction))
+        }) {
+            stats.entries = entries
+            stats.bytes = totals.bytes
+            stats.rawBytes = totals.raw
+        }
+        stats.bytesOnDisk = environment.usedBytes
+        stats.pendingWrites = queue.withLock { $0.pending.count + $0.committing.count }
+        return stats
+    }
+
+    /// Zeroes the counters.
+    public func resetStats() { counters.reset() }
+
+    // MARK: - Internals
+
+    func decode(_ record: [UInt8]) throws -> CacheEntry {
+        try contexts.withDecompressor { decompressor in
+            try record.withUnsafeBytes { bytes in
+                try RecordCodec.decode(
+                    bytes, decompressor: decompressor, maximumRawLength: configuration.maximumEntryBytes + 65_536,
+                    dictionary: { id in dictionaries.withLock { $0.byID[id] } })
+            }
+        }
+    }
+
+    func enqueue(_ key: CacheKey, _ change: PendingChange) {
+        let wasIdle = queue.withLock { queue in
+            let wasIdle = queue.pending.isEmpty
+            queue.pending[key] = change
+            return wasIdle
+        }
+        if wasIdle { wakeup.yield() }
+    }
+
+    /// Queues `change` unless a newer change of `key` is already queued.
+    private func enqueueIfIdle(_ key: CacheKey, _ change: PendingChange) {
+        let queued = queue.withLock { queue in
+            guard queue.pending[key] == nil, queue.committing[key] == nil else { return false }
+            queue.pending[key] = change
+            return true
+        }
+        if queued { wakeup.yield() }
+    }
+
+    private static func makeDirectory(_ path: String) throws {
+        var components: [Substring] = []
+        var current = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            components.append(component)
+            current += "/" + component
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw RecordError("cannot create store directory \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    private static func loadDictionaries(_ environment: LMDBEnvironment, _ schema: StoreSchema, level: Int32) throws
+        -> DictionarySet
+    {
+        try environment.read { transaction in
+            var set = DictionarySet()
+            try transaction.forEach(schema.dictionaries) { _, value in
+                if let dictionary = try? ZstdDictionary(bytes: Array(value), level: level) {
+                    set.byID[dictionary.id] = dictionary
+                }
+                return true
+            }
+            if let current = try transaction.get(schema.meta, key: StoreSchema.dictionaryKey), current.count == 4 {
+                let id = UInt32(littleEndian: current.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) })
+                set.current = set.byID[id]
+            }
+            return set
+        }
+    }
+}
