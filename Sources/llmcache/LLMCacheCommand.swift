@@ -7,6 +7,6 @@ struct LLMCacheCommand: AsyncParsableCommand {
         commandName: "llmcache",
         abstract: "A caching reverse proxy for LLM APIs.",
         version: LLMCacheVersion.string,
-        subcommands: [SimulateCommand.self]
+        subcommands: [SimulateCommand.self, TrainDictionaryCommand.self, StoreWriterCommand.self]
     )
 }
