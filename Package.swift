@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "llmcache", targets: ["llmcache"]),
         .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
         .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
+        .library(name: "Zstd", targets: ["Zstd"]),
+        .library(name: "LMDB", targets: ["LMDB"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),

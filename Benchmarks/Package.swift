@@ -23,6 +23,30 @@ let package = Package(
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
         .executableTarget(
+            name: "DiskTierBenchmarks",
+            dependencies: [
+                "BenchmarkCorpus",
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LLMCacheCore", package: "main"),
+                .product(name: "LLMCacheStore", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Benchmarks/DiskTierBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .target(name: "BenchmarkCorpus", path: "Sources/BenchmarkCorpus"),
+        .executableTarget(
+            name: "CompressionReport",
+            dependencies: [
+                "BenchmarkCorpus",
+                .product(name: "LLMCacheCore", package: "main"),
+                .product(name: "LLMCacheStore", package: "main"),
+                .product(name: "Zstd", package: "main"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Sources/CompressionReport"
+        ),
+        .executableTarget(
             name: "MemoryOverhead",
             dependencies: [
                 .product(name: "LLMCacheCore", package: "main"),

@@ -25,7 +25,8 @@ extension DiskTier {
             defer { queue.withLock { $0.committing = [:] } }
             guard !batch.isEmpty || !accesses.isEmpty else { return }
             do {
-                let encoded = try encode(batch)
+                // In key order: the B-tree is then walked once, left to right, not at random.
+                let encoded = try encode(batch).sorted { $0.0 < $1.0 }
                 let now = UInt64(max(0, clock.now().nanosecondsSinceEpoch / 1_000_000_000))
                 let outcome = try environment.write { transaction in
                     var totals = try schema.totals(transaction)
@@ -95,6 +96,18 @@ extension DiskTier {
             remaining -= try schema.recordSize(key, transaction) ?? 0
             victims.append(key)
             return remaining > target
+        }
+        if remaining > target {
+            // Records written while the store was unbounded have no access time: take them in
+            // key order.
+            let chosen = Set(victims)
+            try transaction.forEach(schema.records) { key, value in
+                if let cacheKey = CacheKey(digest: key), !chosen.contains(cacheKey) {
+                    remaining -= value.count
+                    victims.append(cacheKey)
+                }
+                return remaining > target
+            }
         }
         var evicted = 0
         for key in victims where try schema.deleteRecord(key, totals: &totals, transaction) { evicted += 1 }

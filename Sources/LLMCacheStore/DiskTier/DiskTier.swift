@@ -73,7 +73,7 @@ public final class DiskTier: Sendable {
             path: configuration.directory,
             options: .init(
                 mapSize: configuration.initialMapSize, maximumMapSize: configuration.maximumMapSize, flags: flags))
-        self.schema = try StoreSchema.open(environment)
+        self.schema = try StoreSchema.open(environment, tracksAccess: configuration.maxBytes != nil)
         self.configuration = configuration
         self.clock = clock
         self.logger = logger

@@ -5,6 +5,10 @@ import LMDB
 /// one write transaction: the record, its last-access time (`access`), its place in access
 /// order (`lru`: access time big-endian ‖ key, so a cursor walks oldest first) and the totals.
 struct StoreSchema: Sendable {
+    /// Whether access order is kept (only a size-bounded store needs it; it costs three B-tree
+    /// writes per put). A store opened unbounded after being bounded drops stale order entries
+    /// lazily: `deleteRecord` still removes them.
+    let tracksAccess: Bool
     let records: LMDBDatabase
     let access: LMDBDatabase
     let lru: LMDBDatabase
@@ -23,8 +27,9 @@ struct StoreSchema: Sendable {
         var raw: Int
     }
 
-    static func open(_ environment: LMDBEnvironment) throws -> StoreSchema {
+    static func open(_ environment: LMDBEnvironment, tracksAccess: Bool) throws -> StoreSchema {
         let schema = StoreSchema(
+            tracksAccess: tracksAccess,
             records: try environment.openDatabase("records"),
             access: try environment.openDatabase("access"),
             lru: try environment.openDatabase("lru"),
@@ -61,7 +66,7 @@ struct StoreSchema: Sendable {
         try transaction.put(records, key: key.bytes, value: record)
         totals.bytes += record.count
         totals.raw += record.withUnsafeBytes { Self.rawLength(of: $0) }
-        try setAccess(key, time: time, transaction)
+        if tracksAccess { try setAccess(key, time: time, transaction) }
     }
 
     /// Deletes the record under `key` with its access bookkeeping; returns whether it existed.
@@ -81,6 +86,7 @@ struct StoreSchema: Sendable {
 
     /// Moves `key` to `time` in access order (no-op when the record is gone).
     func touch(_ key: CacheKey, time: UInt64, _ transaction: LMDBTransaction) throws {
+        guard tracksAccess else { return }
         let keyBytes = key.bytes
         guard try transaction.withValue(records, key: keyBytes, { _ in true }) != nil else { return }
         try setAccess(key, time: time, transaction)
