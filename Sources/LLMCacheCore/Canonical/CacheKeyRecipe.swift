@@ -1,0 +1,73 @@
+import Crypto
+
+/// How a request becomes a ``CacheKey`` (ARCHITECTURE.md "Cache key"):
+/// SHA-256 over, each length-prefixed, the recipe version, namespace, tenant scope, upstream id,
+/// method, path, the answer-changing headers (lowercased names, sorted) and the canonical body.
+/// Changing anything here changes every key: bump ``version``.
+public struct CacheKeyRecipe: Sendable, Equatable {
+    /// The version of this recipe, stored with every entry.
+    public static let version: UInt16 = 1
+
+    public var namespace: String
+    /// The tenant's scope (``TenantScope``), or empty when entries are shared across credentials.
+    public var tenant: [UInt8]
+    /// Which upstream serves the route (a name from the route table).
+    public var upstream: String
+    public var method: String
+    public var path: String
+    /// Request headers that change the answer (`anthropic-version`, `anthropic-beta`,
+    /// `openai-beta`, …), names lowercased.
+    public var headers: [HeaderField]
+    /// The canonical request body (``RequestNormalizer``).
+    public var canonicalBody: [UInt8]
+
+    public init(
+        namespace: String, tenant: [UInt8], upstream: String, method: String, path: String, headers: [HeaderField],
+        canonicalBody: [UInt8]
+    ) {
+        self.namespace = namespace
+        self.tenant = tenant
+        self.upstream = upstream
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.canonicalBody = canonicalBody
+    }
+
+    public var key: CacheKey {
+        var hasher = SHA256()
+        func field(_ bytes: some Collection<UInt8>) {
+            withUnsafeBytes(of: UInt64(bytes.count).bigEndian) { hasher.update(bufferPointer: $0) }
+            hasher.update(data: Array(bytes))
+        }
+        withUnsafeBytes(of: Self.version.bigEndian) { hasher.update(bufferPointer: $0) }
+        field(namespace.utf8)
+        field(tenant)
+        field(upstream.utf8)
+        field(method.uppercased().utf8)
+        field(path.utf8)
+        let sorted = headers.map { HeaderField(name: $0.name.lowercased(), value: $0.value) }
+            .sorted { ($0.name, $0.value) < ($1.name, $1.value) }
+        withUnsafeBytes(of: UInt64(sorted.count).bigEndian) { hasher.update(bufferPointer: $0) }
+        for header in sorted {
+            field(header.name.utf8)
+            field(header.value.utf8)
+        }
+        field(canonicalBody)
+        return CacheKey(digest: Array(hasher.finalize()))!
+    }
+}
+
+/// The tenant scope of a credential: HMAC-SHA-256 keyed with a per-store secret, so entries are
+/// partitioned by credential while the credential itself is never stored or logged.
+public enum TenantScope {
+    public static func scope(credential: String, secret: [UInt8]) -> [UInt8] {
+        let code = HMAC<SHA256>.authenticationCode(for: Array(credential.utf8), using: SymmetricKey(data: secret))
+        return Array(code)
+    }
+
+    /// 32 random bytes for a new store's secret.
+    public static func newSecret() -> [UInt8] {
+        SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
+    }
+}
