@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "llmcache", targets: ["llmcache"]),
         .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
         .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
+        .library(name: "LLMCacheServer", targets: ["LLMCacheServer"]),
         .library(name: "Zstd", targets: ["Zstd"]),
         .library(name: "LMDB", targets: ["LMDB"]),
     ],
@@ -25,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // System libraries. liblmdb and libzstd back the disk tier; zlib reads gzip'd traces.
@@ -57,11 +59,42 @@ let package = Package(
             ],
             swiftSettings: invariantChecks
         ),
+        .target(
+            name: "LLMCacheUpstream",
+            dependencies: [
+                "LLMCacheCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "LLMCacheServer",
+            dependencies: [
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .executableTarget(
             name: "llmcache",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "LLMCacheServerTests",
+            dependencies: [
+                "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),

@@ -7,6 +7,9 @@ struct LLMCacheCommand: AsyncParsableCommand {
         commandName: "llmcache",
         abstract: "A caching reverse proxy for LLM APIs.",
         version: LLMCacheVersion.string,
-        subcommands: [SimulateCommand.self, TrainDictionaryCommand.self, StoreWriterCommand.self]
+        subcommands: [
+            ServeCommand.self, MockUpstreamCommand.self, SimulateCommand.self, TrainDictionaryCommand.self,
+            StoreWriterCommand.self,
+        ]
     )
 }

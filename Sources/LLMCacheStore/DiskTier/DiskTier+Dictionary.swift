@@ -42,3 +42,20 @@ extension DiskTier {
     /// The id of the dictionary new writes use (nil: none).
     public var currentDictionaryID: UInt32? { dictionaries.withLock { $0.current?.id } }
 }
+
+extension DiskTier {
+    /// The store's secret for tenant scopes (``TenantScope``), created on first use. Kept in the
+    /// store so scopes, and so keys, are stable across restarts; never exported.
+    public func tenantSecret() throws -> [UInt8] {
+        let name = Array("tenant-secret".utf8)
+        if let secret = try environment.read({ try $0.get(schema.meta, key: name) }), secret.count == 32 { return secret }
+        return try commitLock.withLock { _ in
+            try environment.write { transaction in
+                if let secret = try transaction.get(schema.meta, key: name), secret.count == 32 { return secret }
+                let secret = TenantScope.newSecret()
+                try transaction.put(schema.meta, key: name, value: secret)
+                return secret
+            }
+        }
+    }
+}

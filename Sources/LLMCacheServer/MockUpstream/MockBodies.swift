@@ -1,0 +1,91 @@
+import LLMCacheCore
+
+/// Response bodies in the OpenAI and Anthropic wire formats.
+enum MockBodies {
+    static let created = 1_700_000_000
+
+    static func usage(_ text: String) -> (prompt: Int, completion: Int) {
+        (7, max(1, MockAnswers.pieces(of: text).count))
+    }
+
+    static func chatCompletion(id: Substring, model: String, text: String) -> String {
+        let (prompt, completion) = usage(text)
+        return #"{"id":"chatcmpl-\#(id)","object":"chat.completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"message":{"role":"assistant","content":"\#(MockAnswers.escape(text))"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
+    }
+
+    static func completion(id: Substring, model: String, text: String) -> String {
+        let (prompt, completion) = usage(text)
+        return #"{"id":"cmpl-\#(id)","object":"text_completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"text":"\#(MockAnswers.escape(text))","finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
+    }
+
+    static func chatChunks(id: Substring, model: String, text: String, legacy: Bool) -> [String] {
+        let model = MockAnswers.escape(model)
+        var events: [String] = []
+        if legacy {
+            for piece in MockAnswers.pieces(of: text) {
+                events.append(#"data: {"id":"cmpl-\#(id)","object":"text_completion","created":\#(created),"model":"\#(model)","choices":[{"index":0,"text":"\#(MockAnswers.escape(piece))","finish_reason":null}]}"# + "\n\n")
+            }
+        } else {
+            let head = #"{"id":"chatcmpl-\#(id)","object":"chat.completion.chunk","created":\#(created),"model":"\#(model)","choices":[{"index":0,"delta":"#
+            events.append("data: " + head + #"{"role":"assistant","content":""},"finish_reason":null}]}"# + "\n\n")
+            for piece in MockAnswers.pieces(of: text) {
+                events.append("data: " + head + #"{"content":"\#(MockAnswers.escape(piece))"},"finish_reason":null}]}"# + "\n\n")
+            }
+            events.append("data: " + head + #"{},"finish_reason":"stop"}]}"# + "\n\n")
+        }
+        events.append("data: [DONE]\n\n")
+        return events
+    }
+
+    static func embeddings(input: JSONValue?, model: String) -> String {
+        var inputs: [String] = []
+        switch input {
+        case .string(let text)?: inputs = [text]
+        case .array(let items)?: inputs = items.map { $0.stringValue ?? CanonicalJSON.serialize($0).description }
+        default: inputs = [""]
+        }
+        let data = inputs.enumerated().map { index, text in
+            #"{"object":"embedding","index":\#(index),"embedding":[\#(MockAnswers.embedding(for: text, dimensions: 8).joined(separator: ","))]}"#
+        }
+        return #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":"\#(MockAnswers.escape(model))","usage":{"prompt_tokens":\#(inputs.count * 3),"total_tokens":\#(inputs.count * 3)}}"#
+    }
+
+    static func anthropicMessage(id: Substring, model: String, text: String) -> String {
+        let (prompt, completion) = usage(text)
+        return #"{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[{"type":"text","text":"\#(MockAnswers.escape(text))"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":\#(completion)}}"#
+    }
+
+    static func anthropicEvents(id: Substring, model: String, text: String) -> [String] {
+        let (prompt, completion) = usage(text)
+        func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
+        var events = [
+            event("message_start", #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":1}}}"#),
+            event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+        ]
+        for piece in MockAnswers.pieces(of: text) {
+            events.append(event("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\#(MockAnswers.escape(piece))"}}"#))
+        }
+        events.append(event("content_block_stop", #"{"type":"content_block_stop","index":0}"#))
+        events.append(event("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(completion)}}"#))
+        events.append(event("message_stop", #"{"type":"message_stop"}"#))
+        return events
+    }
+
+    static func response(id: Substring, model: String, text: String) -> String {
+        #"{"id":"resp_\#(id)","object":"response","created_at":\#(created),"status":"completed","model":"\#(MockAnswers.escape(model))","output":[{"type":"message","id":"msg_\#(id)","status":"completed","role":"assistant","content":[{"type":"output_text","text":"\#(MockAnswers.escape(text))","annotations":[]}]}]}"#
+    }
+
+    static func responseEvents(id: Substring, model: String, text: String) -> [String] {
+        func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
+        var events = [event("response.created", #"{"type":"response.created","response":{"id":"resp_\#(id)","status":"in_progress"}}"#)]
+        for piece in MockAnswers.pieces(of: text) {
+            events.append(event("response.output_text.delta", #"{"type":"response.output_text.delta","delta":"\#(MockAnswers.escape(piece))"}"#))
+        }
+        events.append(event("response.completed", #"{"type":"response.completed","response":\#(response(id: id, model: model, text: text))}"#))
+        return events
+    }
+}
+
+extension [UInt8] {
+    var description: String { String(decoding: self, as: UTF8.self) }
+}

@@ -1,0 +1,141 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import LLMCacheCore
+import Logging
+import NIOCore
+
+/// A deterministic OpenAI- and Anthropic-compatible server for demos, tests and load tests:
+/// chat completions, completions, embeddings and messages, each streaming and not, answers
+/// derived from the request. Request headers steer it:
+///
+/// | header | effect |
+/// |---|---|
+/// | `x-mock-latency-ms` | wait before answering |
+/// | `x-mock-status` | answer with this status and an error body |
+/// | `x-mock-chunk-delay-ms` | wait between stream chunks |
+/// | `x-mock-padding` | add this many bytes of text to the answer |
+/// | `x-mock-cut-after` | stop a stream after this many chunks, without its terminal event |
+///
+/// `GET /__stats` answers `{"requests":N,"connections":M,"open_connections":K}`.
+public enum MockUpstream {
+    /// The Hummingbird application; run it with `runService()` or in a `ServiceGroup`.
+    public static func application(
+        host: String = "127.0.0.1", port: Int = 8081, stats: MockUpstreamStats = MockUpstreamStats(),
+        logger: Logger = Logger(label: "llmcache.mock-upstream"),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = Router()
+        router.get("/__stats") { _, _ in jsonResponse(.ok, stats.json) }
+        router.get("/v1/models") { _, _ in
+            stats.requests.add(1, ordering: .relaxed)
+            return jsonResponse(.ok, #"{"object":"list","data":[{"id":"mock-1","object":"model","owned_by":"llmcache"}]}"#)
+        }
+        for path in ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"] {
+            router.post(RouterPath(path)) { request, _ in
+                stats.requests.add(1, ordering: .relaxed)
+                return try await respond(to: request, path: path)
+            }
+        }
+        var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "llmcache-mock")
+        configuration.availableConnectionsDelegate = ConnectionCounter(stats: stats)
+        return Application(
+            router: router,
+            configuration: configuration,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+
+    static func respond(to request: Request, path: String) async throws -> Response {
+        var request = request
+        let controls = MockControls(request.headers)
+        if controls.latency > .zero { try await Task.sleep(for: controls.latency) }
+        let bytes = try await request.collectBody(upTo: 16 << 20)
+        guard let body = try? JSONParser.parse(bytes.readableBytesView) else {
+            return jsonResponse(.badRequest, #"{"error":{"type":"invalid_request_error","message":"body is not valid JSON"}}"#)
+        }
+        if let status = controls.status {
+            return jsonResponse(
+                HTTPResponse.Status(code: status),
+                #"{"error":{"type":"mock_error","message":"x-mock-status asked for \#(status)"}}"#)
+        }
+        let model = body["model"]?.stringValue ?? "mock-1"
+        let answer = MockAnswers.answer(for: body, padding: controls.padding)
+        let stream = body["stream"]?.boolValue == true
+        let id = CacheKey(token: CanonicalJSON.serialize(body)).hex.prefix(24)
+        switch (path, stream) {
+        case ("/v1/messages", false):
+            return jsonResponse(.ok, MockBodies.anthropicMessage(id: id, model: model, text: answer))
+        case ("/v1/messages", true):
+            return eventStream(MockBodies.anthropicEvents(id: id, model: model, text: answer), controls: controls)
+        case ("/v1/embeddings", _):
+            return jsonResponse(.ok, MockBodies.embeddings(input: body["input"], model: model))
+        case ("/v1/completions", false):
+            return jsonResponse(.ok, MockBodies.completion(id: id, model: model, text: answer))
+        case ("/v1/responses", false):
+            return jsonResponse(.ok, MockBodies.response(id: id, model: model, text: answer))
+        case ("/v1/responses", true):
+            return eventStream(MockBodies.responseEvents(id: id, model: model, text: answer), controls: controls)
+        case (_, true):
+            return eventStream(MockBodies.chatChunks(id: id, model: model, text: answer, legacy: path == "/v1/completions"), controls: controls)
+        default:
+            return jsonResponse(.ok, MockBodies.chatCompletion(id: id, model: model, text: answer))
+        }
+    }
+
+    static func jsonResponse(_ status: HTTPResponse.Status, _ body: String) -> Response {
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func eventStream(_ events: [String], controls: MockControls) -> Response {
+        Response(
+            status: .ok,
+            headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
+            body: ResponseBody { writer in
+                for (index, event) in events.enumerated() {
+                    if let cut = controls.cutAfter, index >= cut {
+                        throw MockCut()
+                    }
+                    if index > 0 && controls.chunkDelay > .zero { try await Task.sleep(for: controls.chunkDelay) }
+                    try await writer.write(ByteBuffer(string: event))
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    /// Thrown to cut a stream short (the connection closes without the terminal chunk).
+    struct MockCut: Error {}
+}
+
+/// The steering headers of one request.
+struct MockControls {
+    var latency: Duration = .zero
+    var status: Int?
+    var chunkDelay: Duration = .zero
+    var padding = 0
+    var cutAfter: Int?
+
+    init(_ headers: HTTPFields) {
+        func number(_ name: String) -> Int? {
+            guard let field = HTTPField.Name(name), let value = headers[field] else { return nil }
+            return Int(value.trimmedSpaces)
+        }
+        latency = .milliseconds(min(max(number("x-mock-latency-ms") ?? 0, 0), 600_000))
+        status = number("x-mock-status").flatMap { (100...599).contains($0) ? $0 : nil }
+        chunkDelay = .milliseconds(min(max(number("x-mock-chunk-delay-ms") ?? 0, 0), 60_000))
+        padding = min(max(number("x-mock-padding") ?? 0, 0), 16 << 20)
+        cutAfter = number("x-mock-cut-after").map { max($0, 0) }
+    }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces and tabs.
+    var trimmedSpaces: String {
+        var slice = self[...]
+        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
+        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
+        return String(slice)
+    }
+}

@@ -1,0 +1,36 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import Synchronization
+
+/// Requests and TCP connections a ``MockUpstream`` has seen (`GET /__stats`).
+public final class MockUpstreamStats: Sendable {
+    let requests = Atomic<Int>(0)
+    let connections = Atomic<Int>(0)
+    let openConnections = Atomic<Int>(0)
+
+    public init() {}
+
+    public var requestCount: Int { requests.load(ordering: .relaxed) }
+    public var connectionCount: Int { connections.load(ordering: .relaxed) }
+
+    var json: String {
+        #"{"requests":\#(requests.load(ordering: .relaxed)),"connections":\#(connections.load(ordering: .relaxed)),"open_connections":\#(openConnections.load(ordering: .relaxed))}"#
+    }
+}
+
+/// Counts connections as Hummingbird opens and closes them.
+struct ConnectionCounter: AvailableConnectionsDelegate {
+    let stats: MockUpstreamStats
+
+    mutating func connectionOpened() {
+        stats.connections.add(1, ordering: .relaxed)
+        stats.openConnections.add(1, ordering: .relaxed)
+    }
+
+    mutating func connectionClosed() {
+        stats.openConnections.subtract(1, ordering: .relaxed)
+    }
+
+    func isAcceptingNewConnections() -> Bool { true }
+}

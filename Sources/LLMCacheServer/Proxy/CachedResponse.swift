@@ -1,0 +1,41 @@
+import HTTPTypes
+import Hummingbird
+import LLMCacheCore
+import LLMCacheStore
+import NIOCore
+
+/// Answers from a stored entry: the stored status, headers and exact bytes; a stream with its
+/// original chunk boundaries, instantly or, on request, at the original pace.
+enum CachedResponse {
+    static func response(
+        _ entry: CacheEntry, key: CacheKey, tier: TieredCache.Tier, now: Timestamp, paced: Bool
+    ) -> Response {
+        var headers = ProxyHeaders.fields(entry.headers)
+        headers[ProxyHeaders.status] = "HIT"
+        headers[ProxyHeaders.tier] = tier.rawValue
+        headers[ProxyHeaders.key] = key.hex
+        let age = max(0, now.duration(since: entry.createdAt).components.seconds)
+        headers[ProxyHeaders.age] = String(age)
+        let status = HTTPResponse.Status(code: entry.status)
+        switch entry.bodyKind {
+        case .complete:
+            return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: entry.body))
+        case .stream(let chunks):
+            let body = entry.body
+            return Response(
+                status: status, headers: headers,
+                body: ResponseBody { writer in
+                    var offset = body.readerIndex
+                    for chunk in chunks {
+                        if paced && chunk.delayMicroseconds > 0 {
+                            try await Task.sleep(for: .microseconds(Int(chunk.delayMicroseconds)))
+                        }
+                        guard let slice = body.getSlice(at: offset, length: Int(chunk.length)) else { break }
+                        try await writer.write(slice)
+                        offset += Int(chunk.length)
+                    }
+                    try await writer.finish(nil)
+                })
+        }
+    }
+}

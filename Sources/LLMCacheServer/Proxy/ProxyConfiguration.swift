@@ -1,0 +1,52 @@
+import LLMCacheCore
+import LLMCacheUpstream
+
+/// Everything `llmcache serve` runs with.
+public struct ProxyConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The store directory of the disk tier; `nil`: memory only.
+    public var storeDirectory: String?
+    public var mode: CacheMode
+    /// Share entries across credentials (no tenant scope in keys) — for replaying recordings
+    /// under another or a dummy key.
+    public var shareAcrossCredentials: Bool
+    public var routes: RouteTable
+    public var memory: MemoryTier.Configuration
+    /// Request bodies above this are refused with 413.
+    public var maximumRequestBytes: Int
+    /// Responses above this are served but not stored.
+    public var maximumStoredResponseBytes: Int
+    /// Time to live of stored entries when a request does not set `x-llmcache-ttl`; `nil`: forever.
+    public var defaultTTL: Duration?
+    /// Nesting limit of request JSON.
+    public var maximumJSONDepth: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        storeDirectory: String? = ".llmcache",
+        mode: CacheMode = .readwrite,
+        shareAcrossCredentials: Bool = false,
+        routes: RouteTable = .standard(
+            openAI: Upstream(id: "openai", baseURL: "https://api.openai.com", provider: .openAI),
+            anthropic: Upstream(id: "anthropic", baseURL: "https://api.anthropic.com", provider: .anthropic)),
+        memory: MemoryTier.Configuration = MemoryTier.Configuration(),
+        maximumRequestBytes: Int = 32 << 20,
+        maximumStoredResponseBytes: Int = 16 << 20,
+        defaultTTL: Duration? = nil,
+        maximumJSONDepth: Int = JSONParser.defaultMaximumDepth
+    ) {
+        self.host = host
+        self.port = port
+        self.storeDirectory = storeDirectory
+        self.mode = mode
+        self.shareAcrossCredentials = shareAcrossCredentials
+        self.routes = routes
+        self.memory = memory
+        self.maximumRequestBytes = maximumRequestBytes
+        self.maximumStoredResponseBytes = maximumStoredResponseBytes
+        self.defaultTTL = defaultTTL
+        self.maximumJSONDepth = maximumJSONDepth
+    }
+}

@@ -1,0 +1,50 @@
+import HTTPTypes
+import LLMCacheCore
+
+/// Header names and filtering between client, proxy and upstream.
+enum ProxyHeaders {
+    static let status = HTTPField.Name("x-llmcache-status")!
+    static let tier = HTTPField.Name("x-llmcache-tier")!
+    static let key = HTTPField.Name("x-llmcache-key")!
+    static let mode = HTTPField.Name("x-llmcache-mode")!
+    static let namespace = HTTPField.Name("x-llmcache-namespace")!
+    static let ttl = HTTPField.Name("x-llmcache-ttl")!
+    static let replay = HTTPField.Name("x-llmcache-replay")!
+    static let age = HTTPField.Name("age")!
+
+    /// Request headers that change the answer and so are part of the key.
+    static let answerChanging: Set<String> = ["anthropic-version", "anthropic-beta", "openai-beta"]
+
+    /// Request headers not forwarded upstream: hop-by-hop, framing, our own controls, and
+    /// `accept-encoding` (responses are stored and replayed exactly as sent, uncompressed).
+    static let notForwarded: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer",
+        "transfer-encoding", "upgrade", "host", "content-length", "accept-encoding",
+    ]
+
+    /// Response headers not relayed to the client: hop-by-hop and framing (Hummingbird frames
+    /// the body itself).
+    static let notRelayed: Set<String> = [
+        "connection", "keep-alive", "proxy-authenticate", "proxy-connection", "te", "trailer", "transfer-encoding",
+        "upgrade", "content-length",
+    ]
+
+    static func fields(_ headers: [HeaderField]) -> HTTPFields {
+        var fields = HTTPFields()
+        for header in headers where !notRelayed.contains(header.name.lowercased()) {
+            if let name = HTTPField.Name(header.name) { fields.append(HTTPField(name: name, value: header.value)) }
+        }
+        return fields
+    }
+
+    static func forwardable(_ fields: HTTPFields, credential: String?) -> [HeaderField] {
+        var result: [HeaderField] = []
+        for field in fields {
+            let name = field.name.canonicalName
+            if notForwarded.contains(name) || name.hasPrefix("x-llmcache-") { continue }
+            if credential != nil && (name == "authorization" || name == "x-api-key") { continue }
+            result.append(HeaderField(name: field.name.rawName, value: field.value))
+        }
+        return result
+    }
+}

@@ -1,0 +1,49 @@
+import Hummingbird
+import LLMCacheCore
+import LLMCacheStore
+import LLMCacheUpstream
+import Logging
+import ServiceLifecycle
+
+/// Assembles the proxy: tiers, upstream client, background services and the HTTP server.
+public struct ProxyServer: Sendable {
+    public let configuration: ProxyConfiguration
+    public let cache: TieredCache
+    public let client: UpstreamClient
+    let tenantSecret: [UInt8]
+    let clock: any WallClock
+    let logger: Logger
+
+    public init(
+        configuration: ProxyConfiguration, clock: any WallClock = SystemClock(),
+        logger: Logger = Logger(label: "llmcache")
+    ) throws {
+        let memory = try MemoryTier(configuration: configuration.memory, clock: clock)
+        let disk = try configuration.storeDirectory.map {
+            try DiskTier(configuration: .init(directory: $0), clock: clock, logger: logger)
+        }
+        self.configuration = configuration
+        self.cache = TieredCache(memory: memory, disk: disk)
+        self.client = UpstreamClient()
+        self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// The HTTP application with the disk writer, the memory sweeper and the upstream client as
+    /// its services (stopped after the server on graceful shutdown: the writer commits what is
+    /// queued). `onServerRunning` receives the bound port.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let responder = ProxyResponder(
+            configuration: configuration, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock)
+        var services: [any Service] = [client, MemoryTierSweeper(tier: cache.memory)]
+        if let disk = cache.disk { services.append(DiskTierWriter(tier: disk)) }
+        let port = configuration.port
+        return Application(
+            responder: responder,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache"),
+            services: services,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}

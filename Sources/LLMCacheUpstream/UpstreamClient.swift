@@ -1,0 +1,107 @@
+import AsyncHTTPClient
+import LLMCacheCore
+import Logging
+import NIOCore
+import NIOHTTP1
+
+/// The pooled HTTP client misses go through (AsyncHTTPClient: keep-alive connections per host,
+/// HTTP/2 where the upstream offers it, connect and total timeouts).
+public final class UpstreamClient: Sendable {
+    public struct Configuration: Sendable {
+        public var connectTimeout: Duration
+        /// Time allowed until the response head arrives.
+        public var headTimeout: Duration
+        /// Time allowed for the whole exchange, body included.
+        public var totalTimeout: Duration
+        public var maximumConnectionsPerHost: Int
+        public var idleTimeout: Duration
+
+        public init(
+            connectTimeout: Duration = .seconds(10), headTimeout: Duration = .seconds(120),
+            totalTimeout: Duration = .seconds(600), maximumConnectionsPerHost: Int = 64,
+            idleTimeout: Duration = .seconds(60)
+        ) {
+            self.connectTimeout = connectTimeout
+            self.headTimeout = headTimeout
+            self.totalTimeout = totalTimeout
+            self.maximumConnectionsPerHost = maximumConnectionsPerHost
+            self.idleTimeout = idleTimeout
+        }
+    }
+
+    /// What an upstream answered: status, headers, and the body as it arrives.
+    public struct Response: Sendable {
+        public var status: Int
+        public var headers: [HeaderField]
+        public var body: HTTPClientResponse.Body
+    }
+
+    /// Why an upstream call failed before a response head arrived.
+    public enum Failure: Error, Sendable, CustomStringConvertible {
+        case unreachable(String)
+        case timeout(String)
+
+        public var description: String {
+            switch self {
+            case .unreachable(let detail): "upstream unreachable: \(detail)"
+            case .timeout(let detail): "upstream timed out: \(detail)"
+            }
+        }
+    }
+
+    public let configuration: Configuration
+    let client: HTTPClient
+
+    public init(configuration: Configuration = Configuration()) {
+        var clientConfiguration = HTTPClient.Configuration()
+        clientConfiguration.timeout = .init(
+            connect: .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
+                + configuration.connectTimeout.components.attoseconds / 1_000_000_000),
+            read: .nanoseconds(Int64(configuration.headTimeout.components.seconds) * 1_000_000_000))
+        clientConfiguration.connectionPool = .init(
+            idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)),
+            concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnectionsPerHost)
+        clientConfiguration.decompression = .disabled
+        clientConfiguration.redirectConfiguration = .disallow
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
+        self.configuration = configuration
+    }
+
+    /// Sends a request to `upstream`; returns once the response head has arrived.
+    public func send(
+        to upstream: Upstream, method: String, pathAndQuery: String, headers: [HeaderField], body: ByteBuffer?,
+        logger: Logger
+    ) async throws -> Response {
+        var request = HTTPClientRequest(url: upstream.baseURL + pathAndQuery)
+        request.method = HTTPMethod(rawValue: method)
+        for header in headers { request.headers.add(name: header.name, value: header.value) }
+        if let body { request.body = .bytes(body) }
+        let timeout = TimeAmount.nanoseconds(
+            Int64(configuration.totalTimeout.components.seconds) * 1_000_000_000)
+        do {
+            let response = try await client.execute(request, timeout: timeout, logger: logger)
+            return Response(
+                status: Int(response.status.code),
+                headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
+                body: response.body)
+        } catch let error as HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout:
+                throw Failure.timeout("\(error)")
+            default:
+                throw Failure.unreachable("\(error)")
+            }
+        } catch let error as Failure {
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw Failure.unreachable("\(error)")
+        }
+    }
+
+    /// Closes pooled connections.
+    public func shutdown() async throws {
+        try await client.shutdown()
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Hummingbird
+import LLMCacheCore
+import LLMCacheServer
+import LLMCacheUpstream
+import Logging
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the caching proxy.",
+        discussion: """
+            Point an OpenAI or Anthropic SDK's base URL at http://HOST:PORT/v1. Entries live in memory \
+            and in the store directory (LMDB); SIGTERM or SIGINT stop accepting, finish in-flight \
+            requests, commit queued writes and exit 0.
+            """
+    )
+
+    @Option(help: "Address to listen on.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port: Int = 8080
+
+    @Option(help: "Store directory of the disk tier.")
+    var store: String = ".llmcache"
+
+    @Flag(help: "Keep entries in memory only (no disk tier).")
+    var memoryOnly = false
+
+    @Option(help: "OpenAI-compatible upstream for all routes but Anthropic's.")
+    var upstream: String = "https://api.openai.com"
+
+    @Option(help: "Anthropic upstream (/v1/messages).")
+    var anthropicUpstream: String = "https://api.anthropic.com"
+
+    @Option(help: "Cache mode: readwrite, replay, record or passthrough.")
+    var mode: String = "readwrite"
+
+    @Flag(help: "Share entries across credentials (needed to replay recordings under another key).")
+    var shareAcrossCredentials = false
+
+    @Option(help: "Memory tier budget in bytes.")
+    var memoryBytes: Int = 256 << 20
+
+    @Option(help: "Time to live of stored entries in seconds (0: forever).")
+    var ttl: Int = 0
+
+    func validate() throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        guard CacheMode(rawValue: mode) != nil else {
+            throw ValidationError("--mode must be one of \(CacheMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard memoryBytes >= 1 << 20 else { throw ValidationError("--memory-bytes must be at least 1048576") }
+        guard ttl >= 0 else { throw ValidationError("--ttl must not be negative") }
+        for url in [upstream, anthropicUpstream] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("upstream URL must start with http:// or https://, got \(url)")
+        }
+    }
+
+    func run() async throws {
+        let logger = {
+            var logger = Logger(label: "llmcache")
+            logger.logLevel = .info
+            return logger
+        }()
+        let configuration = ProxyConfiguration(
+            host: host, port: port, storeDirectory: memoryOnly ? nil : store, mode: CacheMode(rawValue: mode)!,
+            shareAcrossCredentials: shareAcrossCredentials,
+            routes: .standard(
+                openAI: Upstream(id: "openai", baseURL: upstream, provider: .openAI),
+                anthropic: Upstream(id: "anthropic", baseURL: anthropicUpstream, provider: .anthropic)),
+            memory: .init(maxBytes: memoryBytes),
+            defaultTTL: ttl > 0 ? .seconds(ttl) : nil)
+        let server = try ProxyServer(configuration: configuration, logger: logger)
+        let app = server.application { port in
+            logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")"])
+        }
+        try await app.runService()
+    }
+}

@@ -1,0 +1,128 @@
+import AsyncHTTPClient
+import Hummingbird
+import LLMCacheCore
+import LLMCacheServer
+import LLMCacheUpstream
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A real mock upstream and a real proxy on 127.0.0.1 with ephemeral ports, plus an HTTP client.
+struct ProxyHarness {
+    let proxyPort: Int
+    let mockPort: Int
+    let stats: MockUpstreamStats
+    let server: ProxyServer
+    let client: HTTPClient
+
+    struct Reply {
+        var status: Int
+        var headers: HTTPHeaders
+        var body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        func header(_ name: String) -> String? { headers.first(name: name) }
+    }
+
+    func post(
+        _ path: String, _ body: String, headers: [(String, String)] = [], contentType: String? = "application/json"
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(proxyPort)\(path)")
+        request.method = .POST
+        if let contentType { request.headers.add(name: "content-type", value: contentType) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: body))
+        return try await send(request)
+    }
+
+    func get(_ path: String) async throws -> Reply {
+        try await send(HTTPClientRequest(url: "http://127.0.0.1:\(proxyPort)\(path)"))
+    }
+
+    func send(_ request: HTTPClientRequest) async throws -> Reply {
+        let response = try await client.execute(request, timeout: .seconds(30))
+        var body: [UInt8] = []
+        for try await chunk in response.body { body += chunk.readableBytesView }
+        return Reply(status: Int(response.status.code), headers: response.headers, body: body)
+    }
+
+    static let quietLogger: Logger = {
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        return logger
+    }()
+
+    /// Runs `body` against a fresh mock upstream and proxy; `store` nil means memory only.
+    static func run(
+        store: String?,
+        clock: any WallClock = SystemClock(),
+        upstreamPort: Int? = nil,
+        configure: (inout ProxyConfiguration) -> Void = { _ in },
+        _ body: (ProxyHarness) async throws -> Void
+    ) async throws {
+        let stats = MockUpstreamStats()
+        let (mockPorts, mockContinuation) = AsyncStream.makeStream(of: Int.self)
+        let mock = MockUpstream.application(host: "127.0.0.1", port: 0, stats: stats, logger: quietLogger) {
+            mockContinuation.yield($0)
+        }
+        let mockGroup = ServiceGroup(services: [mock], gracefulShutdownSignals: [], logger: quietLogger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await mockGroup.run() }
+            var mockPort = 0
+            for await port in mockPorts {
+                mockPort = port
+                break
+            }
+            let base = "http://127.0.0.1:\(upstreamPort ?? mockPort)"
+            var configuration = ProxyConfiguration(
+                host: "127.0.0.1", port: 0, storeDirectory: store,
+                routes: .standard(
+                    openAI: Upstream(id: "openai", baseURL: base, provider: .openAI),
+                    anthropic: Upstream(id: "anthropic", baseURL: base, provider: .anthropic)),
+                memory: .init(maxBytes: 8 << 20))
+            configure(&configuration)
+            let server = try ProxyServer(configuration: configuration, clock: clock, logger: quietLogger)
+            let (proxyPorts, proxyContinuation) = AsyncStream.makeStream(of: Int.self)
+            let proxyGroup = ServiceGroup(
+                services: [server.application { proxyContinuation.yield($0) }], gracefulShutdownSignals: [],
+                logger: quietLogger)
+            group.addTask { try await proxyGroup.run() }
+            var proxyPort = 0
+            for await port in proxyPorts {
+                proxyPort = port
+                break
+            }
+            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            let harness = ProxyHarness(proxyPort: proxyPort, mockPort: mockPort, stats: stats, server: server, client: client)
+            var failure: (any Error)?
+            do { try await body(harness) } catch { failure = error }
+            try await client.shutdown()
+            await proxyGroup.triggerGracefulShutdown()
+            await mockGroup.triggerGracefulShutdown()
+            try await group.waitForAll()
+            if let failure { throw failure }
+        }
+    }
+}
+
+/// A scratch directory, removed when released.
+final class ScratchDirectory: Sendable {
+    let path: String
+
+    init() {
+        var template = Array("/tmp/llmcache-proxy-XXXXXX".utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        precondition(created != nil)
+        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    }
+
+    deinit { _ = system("rm -rf '\(path)'") }
+}
+
+func chat(_ content: String, stream: Bool = false, extra: String = "") -> String {
+    #"{"model":"gpt-4o-mini","stream":\#(stream),"messages":[{"role":"user","content":"\#(content)"}]\#(extra)}"#
+}
