@@ -24,7 +24,7 @@ public struct ProxyServer: Sendable {
         }
         self.configuration = configuration
         self.cache = TieredCache(memory: memory, disk: disk)
-        self.client = UpstreamClient()
+        self.client = UpstreamClient(configuration: configuration.upstream)
         self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
         self.clock = clock
         self.logger = logger

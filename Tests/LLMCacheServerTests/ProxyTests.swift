@@ -211,8 +211,8 @@ import Testing
     }
 
     @Test func anUnreachableUpstreamIs502() async throws {
-        // A port nothing listens on: bind one, read its number, close it.
-        try await ProxyHarness.run(store: nil, upstreamPort: 9) { harness in
+        // Port 9 (discard): nothing listens on it here.
+        try await ProxyHarness.run(store: nil, upstreamPort: 9, configure: { $0.upstream.connectTimeout = .milliseconds(500) }) { harness in
             let reply = try await harness.post("/v1/chat/completions", chat("nobody home"))
             #expect(reply.status == 502)
             #expect(reply.text.contains("upstream_unreachable"))

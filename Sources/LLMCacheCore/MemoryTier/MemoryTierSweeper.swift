@@ -14,9 +14,12 @@ public struct MemoryTierSweeper: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            tier.sweepExpired(limitPerShard: limitPerShard)
-            try await Task.sleep(for: interval)
+        // Cancelled (ending the sleep at once) when graceful shutdown starts.
+        try? await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                tier.sweepExpired(limitPerShard: limitPerShard)
+                try await Task.sleep(for: interval)
+            }
         }
     }
 }

@@ -21,6 +21,8 @@ public struct ProxyConfiguration: Sendable {
     public var defaultTTL: Duration?
     /// Nesting limit of request JSON.
     public var maximumJSONDepth: Int
+    /// Upstream pool and timeouts.
+    public var upstream: UpstreamClient.Configuration
 
     public init(
         host: String = "127.0.0.1",
@@ -35,7 +37,8 @@ public struct ProxyConfiguration: Sendable {
         maximumRequestBytes: Int = 32 << 20,
         maximumStoredResponseBytes: Int = 16 << 20,
         defaultTTL: Duration? = nil,
-        maximumJSONDepth: Int = JSONParser.defaultMaximumDepth
+        maximumJSONDepth: Int = JSONParser.defaultMaximumDepth,
+        upstream: UpstreamClient.Configuration = UpstreamClient.Configuration()
     ) {
         self.host = host
         self.port = port
@@ -48,5 +51,6 @@ public struct ProxyConfiguration: Sendable {
         self.maximumStoredResponseBytes = maximumStoredResponseBytes
         self.defaultTTL = defaultTTL
         self.maximumJSONDepth = maximumJSONDepth
+        self.upstream = upstream
     }
 }
