@@ -1,18 +1,29 @@
 #!/usr/bin/env bash
-# Installs the system libraries llmcache builds against, only when they are missing.
-# Idempotent: safe to run on every build; needs root (or sudo) only when something is missing.
+# Installs what llmcache builds and tests against, only what is missing. Idempotent: safe to run
+# before every build. Needs root (or sudo) only when a system package is missing.
+#   - system libraries: liblmdb-dev, libzstd-dev, zlib1g-dev, pkg-config (apt-get)
+#   - python3 and the official OpenAI Python SDK, for the end-to-end test that drives the proxy
+#     with the client our users run (pip)
 set -euo pipefail
 
 packages=(liblmdb-dev libzstd-dev zlib1g-dev pkg-config)
+command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-pip)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}" >&2
+  sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 
-echo "install-deps: installing ${missing[*]}" >&2
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+openai_sdk='openai==1.109.1'
+if ! python3 -c 'import openai' >/dev/null 2>&1; then
+  echo "install-deps: installing $openai_sdk (pip)" >&2
+  python3 -m pip install --quiet --disable-pip-version-check "$openai_sdk" 2>/dev/null \
+    || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "$openai_sdk"
+fi
