@@ -13,6 +13,8 @@ public struct ProxyServer: Sendable {
     let tenantSecret: [UInt8]
     let clock: any WallClock
     let logger: Logger
+    let flights = SingleFlight()
+    let runner = FetchRunner()
 
     public init(
         configuration: ProxyConfiguration, clock: any WallClock = SystemClock(),
@@ -35,9 +37,13 @@ public struct ProxyServer: Sendable {
     /// queued). `onServerRunning` receives the bound port.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let responder = ProxyResponder(
-            configuration: configuration, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock)
-        var services: [any Service] = [client, MemoryTierSweeper(tier: cache.memory)]
+            configuration: configuration, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock,
+            flights: flights, runner: runner)
+        // Stopped in reverse order, after the server: running fetches finish, the sweeper stops,
+        // the writer commits what is queued, and the upstream client closes its connections.
+        var services: [any Service] = [client]
         if let disk = cache.disk { services.append(DiskTierWriter(tier: disk)) }
+        services += [MemoryTierSweeper(tier: cache.memory), runner]
         let port = configuration.port
         return Application(
             responder: responder,

@@ -96,7 +96,9 @@ struct ProxyHarness {
                 proxyPort = port
                 break
             }
-            let client = HTTPClient(eventLoopGroupProvider: .singleton)
+            var clientConfiguration = HTTPClient.Configuration()
+            clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             let harness = ProxyHarness(proxyPort: proxyPort, mockPort: mockPort, stats: stats, server: server, client: client)
             var failure: (any Error)?
             do { try await body(harness) } catch { failure = error }

@@ -17,6 +17,8 @@ struct ProxyResponder: HTTPResponder {
     let client: UpstreamClient
     let tenantSecret: [UInt8]
     let clock: any WallClock
+    let flights: SingleFlight
+    let runner: FetchRunner
 
     func respond(to request: Request, context: Context) async throws -> Response {
         do {
@@ -101,70 +103,94 @@ struct ProxyResponder: HTTPResponder {
             body: ResponseBody(asyncSequence: upstream.body))
     }
 
-    /// Fetches a miss (or a refresh) from the upstream, relays it, and stores it when complete.
+    /// Fetches a miss (or a refresh) from the upstream — or joins the fetch already running for
+    /// the same key — relays it as it arrives, and stores it when it is complete.
     private func fetch(
         _ request: Request, body: ByteBuffer, route: RouteTable.Route, lookup: CacheLookup, context: Context
     ) async throws -> Response {
-        let started = ContinuousClock.now
-        let upstream = try await send(request, body: body, route: route, context: context)
-        let createdAt = clock.now()
-        var headers = ProxyHeaders.fields(upstream.headers)
-        headers[ProxyHeaders.status] = lookup.refresh ? "REFRESH" : "MISS"
+        let flight: Flight
+        var status = lookup.refresh ? "REFRESH" : "MISS"
+        if lookup.refresh {
+            // no-cache / record: a fresh answer of its own, not shared.
+            flight = Flight()
+            try startFetch(flight, request: request, body: body, route: route, lookup: lookup, context: context, shared: false)
+        } else {
+            switch flights.join(lookup.key) {
+            case .leader(let leading):
+                flight = leading
+                try startFetch(flight, request: request, body: body, route: route, lookup: lookup, context: context, shared: true)
+            case .follower(let following):
+                flight = following
+                status = "COALESCED"
+            }
+        }
+        let head = try await flight.head()
+        var headers = ProxyHeaders.fields(head.headers)
+        headers[ProxyHeaders.status] = status
         headers[ProxyHeaders.tier] = "upstream"
         headers[ProxyHeaders.key] = lookup.key.hex
-        let storable = lookup.writesCache && (200..<300).contains(upstream.status)
-        let stored = upstream.headers.filter(\.isStorable)
-        let isStream = upstream.headers.contains {
-            $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("text/event-stream")
-        }
-        let cache = self.cache
-        let maximum = configuration.maximumStoredResponseBytes
-        let entryTemplate = CacheEntry(
-            namespace: lookup.namespace, status: upstream.status, headers: stored, canonicalRequest: ByteBuffer(bytes: lookup.canonical),
-            recipeVersion: CacheKeyRecipe.version, createdAt: createdAt, expiresAt: lookup.expiresAt(from: createdAt))
-        let key = lookup.key
-        let logger = context.logger
+        let chunks = flight.body()
+        return Response(
+            status: .init(code: head.status), headers: headers,
+            body: ResponseBody { writer in
+                for try await chunk in chunks { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
+    }
 
-        if isStream {
-            let responseBody = ResponseBody { writer in
-                var capture = StreamCapture(start: started, maximumBytes: maximum)
-                var clientGone = false
-                do {
-                    for try await chunk in upstream.body {
-                        capture.append(chunk, at: .now)
-                        if !clientGone {
-                            do { try await writer.write(chunk) } catch { clientGone = true }
-                        }
-                    }
-                } catch {
-                    logger.warning("upstream stream failed; not stored", metadata: ["key": "\(key)", "error": "\(error)"])
-                    if !clientGone { throw error }
-                    return
-                }
-                if storable && capture.storable && capture.isComplete {
-                    var entry = entryTemplate
-                    entry.body = capture.body
-                    entry.bodyKind = .stream(chunks: capture.chunks)
-                    cache.put(key, entry)
-                }
-                if !clientGone { try await writer.finish(nil) }
+    /// Hands the fetch to the runner, where it outlives the request that started it.
+    private func startFetch(
+        _ flight: Flight, request: Request, body: ByteBuffer, route: RouteTable.Route, lookup: CacheLookup,
+        context: Context, shared: Bool
+    ) throws {
+        let started = ContinuousClock.now
+        let job: @Sendable () async -> Void = { [self] in
+            defer { if shared { flights.close(lookup.key, flight) } }
+            let upstream: UpstreamClient.Response
+            do {
+                upstream = try await send(request, body: body, route: route, context: context)
+            } catch let error as ProxyError {
+                flight.finish(.failure(error))
+                return
+            } catch {
+                flight.finish(.failure(ProxyError(status: .badGateway, type: "upstream_error", message: "\(error)")))
+                return
             }
-            return Response(status: .init(code: upstream.status), headers: headers, body: responseBody)
+            flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
+            let createdAt = clock.now()
+            let isStream = upstream.headers.contains {
+                $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("text/event-stream")
+            }
+            var capture = StreamCapture(start: started, maximumBytes: configuration.maximumStoredResponseBytes)
+            do {
+                for try await chunk in upstream.body {
+                    capture.append(chunk, at: .now)
+                    if !capture.storable {
+                        // Too large to store or to replay to late joiners: relay only.
+                        if shared { flights.close(lookup.key, flight) }
+                        flight.stopRetaining()
+                    }
+                    flight.deliver(chunk: chunk)
+                }
+            } catch {
+                context.logger.warning("upstream body failed; not stored", metadata: ["key": "\(lookup.key)", "error": "\(error)"])
+                flight.finish(.failure(ProxyError(status: .badGateway, type: "upstream_cut", message: "\(error)")))
+                return
+            }
+            if lookup.writesCache, (200..<300).contains(upstream.status), capture.storable, !isStream || capture.isComplete {
+                let entry = CacheEntry(
+                    namespace: lookup.namespace, status: upstream.status, headers: upstream.headers.filter(\.isStorable),
+                    body: capture.body, bodyKind: isStream ? .stream(chunks: capture.chunks) : .complete,
+                    canonicalRequest: ByteBuffer(bytes: lookup.canonical), recipeVersion: CacheKeyRecipe.version,
+                    createdAt: createdAt, expiresAt: lookup.expiresAt(from: createdAt))
+                cache.put(lookup.key, entry)
+            }
+            flight.finish(.success(()))
         }
-
-        var collected = ByteBuffer()
-        var tooLarge = false
-        for try await chunk in upstream.body {
-            var chunk = chunk
-            collected.writeBuffer(&chunk)
-            if collected.readableBytes > maximum { tooLarge = true }
+        guard runner.submit(job) else {
+            if shared { flights.close(lookup.key, flight) }
+            throw ProxyError(status: .serviceUnavailable, type: "shutting_down", message: "the proxy is shutting down")
         }
-        if storable && !tooLarge {
-            var entry = entryTemplate
-            entry.body = collected
-            cache.put(key, entry)
-        }
-        return Response(status: .init(code: upstream.status), headers: headers, body: ResponseBody(byteBuffer: collected))
     }
 
     private func send(

@@ -1,0 +1,116 @@
+import LLMCacheCore
+import NIOCore
+import Synchronization
+
+/// One upstream fetch, broadcast to every request waiting for it: the response head, then the
+/// body chunks — a subscriber arriving late first receives what arrived so far, then the rest
+/// live — then the end (or the failure).
+final class Flight: Sendable {
+    struct Head: Sendable {
+        var status: Int
+        var headers: [HeaderField]
+    }
+
+    private struct State {
+        var head: Result<Head, ProxyError>?
+        var headWaiters: [CheckedContinuation<Head, any Error>] = []
+        /// Everything received so far, for late subscribers (dropped when `retaining` ends).
+        var chunks: [ByteBuffer] = []
+        var retaining = true
+        var subscribers: [Int: AsyncThrowingStream<ByteBuffer, any Error>.Continuation] = [:]
+        var nextSubscriber = 0
+        var end: Result<Void, ProxyError>?
+    }
+
+    private let state = Mutex(State())
+
+    /// Waits for the response head; throws the fetch's error if it failed first.
+    func head() async throws -> Head {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<Head, ProxyError>? = state.withLock { state in
+                if let head = state.head { return head }
+                state.headWaiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    /// The body: chunks so far, then live ones, ending when the fetch ends.
+    func body() -> AsyncThrowingStream<ByteBuffer, any Error> {
+        let (stream, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
+        let id: Int? = state.withLock { state in
+            guard state.retaining || state.end != nil else {
+                // Too late to replay from the start; never happens to followers (the flight
+                // stops taking them first).
+                continuation.finish(throwing: ProxyError(status: .internalServerError, type: "flight_gone", message: "answer no longer replayable"))
+                return nil
+            }
+            for chunk in state.chunks { continuation.yield(chunk) }
+            if let end = state.end {
+                finish(continuation, end)
+                return nil
+            }
+            let id = state.nextSubscriber
+            state.nextSubscriber += 1
+            state.subscribers[id] = continuation
+            return id
+        }
+        if let id {
+            continuation.onTermination = { [weak self] _ in
+                _ = self?.state.withLock { $0.subscribers.removeValue(forKey: id) }
+            }
+        }
+        return stream
+    }
+
+    // MARK: - Feeding (the fetch)
+
+    func deliver(head: Head) {
+        let waiters = state.withLock { state in
+            state.head = .success(head)
+            defer { state.headWaiters = [] }
+            return state.headWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: head) }
+    }
+
+    func deliver(chunk: ByteBuffer) {
+        let subscribers = state.withLock { state in
+            if state.retaining { state.chunks.append(chunk) }
+            return Array(state.subscribers.values)
+        }
+        for subscriber in subscribers { subscriber.yield(chunk) }
+    }
+
+    /// Stops keeping chunks for late subscribers (the answer is too large to hold).
+    func stopRetaining() {
+        state.withLock { state in
+            state.retaining = false
+            state.chunks = []
+        }
+    }
+
+    func finish(_ end: Result<Void, ProxyError>) {
+        let (waiters, subscribers) = state.withLock { state in
+            state.end = end
+            if state.head == nil, case .failure(let error) = end { state.head = .failure(error) }
+            defer {
+                state.headWaiters = []
+                state.subscribers = [:]
+            }
+            return (state.headWaiters, Array(state.subscribers.values))
+        }
+        if case .failure(let error) = end {
+            for waiter in waiters { waiter.resume(throwing: error) }
+        }
+        for subscriber in subscribers { finish(subscriber, end) }
+    }
+
+    private func finish(_ continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, _ end: Result<Void, ProxyError>) {
+        switch end {
+        case .success: continuation.finish()
+        case .failure(let error): continuation.finish(throwing: error)
+        }
+    }
+}

@@ -1,0 +1,56 @@
+import LLMCacheCore
+import Synchronization
+
+/// Which requests share one upstream fetch: the first request for a key leads (starts the
+/// fetch), identical requests arriving while it runs follow (receive the same answer).
+///
+/// The decisions are a pure state machine (`SingleFlight.State`), unit-tested without I/O;
+/// this class runs it under a lock.
+final class SingleFlight: Sendable {
+    /// What `join` decided.
+    enum Role {
+        case leader(Flight)
+        case follower(Flight)
+    }
+
+    struct State {
+        private(set) var flights: [CacheKey: Flight] = [:]
+
+        enum JoinAction {
+            case startFetch
+            case follow(Flight)
+        }
+
+        /// A request for `key` arrives.
+        mutating func join(_ key: CacheKey, newFlight: () -> Flight) -> (JoinAction, Flight) {
+            if let flight = flights[key] { return (.follow(flight), flight) }
+            let flight = newFlight()
+            flights[key] = flight
+            return (.startFetch, flight)
+        }
+
+        /// The fetch of `flight` is over, or it may take no more followers.
+        mutating func close(_ key: CacheKey, _ flight: Flight) {
+            if flights[key] === flight { flights[key] = nil }
+        }
+    }
+
+    private let state = Mutex(State())
+
+    /// Leads a new fetch of `key` or follows the one in flight.
+    func join(_ key: CacheKey) -> Role {
+        let (action, flight) = state.withLock { $0.join(key, newFlight: { Flight() }) }
+        switch action {
+        case .startFetch: return .leader(flight)
+        case .follow(let flight): return .follower(flight)
+        }
+    }
+
+    /// Stops new requests from following `flight` (it finished, or grew too large to replay
+    /// to late followers).
+    func close(_ key: CacheKey, _ flight: Flight) {
+        state.withLock { $0.close(key, flight) }
+    }
+
+    var inFlight: Int { state.withLock { $0.flights.count } }
+}

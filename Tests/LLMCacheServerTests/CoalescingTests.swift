@@ -1,0 +1,99 @@
+import AsyncHTTPClient
+import LLMCacheCore
+import NIOCore
+import Testing
+
+@Suite struct CoalescingTests {
+    @Test(arguments: [false, true])
+    func identicalConcurrentRequestsMakeOneUpstreamCall(stream: Bool) async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let body = chat("together now, all of us", stream: stream)
+            let headers = stream ? [("x-mock-chunk-delay-ms", "30")] : [("x-mock-latency-ms", "300")]
+            let replies = try await withThrowingTaskGroup(of: ProxyHarness.Reply.self) { group in
+                for _ in 0..<100 {
+                    group.addTask { try await harness.post("/v1/chat/completions", body, headers: headers) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(harness.stats.requestCount == 1)
+            #expect(replies.allSatisfy { $0.status == 200 })
+            #expect(Set(replies.map(\.body)).count == 1, "every waiter gets the same bytes")
+            let statuses = replies.map { $0.header("x-llmcache-status") ?? "" }
+            #expect(statuses.filter { $0 == "MISS" }.count == 1)
+            #expect(statuses.filter { $0 == "COALESCED" }.count >= 50)
+            #expect(statuses.allSatisfy { ["MISS", "COALESCED", "HIT"].contains($0) })
+        }
+    }
+
+    @Test func theLeaderGoingAwayDoesNotCancelTheFetchForFollowers() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let body = chat("a slow story in many many small words for everyone", stream: true)
+            let headers = [("x-mock-chunk-delay-ms", "40")]
+            // The leader gives up after 150 ms, mid-stream.
+            let leader = Task {
+                var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.proxyPort)/v1/chat/completions")
+                request.method = .POST
+                request.headers.add(name: "content-type", value: "application/json")
+                request.headers.add(name: "x-mock-chunk-delay-ms", value: "40")
+                request.body = .bytes(ByteBuffer(string: body))
+                let response = try await harness.client.execute(request, deadline: .now() + .milliseconds(150))
+                for try await _ in response.body {}
+            }
+            try await Task.sleep(for: .milliseconds(60))
+            let follower = try await harness.post("/v1/chat/completions", body, headers: headers)
+            _ = await leader.result
+            #expect(follower.status == 200)
+            #expect(follower.header("x-llmcache-status") == "COALESCED")
+            #expect(follower.text.hasSuffix("data: [DONE]\n\n"))
+            let later = try await harness.post("/v1/chat/completions", body)
+            #expect(later.header("x-llmcache-status") == "HIT", "the fetch completed and was stored")
+            #expect(later.body == follower.body)
+            #expect(harness.stats.requestCount == 1)
+        }
+    }
+
+    @Test func noCacheRequestsAreNotCoalesced() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let body = chat("fresh please")
+            let headers = [("x-mock-latency-ms", "200"), ("cache-control", "no-cache")]
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<3 {
+                    group.addTask {
+                        let reply = try await harness.post("/v1/chat/completions", body, headers: headers)
+                        #expect(reply.header("x-llmcache-status") == "REFRESH")
+                    }
+                }
+                try await group.waitForAll()
+            }
+            #expect(harness.stats.requestCount == 3)
+        }
+    }
+
+    @Test func aFailureReachesEveryWaiter() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let body = chat("doomed")
+            let headers = [("x-mock-latency-ms", "200"), ("x-mock-status", "500")]
+            let replies = try await withThrowingTaskGroup(of: ProxyHarness.Reply.self) { group in
+                for _ in 0..<10 {
+                    group.addTask { try await harness.post("/v1/chat/completions", body, headers: headers) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(replies.allSatisfy { $0.status == 500 })
+            #expect(harness.stats.requestCount == 1)
+            let retry = try await harness.post("/v1/chat/completions", body)
+            #expect(retry.status == 200 && retry.header("x-llmcache-status") == "MISS")
+        }
+    }
+
+    @Test func sequentialMissesReuseUpstreamConnections() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            for index in 0..<1_000 {
+                let reply = try await harness.post("/v1/chat/completions", chat("question \(index)"))
+                #expect(reply.status == 200)
+            }
+            #expect(harness.stats.requestCount == 1_000)
+            #expect(harness.stats.connectionCount <= 4, "keep-alive: \(harness.stats.connectionCount) connections")
+        }
+    }
+}
