@@ -36,16 +36,5 @@ public enum SimulationReport {
         text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
     }
 
-    private static func escape(_ text: String) -> String {
-        var result = ""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case _ where scalar.value < 0x20: result += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count) + String(scalar.value, radix: 16)
-            default: result.unicodeScalars.append(scalar)
-            }
-        }
-        return result
-    }
+    private static func escape(_ text: String) -> String { JSONString.escaped(text) }
 }
