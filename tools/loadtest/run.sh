@@ -12,6 +12,7 @@ command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk an
 swift build -c release --product llmcache >/dev/null
 bin=.build/release/llmcache
 work=$(mktemp -d /tmp/llmcache-load-XXXXXX)
+chmod 755 "$work"   # nginx workers (www-data) must reach their cache and temp folders
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
@@ -39,7 +40,8 @@ done
 echo "llmcache: $(curl -s -D - -o /dev/null -H 'content-type: application/json' -d "$hit_body" http://127.0.0.1:$proxy_port/v1/chat/completions | grep -i x-llmcache-status | tr -d '\r')"
 echo "nginx:    $(curl -s -D - -o /dev/null -H 'content-type: application/json' -d "$hit_body" http://127.0.0.1:$nginx_port/v1/chat/completions | grep -i x-cache-status | tr -d '\r')"
 
-run() { # name url script threads connections
+run() { # url script threads connections name — a warm-up as long as the run, then the measured run
+  wrk -t"$3" -c"$4" -d"${seconds}s" -s "tools/loadtest/$2" "$1" >/dev/null 2>&1
   local out
   out=$(wrk -t"$3" -c"$4" -d"${seconds}s" --latency -s "tools/loadtest/$2" "$1" 2>&1)
   local rps p50 p99

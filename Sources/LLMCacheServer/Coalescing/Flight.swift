@@ -20,6 +20,7 @@ final class Flight: Sendable {
         var subscribers: [Int: AsyncThrowingStream<ByteBuffer, any Error>.Continuation] = [:]
         var nextSubscriber = 0
         var end: Result<Void, ProxyError>?
+        var endWaiters: [CheckedContinuation<ByteBuffer?, any Error>] = []
     }
 
     private let state = Mutex(State())
@@ -64,6 +65,29 @@ final class Flight: Sendable {
         return stream
     }
 
+    /// Waits for the end and returns the whole body in one buffer, or nil when it was too large
+    /// to keep (then use ``body()``). Throws the fetch's error.
+    func completeBody() async throws -> ByteBuffer? {
+        try await withCheckedThrowingContinuation { continuation in
+            let ready: Result<ByteBuffer?, ProxyError>? = state.withLock { state in
+                guard let end = state.end else {
+                    state.endWaiters.append(continuation)
+                    return nil
+                }
+                return end.map { state.retaining ? Self.joined(state.chunks) : nil }
+            }
+            if let ready { continuation.resume(with: ready) }
+        }
+    }
+
+    private static func joined(_ chunks: [ByteBuffer]) -> ByteBuffer {
+        if chunks.count == 1 { return chunks[0] }
+        var whole = ByteBuffer()
+        whole.reserveCapacity(chunks.reduce(0) { $0 + $1.readableBytes })
+        for var chunk in chunks { whole.writeBuffer(&chunk) }
+        return whole
+    }
+
     // MARK: - Feeding (the fetch)
 
     func deliver(head: Head) {
@@ -92,19 +116,27 @@ final class Flight: Sendable {
     }
 
     func finish(_ end: Result<Void, ProxyError>) {
-        let (waiters, subscribers) = state.withLock { state in
+        let (waiters, subscribers, endWaiters, body) = state.withLock { state in
             state.end = end
             if state.head == nil, case .failure(let error) = end { state.head = .failure(error) }
             defer {
                 state.headWaiters = []
                 state.subscribers = [:]
+                state.endWaiters = []
             }
-            return (state.headWaiters, Array(state.subscribers.values))
+            let body: ByteBuffer? = state.retaining && !state.endWaiters.isEmpty ? Self.joined(state.chunks) : nil
+            return (state.headWaiters, Array(state.subscribers.values), state.endWaiters, body)
         }
         if case .failure(let error) = end {
             for waiter in waiters { waiter.resume(throwing: error) }
         }
         for subscriber in subscribers { finish(subscriber, end) }
+        for waiter in endWaiters {
+            switch end {
+            case .success: waiter.resume(returning: body)
+            case .failure(let error): waiter.resume(throwing: error)
+            }
+        }
     }
 
     private func finish(_ continuation: AsyncThrowingStream<ByteBuffer, any Error>.Continuation, _ end: Result<Void, ProxyError>) {

@@ -129,6 +129,13 @@ struct ProxyResponder: HTTPResponder {
         headers[ProxyHeaders.status] = status
         headers[ProxyHeaders.tier] = "upstream"
         headers[ProxyHeaders.key] = lookup.key.hex
+        let isStream = head.headers.contains {
+            $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("text/event-stream")
+        }
+        if !isStream, let whole = try await flight.completeBody() {
+            // A complete body goes out in one write, with a content length.
+            return Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole))
+        }
         let chunks = flight.body()
         return Response(
             status: .init(code: head.status), headers: headers,
