@@ -15,17 +15,19 @@ public final class UpstreamClient: Sendable {
         public var totalTimeout: Duration
         public var maximumConnectionsPerHost: Int
         public var idleTimeout: Duration
+        public var retry: RetryPolicy
 
         public init(
             connectTimeout: Duration = .seconds(10), headTimeout: Duration = .seconds(120),
             totalTimeout: Duration = .seconds(600), maximumConnectionsPerHost: Int = 64,
-            idleTimeout: Duration = .seconds(60)
+            idleTimeout: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy()
         ) {
             self.connectTimeout = connectTimeout
             self.headTimeout = headTimeout
             self.totalTimeout = totalTimeout
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
             self.idleTimeout = idleTimeout
+            self.retry = retry
         }
     }
 
@@ -97,6 +99,36 @@ public final class UpstreamClient: Sendable {
             throw CancellationError()
         } catch {
             throw Failure.unreachable("\(error)")
+        }
+    }
+
+    /// Like ``send(to:method:pathAndQuery:headers:body:logger:)``, but retries connect errors,
+    /// 429 and 5xx per `configuration.retry` — returning the first answer worth relaying, or the
+    /// last one. Safe because it returns before anything reaches the client.
+    public func sendRetrying(
+        to upstream: Upstream, method: String, pathAndQuery: String, headers: [HeaderField], body: ByteBuffer?,
+        logger: Logger
+    ) async throws -> (response: Response, attempts: Int) {
+        var attempt = 1
+        var random = SystemRandomNumberGenerator()
+        while true {
+            do {
+                let response = try await send(
+                    to: upstream, method: method, pathAndQuery: pathAndQuery, headers: headers, body: body, logger: logger)
+                guard RetryPolicy.isRetryable(status: response.status) else { return (response, attempt) }
+                let retryAfter = response.headers.first { $0.name.lowercased() == "retry-after" }?.value
+                guard let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, random: Double.random(in: 0..<1, using: &random))
+                else { return (response, attempt) }
+                for try await _ in response.body {}  // drain, so the connection can be reused
+                logger.debug("retrying upstream", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
+                try await Task.sleep(for: delay)
+            } catch let failure as Failure {
+                guard case .unreachable = failure,
+                    let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: nil, random: Double.random(in: 0..<1, using: &random))
+                else { throw failure }
+                try await Task.sleep(for: delay)
+            }
+            attempt += 1
         }
     }
 

@@ -1,5 +1,6 @@
 import LLMCacheCore
 import LLMCacheServer
+import LLMCacheUpstream
 import Testing
 
 @Suite struct ProxyTests {
@@ -219,5 +220,54 @@ import Testing
             let again = try await harness.post("/v1/chat/completions", chat("nobody home"))
             #expect(again.status == 502, "errors are not cached")
         }
+    }
+}
+
+@Suite struct RetryTests {
+    @Test func transientUpstreamFailuresAreRetried() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let reply = try await harness.post("/v1/chat/completions", chat("flaky"), headers: [("x-mock-fail-first", "2")])
+            #expect(reply.status == 200)
+            #expect(harness.stats.requestCount == 3)
+            #expect(try await harness.post("/v1/chat/completions", chat("flaky")).header("x-llmcache-status") == "HIT")
+        }
+    }
+
+    @Test func retryAfterIsHonouredAndLongOnesAreNotWaitedFor() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let clock = ContinuousClock()
+            let start = clock.now
+            let reply = try await harness.post(
+                "/v1/chat/completions", chat("patient"), headers: [("x-mock-fail-first", "1"), ("x-mock-retry-after", "1")])
+            #expect(reply.status == 200)
+            #expect(clock.now - start >= .milliseconds(950), "waited for Retry-After: 1")
+            let refused = try await harness.post(
+                "/v1/chat/completions", chat("impatient"), headers: [("x-mock-fail-first", "5"), ("x-mock-retry-after", "600")])
+            #expect(refused.status == 503, "a 10-minute Retry-After goes to the client")
+            #expect(refused.header("retry-after") == "600")
+        }
+    }
+
+    @Test func retriesGiveUpAfterTheAttemptLimit() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let reply = try await harness.post("/v1/chat/completions", chat("hopeless"), headers: [("x-mock-fail-first", "10")])
+            #expect(reply.status == 503)
+            #expect(harness.stats.requestCount == 3)
+        }
+    }
+}
+
+@Suite struct RetryPolicyTests {
+    @Test func backoffIsBoundedJitteredAndStops() {
+        let policy = RetryPolicy(maximumAttempts: 4, baseDelay: .milliseconds(100), maximumDelay: .milliseconds(250))
+        #expect(policy.delay(afterAttempt: 1, retryAfter: nil, random: 0.999)! <= .milliseconds(100))
+        #expect(policy.delay(afterAttempt: 3, retryAfter: nil, random: 0.999)! <= .milliseconds(250))
+        #expect(policy.delay(afterAttempt: 2, retryAfter: nil, random: 0) == .zero)
+        #expect(policy.delay(afterAttempt: 4, retryAfter: nil, random: 0.5) == nil)
+        #expect(policy.delay(afterAttempt: 1, retryAfter: "2", random: 0.5) == .seconds(2))
+        #expect(policy.delay(afterAttempt: 1, retryAfter: "3600", random: 0.5) == nil)
+        #expect(policy.delay(afterAttempt: 1, retryAfter: "soon", random: 0) == .zero, "unparsable: plain backoff")
+        #expect(RetryPolicy.isRetryable(status: 429) && RetryPolicy.isRetryable(status: 503))
+        #expect(!RetryPolicy.isRetryable(status: 400) && !RetryPolicy.isRetryable(status: 200))
     }
 }

@@ -16,6 +16,8 @@ import NIOCore
 /// | `x-mock-chunk-delay-ms` | wait between stream chunks |
 /// | `x-mock-padding` | add this many bytes of text to the answer |
 /// | `x-mock-cut-after` | stop a stream after this many chunks, without its terminal event |
+/// | `x-mock-fail-first` | answer 503 to the first N requests with this body (then normally) |
+/// | `x-mock-retry-after` | with `x-mock-fail-first`: the `Retry-After` seconds to send |
 ///
 /// `GET /__stats` answers `{"requests":N,"connections":M,"open_connections":K}`.
 public enum MockUpstream {
@@ -34,7 +36,7 @@ public enum MockUpstream {
         for path in ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"] {
             router.post(RouterPath(path)) { request, _ in
                 stats.requests.add(1, ordering: .relaxed)
-                return try await respond(to: request, path: path)
+                return try await respond(to: request, path: path, stats: stats)
             }
         }
         var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "llmcache-mock")
@@ -46,7 +48,7 @@ public enum MockUpstream {
             logger: logger)
     }
 
-    static func respond(to request: Request, path: String) async throws -> Response {
+    static func respond(to request: Request, path: String, stats: MockUpstreamStats) async throws -> Response {
         var request = request
         let controls = MockControls(request.headers)
         if controls.latency > .zero { try await Task.sleep(for: controls.latency) }
@@ -58,6 +60,19 @@ public enum MockUpstream {
             return jsonResponse(
                 HTTPResponse.Status(code: status),
                 #"{"error":{"type":"mock_error","message":"x-mock-status asked for \#(status)"}}"#)
+        }
+        if let failFirst = controls.failFirst {
+            let digest = CacheKey(token: CanonicalJSON.serialize(body)).hex
+            let count = stats.seen.withLock { seen in
+                seen[digest, default: 0] += 1
+                return seen[digest]!
+            }
+            if count <= failFirst {
+                var response = jsonResponse(
+                    .serviceUnavailable, #"{"error":{"type":"mock_overloaded","message":"failing \#(count) of \#(failFirst)"}}"#)
+                if let retryAfter = controls.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
+                return response
+            }
         }
         let model = body["model"]?.stringValue ?? "mock-1"
         let answer = MockAnswers.answer(for: body, padding: controls.padding)
@@ -116,6 +131,8 @@ struct MockControls {
     var chunkDelay: Duration = .zero
     var padding = 0
     var cutAfter: Int?
+    var failFirst: Int?
+    var retryAfter: Int?
 
     init(_ headers: HTTPFields) {
         func number(_ name: String) -> Int? {
@@ -127,6 +144,8 @@ struct MockControls {
         chunkDelay = .milliseconds(min(max(number("x-mock-chunk-delay-ms") ?? 0, 0), 60_000))
         padding = min(max(number("x-mock-padding") ?? 0, 0), 16 << 20)
         cutAfter = number("x-mock-cut-after").map { max($0, 0) }
+        failFirst = number("x-mock-fail-first").map { min(max($0, 0), 1_000) }
+        retryAfter = number("x-mock-retry-after").map { min(max($0, 0), 3_600) }
     }
 }
 

@@ -3,11 +3,14 @@ import Hummingbird
 import HummingbirdCore
 import Synchronization
 
+
 /// Requests and TCP connections a ``MockUpstream`` has seen (`GET /__stats`).
 public final class MockUpstreamStats: Sendable {
     let requests = Atomic<Int>(0)
     let connections = Atomic<Int>(0)
     let openConnections = Atomic<Int>(0)
+    /// Requests seen per request digest (for `x-mock-fail-first`).
+    let seen = Mutex<[String: Int]>([:])
 
     public init() {}
 

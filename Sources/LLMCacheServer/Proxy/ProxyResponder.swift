@@ -155,7 +155,7 @@ struct ProxyResponder: HTTPResponder {
             defer { if shared { flights.close(lookup.key, flight) } }
             let upstream: UpstreamClient.Response
             do {
-                upstream = try await send(request, body: body, route: route, context: context)
+                upstream = try await send(request, body: body, route: route, context: context, retrying: true)
             } catch let error as ProxyError {
                 flight.finish(.failure(error))
                 return
@@ -201,7 +201,7 @@ struct ProxyResponder: HTTPResponder {
     }
 
     private func send(
-        _ request: Request, body: ByteBuffer, route: RouteTable.Route, context: Context
+        _ request: Request, body: ByteBuffer, route: RouteTable.Route, context: Context, retrying: Bool = false
     ) async throws -> UpstreamClient.Response {
         var headers = ProxyHeaders.forwardable(request.headers, credential: route.upstream.credential)
         if let credential = route.upstream.credential {
@@ -212,10 +212,17 @@ struct ProxyResponder: HTTPResponder {
         }
         var pathAndQuery = request.uri.path
         if let query = request.uri.query, !query.isEmpty { pathAndQuery += "?" + query }
+        let upstreamBody = body.readableBytes > 0 || request.method == .post ? body : nil
         do {
+            if retrying {
+                return try await client.sendRetrying(
+                    to: route.upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
+                    body: upstreamBody, logger: context.logger
+                ).response
+            }
             return try await client.send(
                 to: route.upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
-                body: body.readableBytes > 0 || request.method == .post ? body : nil, logger: context.logger)
+                body: upstreamBody, logger: context.logger)
         } catch let failure as UpstreamClient.Failure {
             switch failure {
             case .timeout(let detail):
