@@ -5,6 +5,10 @@ import LLMCacheServer
 import LLMCacheUpstream
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -34,6 +38,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Anthropic upstream (/v1/messages).")
     var anthropicUpstream: String = "https://api.anthropic.com"
 
+    @Option(help: "Environment variable holding the key to send to the OpenAI-compatible upstream instead of the client's.")
+    var openaiKeyEnv: String?
+
+    @Option(help: "Environment variable holding the key to send to the Anthropic upstream instead of the client's.")
+    var anthropicKeyEnv: String?
+
     @Option(help: "Cache mode: readwrite, replay, record or passthrough.")
     var mode: String = "readwrite"
 
@@ -58,6 +68,15 @@ struct ServeCommand: AsyncParsableCommand {
         }
     }
 
+    /// The value of the environment variable `name`; a missing or empty one is an error.
+    static func credential(fromEnvironment name: String?) throws -> String? {
+        guard let name else { return nil }
+        guard let value = getenv(name).map({ String(cString: $0) }), !value.isEmpty else {
+            throw ValidationError("environment variable \(name) is not set")
+        }
+        return value
+    }
+
     func run() async throws {
         let logger = {
             var logger = Logger(label: "llmcache")
@@ -68,8 +87,12 @@ struct ServeCommand: AsyncParsableCommand {
             host: host, port: port, storeDirectory: memoryOnly ? nil : store, mode: CacheMode(rawValue: mode)!,
             shareAcrossCredentials: shareAcrossCredentials,
             routes: .standard(
-                openAI: Upstream(id: "openai", baseURL: upstream, provider: .openAI),
-                anthropic: Upstream(id: "anthropic", baseURL: anthropicUpstream, provider: .anthropic)),
+                openAI: Upstream(
+                    id: "openai", baseURL: upstream, provider: .openAI,
+                    credential: try Self.credential(fromEnvironment: openaiKeyEnv)),
+                anthropic: Upstream(
+                    id: "anthropic", baseURL: anthropicUpstream, provider: .anthropic,
+                    credential: try Self.credential(fromEnvironment: anthropicKeyEnv))),
             memory: .init(maxBytes: memoryBytes),
             defaultTTL: ttl > 0 ? .seconds(ttl) : nil)
         let server = try ProxyServer(configuration: configuration, logger: logger)

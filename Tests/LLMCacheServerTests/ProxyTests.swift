@@ -271,3 +271,29 @@ import Testing
         #expect(!RetryPolicy.isRetryable(status: 400) && !RetryPolicy.isRetryable(status: 200))
     }
 }
+
+@Suite struct CredentialTests {
+    @Test func clientCredentialsPassThrough() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("mine"), headers: [("authorization", "Bearer sk-client")])
+            #expect(harness.stats.lastCredentialHeaders == ["authorization: Bearer sk-client"])
+        }
+    }
+
+    @Test func configuredCredentialsReplaceTheClients() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: { configuration in
+                let base = configuration.routes.routes.first!.upstream.baseURL
+                configuration.routes = .standard(
+                    openAI: Upstream(id: "openai", baseURL: base, provider: .openAI, credential: "sk-server"),
+                    anthropic: Upstream(id: "anthropic", baseURL: base, provider: .anthropic, credential: "sk-ant-server"))
+            }
+        ) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("theirs"), headers: [("authorization", "Bearer sk-client")])
+            #expect(harness.stats.lastCredentialHeaders == ["authorization: Bearer sk-server"])
+            _ = try await harness.post("/v1/messages", chat("theirs"), headers: [("x-api-key", "sk-ant-client")])
+            #expect(harness.stats.lastCredentialHeaders == ["x-api-key: sk-ant-server"])
+        }
+    }
+}

@@ -36,6 +36,10 @@ public enum MockUpstream {
         for path in ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"] {
             router.post(RouterPath(path)) { request, _ in
                 stats.requests.add(1, ordering: .relaxed)
+                let credentials = [HTTPField.Name.authorization, HTTPField.Name("x-api-key")!].compactMap { name in
+                    request.headers[name].map { "\(name.canonicalName): \($0)" }
+                }
+                stats.lastCredentials.withLock { $0 = credentials }
                 return try await respond(to: request, path: path, stats: stats)
             }
         }

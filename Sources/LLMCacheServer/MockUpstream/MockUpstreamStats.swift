@@ -11,6 +11,10 @@ public final class MockUpstreamStats: Sendable {
     let openConnections = Atomic<Int>(0)
     /// Requests seen per request digest (for `x-mock-fail-first`).
     let seen = Mutex<[String: Int]>([:])
+    /// The credential headers of the last generation request (for tests of credential injection).
+    let lastCredentials = Mutex<[String]>([])
+
+    public var lastCredentialHeaders: [String] { lastCredentials.withLock { $0 } }
 
     public init() {}
 
