@@ -28,20 +28,19 @@ import Testing
     @Test func theLeaderGoingAwayDoesNotCancelTheFetchForFollowers() async throws {
         try await ProxyHarness.run(store: nil) { harness in
             let body = chat("a slow story in many many small words for everyone", stream: true)
-            let headers = [("x-mock-chunk-delay-ms", "40")]
-            // The leader gives up after 150 ms, mid-stream.
-            let leader = Task {
-                var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.proxyPort)/v1/chat/completions")
-                request.method = .POST
-                request.headers.add(name: "content-type", value: "application/json")
-                request.headers.add(name: "x-mock-chunk-delay-ms", value: "40")
-                request.body = .bytes(ByteBuffer(string: body))
-                let response = try await harness.client.execute(request, deadline: .now() + .milliseconds(150))
-                for try await _ in response.body {}
+            let headers = [("x-mock-chunk-delay-ms", "60")]
+            // The leader reads the first chunk and walks away, mid-stream (the stream lasts ~0.8 s).
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.proxyPort)/v1/chat/completions")
+            request.method = .POST
+            request.headers.add(name: "content-type", value: "application/json")
+            request.headers.add(name: "x-mock-chunk-delay-ms", value: "60")
+            request.body = .bytes(ByteBuffer(string: body))
+            do {
+                let response = try await harness.client.execute(request, timeout: .seconds(30))
+                var chunks = response.body.makeAsyncIterator()
+                _ = try await chunks.next()
             }
-            try await Task.sleep(for: .milliseconds(60))
             let follower = try await harness.post("/v1/chat/completions", body, headers: headers)
-            _ = await leader.result
             #expect(follower.status == 200)
             #expect(follower.header("x-llmcache-status") == "COALESCED")
             #expect(follower.text.hasSuffix("data: [DONE]\n\n"))

@@ -95,59 +95,68 @@ public struct JSONParser {
     private mutating func parseString() throws(JSONParseError) -> String {
         let start = offset
         offset += 1
-        var scalars = String.UnicodeScalarView()
-        var runStart = offset
-        func flushRun(_ end: Int) throws(JSONParseError) {
-            guard end > runStart else { return }
-            guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self) else {
-                throw JSONParseError("invalid UTF-8 in string", offset: runStart)
+        // Fast path: no escapes — one UTF-8 validation of the raw bytes.
+        var scan = offset
+        while scan < bytes.count {
+            let byte = bytes[scan]
+            if byte == UInt8(ascii: "\"") {
+                guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[offset..<scan]), as: UTF8.self)
+                else { throw JSONParseError("invalid UTF-8 in string", offset: offset) }
+                offset = scan + 1
+                return text
             }
-            scalars.append(contentsOf: text.unicodeScalars)
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw JSONParseError("control character in string", offset: scan) }
+            scan += 1
         }
+        // Escapes: decode into UTF-8 bytes, validate once at the end.
+        var utf8: [UInt8] = Array(UnsafeRawBufferPointer(rebasing: bytes[offset..<min(scan, bytes.count)]))
+        offset = scan
         while true {
             guard offset < bytes.count else { throw JSONParseError("unterminated string", offset: start) }
             let byte = bytes[offset]
             if byte == UInt8(ascii: "\"") {
-                try flushRun(offset)
                 offset += 1
-                return String(scalars)
+                guard let text = String(validating: utf8, as: UTF8.self) else {
+                    throw JSONParseError("invalid UTF-8 in string", offset: start)
+                }
+                return text
             }
             if byte < 0x20 { throw JSONParseError("control character in string", offset: offset) }
-            if byte == UInt8(ascii: "\\") {
-                try flushRun(offset)
+            guard byte == UInt8(ascii: "\\") else {
+                utf8.append(byte)
                 offset += 1
-                guard offset < bytes.count else { throw JSONParseError("unterminated escape", offset: offset) }
-                let escape = bytes[offset]
-                offset += 1
-                switch escape {
-                case UInt8(ascii: "\""): scalars.append("\"")
-                case UInt8(ascii: "\\"): scalars.append("\\")
-                case UInt8(ascii: "/"): scalars.append("/")
-                case UInt8(ascii: "b"): scalars.append("\u{08}")
-                case UInt8(ascii: "f"): scalars.append("\u{0C}")
-                case UInt8(ascii: "n"): scalars.append("\n")
-                case UInt8(ascii: "r"): scalars.append("\r")
-                case UInt8(ascii: "t"): scalars.append("\t")
-                case UInt8(ascii: "u"):
-                    var code = try parseHex4()
-                    if (0xD800...0xDBFF).contains(code) {
-                        guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u")
-                        else { throw JSONParseError("lone high surrogate", offset: offset) }
-                        offset += 2
-                        let low = try parseHex4()
-                        guard (0xDC00...0xDFFF).contains(low) else { throw JSONParseError("invalid low surrogate", offset: offset) }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    } else if (0xDC00...0xDFFF).contains(code) {
-                        throw JSONParseError("lone low surrogate", offset: offset)
-                    }
-                    scalars.append(Unicode.Scalar(code)!)
-                default:
-                    throw JSONParseError("invalid escape", offset: offset - 1)
-                }
-                runStart = offset
                 continue
             }
             offset += 1
+            guard offset < bytes.count else { throw JSONParseError("unterminated escape", offset: offset) }
+            let escape = bytes[offset]
+            offset += 1
+            switch escape {
+            case UInt8(ascii: "\""): utf8.append(UInt8(ascii: "\""))
+            case UInt8(ascii: "\\"): utf8.append(UInt8(ascii: "\\"))
+            case UInt8(ascii: "/"): utf8.append(UInt8(ascii: "/"))
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
+            case UInt8(ascii: "u"):
+                var code = try parseHex4()
+                if (0xD800...0xDBFF).contains(code) {
+                    guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u")
+                    else { throw JSONParseError("lone high surrogate", offset: offset) }
+                    offset += 2
+                    let low = try parseHex4()
+                    guard (0xDC00...0xDFFF).contains(low) else { throw JSONParseError("invalid low surrogate", offset: offset) }
+                    code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                } else if (0xDC00...0xDFFF).contains(code) {
+                    throw JSONParseError("lone low surrogate", offset: offset)
+                }
+                utf8.append(contentsOf: String(Unicode.Scalar(code)!).utf8)
+            default:
+                throw JSONParseError("invalid escape", offset: offset - 1)
+            }
         }
     }
 

@@ -35,9 +35,7 @@ struct CacheLookup {
             ttl = responder.configuration.defaultTTL
         }
         let credential = request.headers[.authorization] ?? request.headers[HTTPField.Name("x-api-key")!] ?? ""
-        let tenant =
-            responder.configuration.shareAcrossCredentials
-            ? [] : TenantScope.scope(credential: credential, secret: responder.tenantSecret)
+        let tenant = responder.configuration.shareAcrossCredentials ? [] : responder.tenantScopes.scope(credential)
         let headers = request.headers.compactMap { field -> HeaderField? in
             ProxyHeaders.answerChanging.contains(field.name.canonicalName)
                 ? HeaderField(name: field.name.canonicalName, value: field.value) : nil

@@ -19,6 +19,7 @@ struct ProxyResponder: HTTPResponder {
     let clock: any WallClock
     let flights: SingleFlight
     let runner: FetchRunner
+    let tenantScopes: TenantScopeCache
 
     func respond(to request: Request, context: Context) async throws -> Response {
         do {
