@@ -44,3 +44,39 @@ public struct RouteTable: Sendable, Equatable {
         }
     }
 }
+
+extension RouteTable {
+    /// Parses `PREFIX=URL` or `PREFIX=URL,anthropic` (a cacheable route; OpenAI wire format
+    /// unless `anthropic` is given), as `llmcache serve --route` takes it.
+    public static func parseRoute(_ text: String) throws(RouteError) -> Route {
+        guard let equals = text.firstIndex(of: "=") else { throw RouteError("route must be PREFIX=URL, got '\(text)'") }
+        let prefix = String(text[..<equals])
+        var target = String(text[text.index(after: equals)...])
+        var provider = Upstream.Provider.openAI
+        if let comma = target.lastIndex(of: ",") {
+            guard let named = Upstream.Provider(rawValue: String(target[target.index(after: comma)...])) else {
+                throw RouteError("unknown provider in route '\(text)' (openai or anthropic)")
+            }
+            provider = named
+            target = String(target[..<comma])
+        }
+        guard prefix.hasPrefix("/"), !prefix.contains(" ") else { throw RouteError("route prefix must start with '/', got '\(prefix)'") }
+        guard target.hasPrefix("http://") || target.hasPrefix("https://") else {
+            throw RouteError("route URL must start with http:// or https://, got '\(target)'")
+        }
+        return Route(prefix: prefix, upstream: Upstream(id: "route:\(prefix)", baseURL: target, provider: provider), cacheable: true)
+    }
+
+    /// This table with `extra` routes added (they win over standard ones with the same prefix).
+    public func adding(_ extra: [Route]) -> RouteTable {
+        let prefixes = Set(extra.map(\.prefix))
+        return RouteTable(routes: extra + routes.filter { !prefixes.contains($0.prefix) })
+    }
+}
+
+/// A route specification that cannot be used.
+public struct RouteError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

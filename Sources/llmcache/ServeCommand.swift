@@ -44,6 +44,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Environment variable holding the key to send to the Anthropic upstream instead of the client's.")
     var anthropicKeyEnv: String?
 
+    @Option(help: ArgumentHelp(
+        "Extra cacheable route PREFIX=URL[,anthropic] (repeatable), e.g. /openai/deployments=https://x.openai.azure.com.",
+        valueName: "route"))
+    var route: [String] = []
+
     @Option(help: "Cache mode: readwrite, replay, record or passthrough.")
     var mode: String = "readwrite"
 
@@ -63,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard memoryBytes >= 1 << 20 else { throw ValidationError("--memory-bytes must be at least 1048576") }
         guard ttl >= 0 else { throw ValidationError("--ttl must not be negative") }
+        for text in route {
+            do { _ = try RouteTable.parseRoute(text) } catch { throw ValidationError(error.description) }
+        }
         for url in [upstream, anthropicUpstream] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("upstream URL must start with http:// or https://, got \(url)")
         }
@@ -92,7 +100,8 @@ struct ServeCommand: AsyncParsableCommand {
                     credential: try Self.credential(fromEnvironment: openaiKeyEnv)),
                 anthropic: Upstream(
                     id: "anthropic", baseURL: anthropicUpstream, provider: .anthropic,
-                    credential: try Self.credential(fromEnvironment: anthropicKeyEnv))),
+                    credential: try Self.credential(fromEnvironment: anthropicKeyEnv))
+            ).adding(try route.map { try RouteTable.parseRoute($0) }),
             memory: .init(maxBytes: memoryBytes),
             defaultTTL: ttl > 0 ? .seconds(ttl) : nil)
         let server = try ProxyServer(configuration: configuration, logger: logger)
