@@ -6,11 +6,15 @@ public struct RouteTable: Sendable, Equatable {
         public var prefix: String
         public var upstream: Upstream
         public var cacheable: Bool
+        /// Tried in order when the upstream stays unreachable or keeps answering 429 / 5xx after
+        /// its retries. Answers are stored under the primary upstream's key.
+        public var fallbacks: [Upstream]
 
-        public init(prefix: String, upstream: Upstream, cacheable: Bool) {
+        public init(prefix: String, upstream: Upstream, cacheable: Bool, fallbacks: [Upstream] = []) {
             self.prefix = prefix
             self.upstream = upstream
             self.cacheable = cacheable
+            self.fallbacks = fallbacks
         }
     }
 
@@ -65,6 +69,15 @@ extension RouteTable {
             throw RouteError("route URL must start with http:// or https://, got '\(target)'")
         }
         return Route(prefix: prefix, upstream: Upstream(id: "route:\(prefix)", baseURL: target, provider: provider), cacheable: true)
+    }
+
+    /// This table with `fallbacks` added to every route served by the upstream with id `upstreamID`.
+    public func withFallbacks(_ fallbacks: [Upstream], forUpstream upstreamID: String) -> RouteTable {
+        RouteTable(routes: routes.map { route in
+            var route = route
+            if route.upstream.id == upstreamID { route.fallbacks += fallbacks }
+            return route
+        })
     }
 
     /// This table with `extra` routes added (they win over standard ones with the same prefix).

@@ -35,6 +35,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "OpenAI-compatible upstream for all routes but Anthropic's.")
     var upstream: String = "https://api.openai.com"
 
+    @Option(help: "Fallback for the OpenAI-compatible upstream when it stays unreachable or failing (repeatable).")
+    var fallbackUpstream: [String] = []
+
     @Option(help: "Anthropic upstream (/v1/messages).")
     var anthropicUpstream: String = "https://api.anthropic.com"
 
@@ -71,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
         for text in route {
             do { _ = try RouteTable.parseRoute(text) } catch { throw ValidationError(error.description) }
         }
-        for url in [upstream, anthropicUpstream] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+        for url in [upstream, anthropicUpstream] + fallbackUpstream where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("upstream URL must start with http:// or https://, got \(url)")
         }
     }
@@ -101,7 +104,12 @@ struct ServeCommand: AsyncParsableCommand {
                 anthropic: Upstream(
                     id: "anthropic", baseURL: anthropicUpstream, provider: .anthropic,
                     credential: try Self.credential(fromEnvironment: anthropicKeyEnv))
-            ).adding(try route.map { try RouteTable.parseRoute($0) }),
+            )
+            .withFallbacks(
+                fallbackUpstream.enumerated().map { Upstream(id: "fallback-\($0)", baseURL: $1, provider: .openAI) },
+                forUpstream: "openai"
+            )
+            .adding(try route.map { try RouteTable.parseRoute($0) }),
             memory: .init(maxBytes: memoryBytes),
             defaultTTL: ttl > 0 ? .seconds(ttl) : nil)
         let server = try ProxyServer(configuration: configuration, logger: logger)

@@ -297,3 +297,27 @@ import Testing
         }
     }
 }
+
+@Suite struct FallbackTests {
+    @Test func anUnreachableUpstreamFallsBackAndTheAnswerIsStoredUnderThePrimary() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: { configuration in
+                let mock = configuration.routes.routes.first!.upstream.baseURL
+                configuration.upstream.connectTimeout = .milliseconds(300)
+                configuration.upstream.retry = RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(10))
+                configuration.routes = RouteTable.standard(
+                    openAI: Upstream(id: "openai", baseURL: "http://127.0.0.1:9", provider: .openAI),
+                    anthropic: Upstream(id: "anthropic", baseURL: mock, provider: .anthropic)
+                ).withFallbacks([Upstream(id: "backup", baseURL: mock, provider: .openAI)], forUpstream: "openai")
+            }
+        ) { harness in
+            let reply = try await harness.post("/v1/chat/completions", chat("plan b"))
+            #expect(reply.status == 200)
+            #expect(reply.header("x-llmcache-status") == "MISS")
+            #expect(harness.stats.requestCount == 1)
+            let again = try await harness.post("/v1/chat/completions", chat("plan b"))
+            #expect(again.header("x-llmcache-status") == "HIT")
+        }
+    }
+}

@@ -204,33 +204,47 @@ struct ProxyResponder: HTTPResponder {
     private func send(
         _ request: Request, body: ByteBuffer, route: RouteTable.Route, context: Context, retrying: Bool = false
     ) async throws -> UpstreamClient.Response {
-        var headers = ProxyHeaders.forwardable(request.headers, credential: route.upstream.credential)
-        if let credential = route.upstream.credential {
-            headers.append(
-                route.upstream.provider == .anthropic
-                    ? HeaderField(name: "x-api-key", value: credential)
-                    : HeaderField(name: "authorization", value: "Bearer \(credential)"))
-        }
         var pathAndQuery = request.uri.path
         if let query = request.uri.query, !query.isEmpty { pathAndQuery += "?" + query }
         let upstreamBody = body.readableBytes > 0 || request.method == .post ? body : nil
-        do {
-            if retrying {
-                return try await client.sendRetrying(
-                    to: route.upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
+        let candidates = retrying ? [route.upstream] + route.fallbacks : [route.upstream]
+        var lastFailure: UpstreamClient.Failure?
+        for (index, upstream) in candidates.enumerated() {
+            let isLast = index == candidates.count - 1
+            var headers = ProxyHeaders.forwardable(request.headers, credential: upstream.credential)
+            if let credential = upstream.credential {
+                headers.append(
+                    upstream.provider == .anthropic
+                        ? HeaderField(name: "x-api-key", value: credential)
+                        : HeaderField(name: "authorization", value: "Bearer \(credential)"))
+            }
+            do {
+                if !retrying {
+                    return try await client.send(
+                        to: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
+                        body: upstreamBody, logger: context.logger)
+                }
+                let response = try await client.sendRetrying(
+                    to: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
                     body: upstreamBody, logger: context.logger
                 ).response
+                if isLast || !RetryPolicy.isRetryable(status: response.status) { return response }
+                for try await _ in response.body {}  // give up on this upstream, try the next
+                context.logger.warning("upstream failing, trying fallback", metadata: ["upstream": "\(upstream.id)", "status": "\(response.status)"])
+            } catch let failure as UpstreamClient.Failure {
+                lastFailure = failure
+                if !isLast {
+                    context.logger.warning("upstream failing, trying fallback", metadata: ["upstream": "\(upstream.id)", "error": "\(failure)"])
+                }
             }
-            return try await client.send(
-                to: route.upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
-                body: upstreamBody, logger: context.logger)
-        } catch let failure as UpstreamClient.Failure {
-            switch failure {
-            case .timeout(let detail):
-                throw ProxyError(status: .gatewayTimeout, type: "upstream_timeout", message: detail)
-            case .unreachable(let detail):
-                throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: detail)
-            }
+        }
+        switch lastFailure {
+        case .timeout(let detail)?:
+            throw ProxyError(status: .gatewayTimeout, type: "upstream_timeout", message: detail)
+        case .unreachable(let detail)?:
+            throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: detail)
+        case nil:
+            throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: "no upstream answered")
         }
     }
 }
