@@ -57,11 +57,9 @@ public final class UpstreamClient: Sendable {
     public init(configuration: Configuration = Configuration()) {
         var clientConfiguration = HTTPClient.Configuration()
         clientConfiguration.timeout = .init(
-            connect: .nanoseconds(Int64(configuration.connectTimeout.components.seconds) * 1_000_000_000
-                + configuration.connectTimeout.components.attoseconds / 1_000_000_000),
-            read: .nanoseconds(Int64(configuration.headTimeout.components.seconds) * 1_000_000_000))
+            connect: Self.timeAmount(configuration.connectTimeout), read: Self.timeAmount(configuration.headTimeout))
         clientConfiguration.connectionPool = .init(
-            idleTimeout: .seconds(Int64(configuration.idleTimeout.components.seconds)),
+            idleTimeout: Self.timeAmount(configuration.idleTimeout),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnectionsPerHost)
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
@@ -78,8 +76,7 @@ public final class UpstreamClient: Sendable {
         request.method = HTTPMethod(rawValue: method)
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         if let body { request.body = .bytes(body) }
-        let timeout = TimeAmount.nanoseconds(
-            Int64(configuration.totalTimeout.components.seconds) * 1_000_000_000)
+        let timeout = Self.timeAmount(configuration.totalTimeout)
         do {
             let response = try await client.execute(request, timeout: timeout, logger: logger)
             return Response(
@@ -130,6 +127,13 @@ public final class UpstreamClient: Sendable {
             }
             attempt += 1
         }
+    }
+
+    /// `duration` in NIO's unit, to the nanosecond (saturating).
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return .nanoseconds(overflow ? .max : nanos.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
     }
 
     /// Closes pooled connections.

@@ -8,7 +8,8 @@ import Testing
     func identicalConcurrentRequestsMakeOneUpstreamCall(stream: Bool) async throws {
         try await ProxyHarness.run(store: nil) { harness in
             let body = chat("together now, all of us", stream: stream)
-            let headers = stream ? [("x-mock-chunk-delay-ms", "30")] : [("x-mock-latency-ms", "300")]
+            // The fetch lasts about a second, so all 100 arrive while it runs, even on a busy machine.
+            let headers = stream ? [("x-mock-chunk-delay-ms", "150")] : [("x-mock-latency-ms", "1000")]
             let replies = try await withThrowingTaskGroup(of: ProxyHarness.Reply.self) { group in
                 for _ in 0..<100 {
                     group.addTask { try await harness.post("/v1/chat/completions", body, headers: headers) }

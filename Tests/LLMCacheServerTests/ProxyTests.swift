@@ -56,10 +56,10 @@ import Testing
             let body = path == "/v1/completions"
                 ? #"{"model":"m","stream":true,"prompt":"Tell me a story about caches"}"#
                 : chat("Tell me a story about caches", stream: true)
-            let first = try await harness.post(path, body, headers: [("x-mock-chunk-delay-ms", "2")])
+            let first = try await harness.post(path, body, headers: [("x-mock-chunk-delay-ms", "20")])
             #expect(first.header("x-llmcache-status") == "MISS")
             #expect(first.header("content-type") == "text/event-stream")
-            let second = try await harness.post(path, body, headers: [("x-mock-chunk-delay-ms", "2")])
+            let second = try await harness.post(path, body, headers: [("x-mock-chunk-delay-ms", "20")])
             #expect(second.header("x-llmcache-status") == "HIT")
             #expect(second.body == first.body)
             #expect(harness.stats.requestCount == 1)
@@ -72,7 +72,11 @@ import Testing
             }
             #expect(chunks.count > 3)
             #expect(chunks.reduce(0) { $0 + Int($1.length) } == first.body.count)
-            #expect(chunks.dropFirst().contains { $0.delayMicroseconds >= 1_000 }, "relative timing is recorded")
+            // Relative timing is recorded: however reads batched the events, the delays add up to
+            // at least the time the upstream took to send them (20 ms between events).
+            let events = first.text.split(separator: "\n\n", omittingEmptySubsequences: true).count
+            let recorded = chunks.reduce(0) { $0 + Int($1.delayMicroseconds) }
+            #expect(recorded >= (events - 1) * 20_000 * 9 / 10, "\(recorded) µs for \(events) events")
         }
     }
 
@@ -318,6 +322,35 @@ import Testing
             #expect(harness.stats.requestCount == 1)
             let again = try await harness.post("/v1/chat/completions", chat("plan b"))
             #expect(again.header("x-llmcache-status") == "HIT")
+        }
+    }
+}
+
+@Suite struct LimitTests {
+    @Test func anUpstreamTimeoutIs504AndNotStored() async throws {
+        try await ProxyHarness.run(store: nil, configure: { $0.upstream.headTimeout = .milliseconds(300) }) { harness in
+            let reply = try await harness.post("/v1/chat/completions", chat("slow"), headers: [("x-mock-latency-ms", "1000")])
+            #expect(reply.status == 504)
+            #expect(reply.text.contains("upstream_timeout"))
+            try await Task.sleep(for: .milliseconds(1_200))  // the mock finishes its slow answer
+            let again = try await harness.post("/v1/chat/completions", chat("slow"))
+            #expect(again.header("x-llmcache-status") == "MISS", "\(again.status) \(again.text)")
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func answersOverTheStoredSizeAreServedNotStored(stream: Bool) async throws {
+        try await ProxyHarness.run(store: nil, configure: { $0.maximumStoredResponseBytes = 2_000 }) { harness in
+            let body = chat("big", stream: stream)
+            let big = try await harness.post("/v1/chat/completions", body, headers: [("x-mock-padding", "6000")])
+            #expect(big.status == 200)
+            #expect(big.body.count > 6_000, "served whole")
+            let again = try await harness.post("/v1/chat/completions", body, headers: [("x-mock-padding", "6000")])
+            #expect(again.header("x-llmcache-status") == "MISS", "not stored")
+            #expect(again.body == big.body)
+            let small = chat("small", stream: stream)
+            _ = try await harness.post("/v1/chat/completions", small)
+            #expect(try await harness.post("/v1/chat/completions", small).header("x-llmcache-status") == "HIT")
         }
     }
 }

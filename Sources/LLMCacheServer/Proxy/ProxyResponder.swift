@@ -125,6 +125,9 @@ struct ProxyResponder: HTTPResponder {
                 status = "COALESCED"
             }
         }
+        // Subscribe before anything arrives, so no chunk is missed even if the answer grows too
+        // large for the flight to keep for late joiners.
+        let chunks = flight.body()
         let head = try await flight.head()
         var headers = ProxyHeaders.fields(head.headers)
         headers[ProxyHeaders.status] = status
@@ -137,7 +140,6 @@ struct ProxyResponder: HTTPResponder {
             // A complete body goes out in one write, with a content length.
             return Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole))
         }
-        let chunks = flight.body()
         return Response(
             status: .init(code: head.status), headers: headers,
             body: ResponseBody { writer in
