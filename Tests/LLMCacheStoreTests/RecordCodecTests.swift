@@ -110,3 +110,18 @@ import Zstd
         }
     }
 }
+
+@Suite struct RecordPayloadTests {
+    /// A record whose checksum is right but whose contents are impossible (here: status 7) is
+    /// refused, so nothing downstream ever sees it.
+    @Test func anImpossibleStatusIsAnError() throws {
+        var entry = chatEntry(1)
+        entry.status = 7
+        let record = try RecordCodec.encode(entry, compressor: try ZstdCompressor(), dictionary: nil)
+        #expect {
+            try record.withUnsafeBytes {
+                try RecordCodec.decode($0, decompressor: try ZstdDecompressor(), maximumRawLength: 1 << 20, dictionary: { _ in nil })
+            }
+        } throws: { "\($0)".contains("status 7") }
+    }
+}

@@ -47,6 +47,7 @@ enum RecordPayload {
     static func decode(_ payload: UnsafeRawBufferPointer, header: RecordHeader) throws(RecordError) -> CacheEntry {
         var reader = ByteReader(payload)
         let status = Int(try reader.read(UInt16.self))
+        guard (100...599).contains(status) else { throw RecordError("status \(status) is not an HTTP status") }
         let recipeVersion = try reader.read(UInt16.self)
         let headerCount = Int(try reader.read(UInt16.self))
         var headers: [HeaderField] = []
