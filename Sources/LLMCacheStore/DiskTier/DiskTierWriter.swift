@@ -7,10 +7,15 @@ import ServiceLifecycle
 public struct DiskTierWriter: Service {
     public let tier: DiskTier
     public let sweepInterval: Duration
+    /// After the first queued write wakes it, the writer waits this long for more before
+    /// committing: fewer, larger transactions (and fsyncs) under load, at the price of that much
+    /// more time before a write is durable.
+    public let batchWindow: Duration
 
-    public init(tier: DiskTier, sweepInterval: Duration = .seconds(60)) {
+    public init(tier: DiskTier, sweepInterval: Duration = .seconds(60), batchWindow: Duration = .milliseconds(5)) {
         self.tier = tier
         self.sweepInterval = sweepInterval
+        self.batchWindow = batchWindow
     }
 
     public func run() async throws {
@@ -30,6 +35,7 @@ public struct DiskTierWriter: Service {
             }
             await cancelWhenGracefulShutdown {
                 for await _ in tier.wakeups {
+                    if batchWindow > .zero { try? await Task.sleep(for: batchWindow) }
                     try? await tier.flush()
                 }
             }
