@@ -38,7 +38,8 @@ public struct ProxyServer: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let responder = ProxyResponder(
             configuration: configuration, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock,
-            flights: flights, runner: runner, tenantScopes: TenantScopeCache(secret: tenantSecret))
+            flights: flights, runner: runner, tenantScopes: TenantScopeCache(secret: tenantSecret),
+            normalizers: ProviderNormalizers(maximumDepth: configuration.maximumJSONDepth))
         // Stopped in reverse order, after the server: running fetches finish, the sweeper stops,
         // the writer commits what is queued, and the upstream client closes its connections.
         var services: [any Service] = [client]

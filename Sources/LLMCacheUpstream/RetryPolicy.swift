@@ -1,3 +1,5 @@
+import LLMCacheCore
+
 /// When and how long to wait before trying an upstream again: connect errors, 429 and 5xx are
 /// retried with exponential backoff and full jitter, honouring `Retry-After` (in seconds) — and
 /// only while nothing has been sent to the client yet (the caller's duty).
@@ -30,7 +32,7 @@ public struct RetryPolicy: Sendable, Equatable {
     /// attempts, or a `Retry-After` beyond `maximumRetryAfter`. `random` is in [0, 1).
     public func delay(afterAttempt attempt: Int, retryAfter: String?, random: Double) -> Duration? {
         guard attempt < maximumAttempts else { return nil }
-        if let retryAfter, let seconds = Int(retryAfter.trimmingSpaces()), seconds >= 0 {
+        if let retryAfter, let seconds = Int(retryAfter.trimmedSpaces), seconds >= 0 {
             let wait = Duration.seconds(seconds)
             return wait <= maximumRetryAfter ? wait : nil
         }
@@ -38,14 +40,5 @@ public struct RetryPolicy: Sendable, Equatable {
         let exponent = min(attempt - 1, 20)
         let ceiling = min(baseDelay * (1 << exponent), maximumDelay)
         return ceiling * random
-    }
-}
-
-extension String {
-    fileprivate func trimmingSpaces() -> Substring {
-        var slice = self[...]
-        while slice.first == " " { slice = slice.dropFirst() }
-        while slice.last == " " { slice = slice.dropLast() }
-        return slice
     }
 }

@@ -51,6 +51,4 @@ final class SingleFlight: Sendable {
     func close(_ key: CacheKey, _ flight: Flight) {
         state.withLock { $0.close(key, flight) }
     }
-
-    var inFlight: Int { state.withLock { $0.flights.count } }
 }

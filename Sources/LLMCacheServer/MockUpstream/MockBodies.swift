@@ -41,7 +41,7 @@ enum MockBodies {
         var inputs: [String] = []
         switch input {
         case .string(let text)?: inputs = [text]
-        case .array(let items)?: inputs = items.map { $0.stringValue ?? CanonicalJSON.serialize($0).description }
+        case .array(let items)?: inputs = items.map { $0.stringValue ?? String(decoding: CanonicalJSON.serialize($0), as: UTF8.self) }
         default: inputs = [""]
         }
         let data = inputs.enumerated().map { index, text in
@@ -84,8 +84,4 @@ enum MockBodies {
         events.append(event("response.completed", #"{"type":"response.completed","response":\#(response(id: id, model: model, text: text))}"#))
         return events
     }
-}
-
-extension [UInt8] {
-    var description: String { String(decoding: self, as: UTF8.self) }
 }

@@ -152,13 +152,3 @@ struct MockControls {
         retryAfter = number("x-mock-retry-after").map { min(max($0, 0), 3_600) }
     }
 }
-
-extension StringProtocol {
-    /// The text without leading and trailing spaces and tabs.
-    var trimmedSpaces: String {
-        var slice = self[...]
-        while slice.first == " " || slice.first == "\t" { slice = slice.dropFirst() }
-        while slice.last == " " || slice.last == "\t" { slice = slice.dropLast() }
-        return String(slice)
-    }
-}

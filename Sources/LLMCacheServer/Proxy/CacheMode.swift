@@ -1,3 +1,4 @@
+import LLMCacheCore
 /// How the proxy uses the cache (server-wide, or per request with `x-llmcache-mode`).
 public enum CacheMode: String, Sendable, CaseIterable {
     /// Read-through: answer from the cache, fetch and store misses.

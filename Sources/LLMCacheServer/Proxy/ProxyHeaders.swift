@@ -29,6 +29,13 @@ enum ProxyHeaders {
         "upgrade", "content-length",
     ]
 
+    /// Whether `headers` announce a server-sent-events stream.
+    static func isEventStream(_ headers: [HeaderField]) -> Bool {
+        headers.contains {
+            $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("text/event-stream")
+        }
+    }
+
     static func fields(_ headers: [HeaderField]) -> HTTPFields {
         var fields = HTTPFields()
         for header in headers where !notRelayed.contains(header.name.lowercased()) {

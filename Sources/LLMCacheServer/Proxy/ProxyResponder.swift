@@ -20,6 +20,7 @@ struct ProxyResponder: HTTPResponder {
     let flights: SingleFlight
     let runner: FetchRunner
     let tenantScopes: TenantScopeCache
+    let normalizers: ProviderNormalizers
 
     func respond(to request: Request, context: Context) async throws -> Response {
         do {
@@ -57,13 +58,9 @@ struct ProxyResponder: HTTPResponder {
                 status: .unsupportedMediaType, type: "unsupported_media_type",
                 message: "expected application/json, got \(contentType)")
         }
-        let normalizer = RequestNormalizer(
-            ignoredFields: route.upstream.provider == .anthropic
-                ? RequestNormalizer.anthropic.ignoredFields : RequestNormalizer.openAI.ignoredFields,
-            maximumDepth: configuration.maximumJSONDepth)
         let canonical: [UInt8]
         do {
-            canonical = try normalizer.normalize(body.readableBytesView).canonical
+            canonical = try normalizers.for(route.upstream.provider).normalize(body.readableBytesView).canonical
         } catch let error as JSONParseError {
             throw ProxyError.badRequest("request body is not valid JSON: \(error)")
         }
@@ -133,10 +130,7 @@ struct ProxyResponder: HTTPResponder {
         headers[ProxyHeaders.status] = status
         headers[ProxyHeaders.tier] = "upstream"
         headers[ProxyHeaders.key] = lookup.key.hex
-        let isStream = head.headers.contains {
-            $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("text/event-stream")
-        }
-        if !isStream, let whole = try await flight.completeBody() {
+        if !ProxyHeaders.isEventStream(head.headers), let whole = try await flight.completeBody() {
             // A complete body goes out in one write, with a content length.
             return Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole))
         }
@@ -168,9 +162,7 @@ struct ProxyResponder: HTTPResponder {
             }
             flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
             let createdAt = clock.now()
-            let isStream = upstream.headers.contains {
-                $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("text/event-stream")
-            }
+            let isStream = ProxyHeaders.isEventStream(upstream.headers)
             var capture = StreamCapture(start: started, maximumBytes: configuration.maximumStoredResponseBytes)
             do {
                 for try await chunk in upstream.body {
