@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
         .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
         .library(name: "LLMCacheServer", targets: ["LLMCacheServer"]),
+        .library(name: "LLMCacheToolkit", targets: ["LLMCacheToolkit"]),
         .library(name: "Zstd", targets: ["Zstd"]),
         .library(name: "LMDB", targets: ["LMDB"]),
     ],
@@ -78,14 +79,23 @@ let package = Package(
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
+            name: "LLMCacheToolkit",
+            dependencies: [
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheUpstream", "Zstd", "CZlib",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
         .executableTarget(
             name: "llmcache",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheUpstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -94,6 +104,13 @@ let package = Package(
             dependencies: [
                 "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "LLMCacheToolkitTests",
+            dependencies: [
+                "LLMCacheToolkit", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "Zstd",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

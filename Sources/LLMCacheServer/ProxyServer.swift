@@ -15,6 +15,7 @@ public struct ProxyServer: Sendable {
     let logger: Logger
     let flights = SingleFlight()
     let runner = FetchRunner()
+    let manifest: ManifestWriter?
 
     public init(
         configuration: ProxyConfiguration, clock: any WallClock = SystemClock(),
@@ -30,6 +31,7 @@ public struct ProxyServer: Sendable {
         self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
         self.clock = clock
         self.logger = logger
+        self.manifest = try configuration.manifest.map { try ManifestWriter(destination: $0, logger: logger) }
     }
 
     /// The HTTP application with the disk writer, the memory sweeper and the upstream client as
@@ -39,11 +41,13 @@ public struct ProxyServer: Sendable {
         let responder = ProxyResponder(
             configuration: configuration, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock,
             flights: flights, runner: runner, tenantScopes: TenantScopeCache(secret: tenantSecret),
-            normalizers: ProviderNormalizers(maximumDepth: configuration.maximumJSONDepth))
+            normalizers: ProviderNormalizers(maximumDepth: configuration.maximumJSONDepth), manifest: manifest)
         // Stopped in reverse order, after the server: running fetches finish, the sweeper stops,
-        // the writer commits what is queued, and the upstream client closes its connections.
+        // the manifest is written out, the writer commits what is queued, and the upstream
+        // client closes its connections.
         var services: [any Service] = [client]
         if let disk = cache.disk { services.append(DiskTierWriter(tier: disk)) }
+        if let manifest { services.append(manifest) }
         services += [MemoryTierSweeper(tier: cache.memory), runner]
         let port = configuration.port
         return Application(

@@ -66,6 +66,16 @@ public enum TenantScope {
         return Array(code)
     }
 
+    /// A short public name of a store's secret (16 hex digits of a hash of it): export files
+    /// carry it so an import can tell whether their tenant scopes were made by the same secret.
+    public static func storeID(secret: [UInt8]) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array("llmcache-store-id".utf8))
+        hasher.update(data: secret)
+        let digits = Array("0123456789abcdef".utf8)
+        return String(decoding: hasher.finalize().prefix(8).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xf)]] }, as: UTF8.self)
+    }
+
     /// 32 random bytes for a new store's secret.
     public static func newSecret() -> [UInt8] {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }

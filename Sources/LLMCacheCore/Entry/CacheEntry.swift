@@ -51,6 +51,9 @@ public struct CacheEntry: Sendable, Equatable {
     public var canonicalRequest: ByteBuffer
     /// The version of the key recipe that produced the key.
     public var recipeVersion: UInt16
+    /// The rest of the key's inputs (route, upstream, headers, tenant scope) and the model;
+    /// `nil` for entries that do not know them (stored before record format 2).
+    public var request: StoredRequest?
     /// When the response was stored.
     public var createdAt: Timestamp
     /// When the entry stops being served; `nil` means never.
@@ -64,6 +67,7 @@ public struct CacheEntry: Sendable, Equatable {
         bodyKind: BodyKind = .complete,
         canonicalRequest: ByteBuffer = ByteBuffer(),
         recipeVersion: UInt16 = 0,
+        request: StoredRequest? = nil,
         createdAt: Timestamp,
         expiresAt: Timestamp? = nil
     ) {
@@ -74,6 +78,7 @@ public struct CacheEntry: Sendable, Equatable {
         self.bodyKind = bodyKind
         self.canonicalRequest = canonicalRequest
         self.recipeVersion = recipeVersion
+        self.request = request
         self.createdAt = createdAt
         self.expiresAt = expiresAt
     }
@@ -91,6 +96,7 @@ public struct CacheEntry: Sendable, Equatable {
     public var contentByteCount: Int {
         var total = body.readableBytes + canonicalRequest.readableBytes + namespace.utf8.count
         if case .stream(let chunks) = bodyKind { total += chunks.count * 8 }
+        if let request { total += request.byteCount }
         for header in headers {
             total += 32 + header.name.utf8.count + header.value.utf8.count
         }

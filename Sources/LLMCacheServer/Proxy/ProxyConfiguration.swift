@@ -23,6 +23,8 @@ public struct ProxyConfiguration: Sendable {
     public var maximumJSONDepth: Int
     /// Upstream pool and timeouts.
     public var upstream: UpstreamClient.Configuration
+    /// Where to write the run manifest (a line per cacheable request); `nil`: none.
+    public var manifest: ManifestWriter.Destination?
 
     public init(
         host: String = "127.0.0.1",
@@ -38,7 +40,8 @@ public struct ProxyConfiguration: Sendable {
         maximumStoredResponseBytes: Int = 16 << 20,
         defaultTTL: Duration? = nil,
         maximumJSONDepth: Int = JSONParser.defaultMaximumDepth,
-        upstream: UpstreamClient.Configuration = UpstreamClient.Configuration()
+        upstream: UpstreamClient.Configuration = UpstreamClient.Configuration(),
+        manifest: ManifestWriter.Destination? = nil
     ) {
         self.host = host
         self.port = port
@@ -52,5 +55,6 @@ public struct ProxyConfiguration: Sendable {
         self.defaultTTL = defaultTTL
         self.maximumJSONDepth = maximumJSONDepth
         self.upstream = upstream
+        self.manifest = manifest
     }
 }

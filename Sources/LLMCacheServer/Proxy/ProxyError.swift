@@ -5,17 +5,22 @@ import NIOCore
 
 /// An error answered to the client as `{"error":{"type":…,"message":…}}` (plus `key` where a
 /// cache key is involved).
-struct ProxyError: Error {
+struct ProxyError: Error, CustomStringConvertible {
     var status: HTTPResponse.Status
     var type: String
     var message: String
     var key: String?
+    /// Extra detail, the `explanation` member of the error object (a cache miss's nearest request).
+    var explanation: JSONValue?
+
+    var description: String { message }
 
     static func badRequest(_ message: String) -> ProxyError { ProxyError(status: .badRequest, type: "invalid_request", message: message) }
 
     var response: Response {
         var body = #"{"error":{"type":"\#(JSONString.escaped(type))","message":"\#(JSONString.escaped(message))""#
         if let key { body += #","key":"\#(key)""# }
+        if let explanation { body += #","explanation":"# + explanation.canonicalText }
         body += "}}"
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key, let name = HTTPField.Name("x-llmcache-key") { headers[name] = key }

@@ -11,6 +11,9 @@ enum ProxyHeaders {
     static let ttl = HTTPField.Name("x-llmcache-ttl")!
     static let replay = HTTPField.Name("x-llmcache-replay")!
     static let age = HTTPField.Name("age")!
+    /// Request: `true` asks for the reason of a miss in `x-llmcache-miss-reason` (any mode).
+    static let explain = HTTPField.Name("x-llmcache-explain")!
+    static let missReason = HTTPField.Name("x-llmcache-miss-reason")!
 
     /// Request headers that change the answer and so are part of the key.
     static let answerChanging: Set<String> = ["anthropic-version", "anthropic-beta", "openai-beta"]
@@ -34,6 +37,11 @@ enum ProxyHeaders {
         headers.contains {
             $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("text/event-stream")
         }
+    }
+
+    /// `text` as a header value: printable ASCII only (others become `?`), at most 2,048 bytes.
+    static func headerSafe(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.prefix(2048).map { $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
     }
 
     static func fields(_ headers: [HeaderField]) -> HTTPFields {

@@ -5,6 +5,7 @@ import LLMCacheStore
 import LLMCacheUpstream
 import Logging
 import NIOCore
+import NIOPosix
 
 /// The proxy: routes a request, computes its key, answers from the cache or fetches from the
 /// upstream (streaming the answer to the client while capturing it), and stores complete 2xx
@@ -21,6 +22,7 @@ struct ProxyResponder: HTTPResponder {
     let runner: FetchRunner
     let tenantScopes: TenantScopeCache
     let normalizers: ProviderNormalizers
+    let manifest: ManifestWriter?
 
     func respond(to request: Request, context: Context) async throws -> Response {
         do {
@@ -58,26 +60,63 @@ struct ProxyResponder: HTTPResponder {
                 status: .unsupportedMediaType, type: "unsupported_media_type",
                 message: "expected application/json, got \(contentType)")
         }
-        let canonical: [UInt8]
+        let normalized: (value: JSONValue, canonical: [UInt8])
         do {
-            canonical = try normalizers.for(route.upstream.provider).normalize(body.readableBytesView).canonical
+            normalized = try normalizers.for(route.upstream.provider).normalize(body.readableBytesView)
         } catch let error as JSONParseError {
             throw ProxyError.badRequest("request body is not valid JSON: \(error)")
         }
-        let lookup = try CacheLookup(request: request, route: route, canonical: canonical, mode: mode, responder: self)
+        let lookup = try CacheLookup(
+            request: request, route: route, canonical: normalized.canonical,
+            model: normalized.value["model"]?.stringValue ?? "", mode: mode, responder: self)
 
         if lookup.readsCache, let (entry, tier) = cache.get(lookup.key), lookup.isFresh(entry, now: clock.now()) {
+            note(lookup, status: "HIT", tier: tier.rawValue, httpStatus: entry.status)
             return CachedResponse.response(
                 entry, key: lookup.key, tier: tier, now: clock.now(),
                 paced: request.headers[ProxyHeaders.replay]?.lowercased() == "paced")
         }
         if lookup.offline {
+            let explanation = await explainMiss(lookup, context: context)
+            note(lookup, status: "MISS", tier: "none", httpStatus: 504)
             throw ProxyError(
                 status: .gatewayTimeout, type: "cache_miss",
-                message: "no stored response for this request and the mode forbids contacting the upstream",
-                key: lookup.key.hex)
+                message: "no stored response for this request and the mode forbids contacting the upstream: "
+                    + explanation.summary,
+                key: lookup.key.hex, explanation: explanation.json)
         }
-        return try await fetch(request, body: body, route: route, lookup: lookup, context: context)
+        // Explained before the fetch, which may store the very answer it would be compared with.
+        let reason = lookup.explains ? await explainMiss(lookup, context: context).summary : nil
+        var response = try await fetch(request, body: body, route: route, lookup: lookup, context: context)
+        if let reason, response.headers[ProxyHeaders.status] == "MISS" {
+            response.headers[ProxyHeaders.missReason] = ProxyHeaders.headerSafe(reason)
+        }
+        note(lookup, status: response.headers[ProxyHeaders.status] ?? "MISS", tier: "upstream", httpStatus: response.status.code)
+        return response
+    }
+
+    /// Adds the request to the run manifest, if one is kept.
+    private func note(_ lookup: CacheLookup, status: String, tier: String, httpStatus: Int) {
+        manifest?.record(
+            ManifestRecord(
+                time: clock.now(), key: lookup.key, method: lookup.recipe.method, path: lookup.recipe.path,
+                model: lookup.model, namespace: lookup.namespace, status: status, tier: tier, httpStatus: httpStatus))
+    }
+
+    /// Why `lookup` missed (see `DiskTier.explainMiss`), computed on the blocking-I/O pool and
+    /// logged. Without a disk tier there is nothing to compare.
+    private func explainMiss(_ lookup: CacheLookup, context: Context) async -> MissExplanation {
+        var explanation = MissExplanation(
+            key: lookup.key, namespace: lookup.namespace, method: lookup.recipe.method, path: lookup.recipe.path,
+            model: lookup.model)
+        if let disk = cache.disk {
+            let recipe = lookup.recipe
+            let model = lookup.model
+            explanation = (try? await NIOThreadPool.singleton.runIfActive { disk.explainMiss(recipe, model: model) })
+                ?? explanation
+        }
+        context.logger.info("cache miss explained", metadata: ["key": "\(lookup.key)", "explanation": "\(explanation.summary)"])
+        return explanation
     }
 
     private func requestMode(_ request: Request) throws -> CacheMode {
@@ -184,6 +223,7 @@ struct ProxyResponder: HTTPResponder {
                     namespace: lookup.namespace, status: upstream.status, headers: upstream.headers.filter(\.isStorable),
                     body: capture.body, bodyKind: isStream ? .stream(chunks: capture.chunks) : .complete,
                     canonicalRequest: ByteBuffer(bytes: lookup.canonical), recipeVersion: CacheKeyRecipe.version,
+                    request: lookup.recipe.storedRequest(model: lookup.model),
                     createdAt: createdAt, expiresAt: lookup.expiresAt(from: createdAt))
                 cache.put(lookup.key, entry)
             }

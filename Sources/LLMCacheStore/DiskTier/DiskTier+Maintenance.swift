@@ -30,11 +30,19 @@ extension DiskTier {
     /// returns how many. Blocks; reads only record headers, nothing is decompressed.
     @discardableResult
     public func removeAll(namespace: String) throws -> Int {
+        try removeAll { $0.namespace == namespace }
+    }
+
+    /// Removes every record whose header (namespace, times, request section) satisfies
+    /// `matches` (queued changes are committed first); returns how many. Blocks; nothing is
+    /// decompressed. Records with an unreadable header are left alone (``verify()`` names them).
+    @discardableResult
+    public func removeAll(matching matches: (RecordHeader) -> Bool) throws -> Int {
         commitPending()
         let keys: [CacheKey] = try environment.read { transaction in
             var keys: [CacheKey] = []
             try transaction.forEach(schema.records) { key, value in
-                if let header = try? RecordCodec.header(of: value, verifyChecksum: false), header.namespace == namespace,
+                if let header = try? RecordCodec.header(of: value, verifyChecksum: false), matches(header),
                     let cacheKey = CacheKey(digest: key)
                 {
                     keys.append(cacheKey)
@@ -44,7 +52,7 @@ extension DiskTier {
             return keys
         }
         return try removeRecords(keys, reason: .explicit) { record in
-            (try? RecordCodec.header(of: record, verifyChecksum: false))?.namespace == namespace
+            (try? RecordCodec.header(of: record, verifyChecksum: false)).map(matches) ?? false
         }
     }
 
@@ -62,6 +70,7 @@ extension DiskTier {
                 try transaction.removeAll(schema.records)
                 try transaction.removeAll(schema.access)
                 try transaction.removeAll(schema.lru)
+                try transaction.removeAll(schema.requests)
                 try schema.store(.init(bytes: 0, raw: 0), transaction)
                 return count
             }
@@ -76,7 +85,8 @@ extension DiskTier {
         try environment.copy(to: path, compact: true)
     }
 
-    /// Reads and fully decodes every record. Returns the keys of the bad ones with the reason;
+    /// Reads and fully decodes every record, and checks that each record that knows its request
+    /// is stored under that request's key. Returns the keys of the bad ones with the reason;
     /// removes nothing.
     public func verify() throws -> (checked: Int, bad: [(key: String, reason: String)]) {
         commitPending()
@@ -91,7 +101,11 @@ extension DiskTier {
         for (key, value) in records {
             let name = CacheKey(digest: key)?.hex ?? "key of \(key.count) bytes"
             do {
-                _ = try decode(value)
+                let entry = try decode(value)
+                // A record that knows its request must sit under the key that request gives.
+                if entry.recipeVersion == CacheKeyRecipe.version, let recipe = entry.keyRecipe, recipe.key.bytes != key {
+                    bad.append((name, "stored under another key than its request gives (\(recipe.key.hex))"))
+                }
             } catch {
                 bad.append((name, "\(error)"))
             }

@@ -3,7 +3,9 @@ import LMDB
 
 /// The databases of a store and the bookkeeping every change of a record goes through, inside
 /// one write transaction: the record, its last-access time (`access`), its place in access
-/// order (`lru`: access time big-endian ‖ key, so a cursor walks oldest first) and the totals.
+/// order (`lru`: access time big-endian ‖ key, so a cursor walks oldest first), its place in the
+/// request index (`requests`: route digest ‖ model digest ‖ key, for records that know their
+/// request — the candidates when a miss is explained) and the totals.
 struct StoreSchema: Sendable {
     /// Whether access order is kept (only a size-bounded store needs it; it costs three B-tree
     /// writes per put). A store opened unbounded after being bounded drops stale order entries
@@ -14,12 +16,16 @@ struct StoreSchema: Sendable {
     let lru: LMDBDatabase
     let dictionaries: LMDBDatabase
     let meta: LMDBDatabase
+    let requests: LMDBDatabase
 
     static let formatKey = Array("format".utf8)
     static let bytesKey = Array("bytes".utf8)
     static let rawKey = Array("raw".utf8)
     static let dictionaryKey = Array("dictionary".utf8)
-    static let formatVersion: UInt32 = 1
+    /// 2: records may carry a request section and are indexed in `requests`. A format-1 store
+    /// is upgraded on open (its records have no request section, so there is nothing to index).
+    static let formatVersion: UInt32 = 2
+    static let readableFormats: ClosedRange<UInt32> = 1...2
 
     /// Running sums over all records: stored bytes (records as written) and raw payload bytes.
     struct Totals {
@@ -34,13 +40,18 @@ struct StoreSchema: Sendable {
             access: try environment.openDatabase("access"),
             lru: try environment.openDatabase("lru"),
             dictionaries: try environment.openDatabase("dictionaries"),
-            meta: try environment.openDatabase("meta")
+            meta: try environment.openDatabase("meta"),
+            requests: try environment.openDatabase("requests")
         )
         try environment.write { transaction in
             if let format = try transaction.get(schema.meta, key: formatKey) {
                 let version = format.count == 4 ? format.withUnsafeBytes { $0.loadUnaligned(as: UInt32.self) } : 0
-                guard UInt32(littleEndian: version) == formatVersion else {
-                    throw RecordError("store format \(UInt32(littleEndian: version)) is not supported (expected \(formatVersion))")
+                let found = UInt32(littleEndian: version)
+                guard readableFormats.contains(found) else {
+                    throw RecordError("store format \(found) is not supported (this build reads \(readableFormats))")
+                }
+                if found < formatVersion {
+                    try transaction.put(schema.meta, key: formatKey, value: encode(UInt32(formatVersion)))
                 }
             } else {
                 try transaction.put(schema.meta, key: formatKey, value: encode(UInt32(formatVersion)))
@@ -67,14 +78,20 @@ struct StoreSchema: Sendable {
         totals.bytes += record.count
         totals.raw += record.withUnsafeBytes { Self.rawLength(of: $0) }
         if tracksAccess { try setAccess(key, time: time, transaction) }
+        if let indexKey = record.withUnsafeBytes({ Self.requestIndexKey(of: $0, key: key) }) {
+            try transaction.put(requests, key: indexKey, value: [])
+        }
     }
 
     /// Deletes the record under `key` with its access bookkeeping; returns whether it existed.
     func deleteRecord(_ key: CacheKey, totals: inout Totals, _ transaction: LMDBTransaction) throws -> Bool {
         let keyBytes = key.bytes
-        guard let (size, raw) = try transaction.withValue(records, key: keyBytes, { ($0.count, Self.rawLength(of: $0)) })
+        guard
+            let (size, raw, indexKey) = try transaction.withValue(
+                records, key: keyBytes, { ($0.count, Self.rawLength(of: $0), Self.requestIndexKey(of: $0, key: key)) })
         else { return false }
         try transaction.delete(records, key: keyBytes)
+        if let indexKey { try transaction.delete(requests, key: indexKey) }
         totals.bytes -= size
         totals.raw -= raw
         if let old = try transaction.get(access, key: keyBytes) {
@@ -116,7 +133,26 @@ struct StoreSchema: Sendable {
         try transaction.withValue(records, key: key.bytes) { $0.count }
     }
 
+    /// Keys in the request index under `prefix` (a route digest, or route ‖ model digest), with
+    /// the model digest of each, until `body` returns false.
+    func forEachIndexed(
+        _ prefix: [UInt8], _ transaction: LMDBTransaction, _ body: (_ model: [UInt8], CacheKey) throws -> Bool
+    ) throws {
+        try transaction.forEach(requests, from: prefix) { key, _ in
+            guard key.count == 48, key.starts(with: prefix) else { return false }
+            guard let cacheKey = CacheKey(digest: key[16..<48]) else { return true }
+            return try body(Array(key[8..<16]), cacheKey)
+        }
+    }
+
     // MARK: - Encodings
+
+    /// route digest ‖ model digest ‖ key, for a record with a request section; else `nil`.
+    static func requestIndexKey(of record: UnsafeRawBufferPointer, key: CacheKey) -> [UInt8]? {
+        guard let header = try? RecordCodec.header(of: record, verifyChecksum: false), let request = header.request
+        else { return nil }
+        return request.routeDigest(namespace: header.namespace) + request.modelDigest + key.bytes
+    }
 
     static func lruKey(time: UInt64, key: CacheKey) -> [UInt8] {
         withUnsafeBytes(of: time.bigEndian) { Array($0) } + key.bytes

@@ -38,6 +38,7 @@ enum RecordCodec {
         writer.write(UInt32(stored.count))
         writer.write(UInt32(0))  // checksum, filled in below
         writer.write(contentsOf: namespace)
+        StoredRequestCoding.encode(entry.request ?? StoredRequest(method: "", path: "", upstream: ""), into: &writer)
         writer.write(contentsOf: stored)
         var bytes = writer.bytes
         let checksum = bytes.withUnsafeBytes { checksumOf($0) }
@@ -55,7 +56,9 @@ enum RecordCodec {
         guard record.prefix(4).elementsEqual(RecordFormat.magic) else { throw RecordError("bad magic") }
         var reader = ByteReader(record, offset: RecordFormat.Offset.version)
         let version = try reader.read(UInt8.self)
-        guard version == RecordFormat.version else { throw RecordError("unsupported record version \(version)") }
+        guard RecordFormat.readableVersions.contains(version) else {
+            throw RecordError("unsupported record version \(version)")
+        }
         let flags = try reader.read(UInt8.self)
         guard flags & ~RecordFormat.compressedFlag == 0 else { throw RecordError("unknown record flags \(flags)") }
         let namespaceLength = Int(try reader.read(UInt16.self))
@@ -65,7 +68,10 @@ enum RecordCodec {
         let rawLength = Int(try reader.read(UInt32.self))
         let storedLength = Int(try reader.read(UInt32.self))
         let checksum = try reader.read(UInt32.self)
-        let total = RecordFormat.headerLength + namespaceLength + storedLength
+        var sections = ByteReader(record, offset: RecordFormat.headerLength)
+        let namespace = try sections.readString(namespaceLength)
+        let request = version >= 2 ? try StoredRequestCoding.decode(&sections) : nil
+        let total = sections.offset + storedLength
         guard total == record.count else {
             throw RecordError("record is \(record.count) bytes, its header says \(total)")
         }
@@ -78,7 +84,6 @@ enum RecordCodec {
                 throw RecordError("uncompressed record with raw length \(rawLength) ≠ stored \(storedLength)")
             }
         }
-        let namespace = try reader.readString(namespaceLength)
         return RecordHeader(
             flags: flags,
             namespace: namespace,
@@ -87,7 +92,8 @@ enum RecordCodec {
             dictionaryID: dictionaryID,
             rawLength: rawLength,
             storedLength: storedLength,
-            totalLength: total
+            totalLength: total,
+            request: request.flatMap { $0.method.isEmpty ? nil : $0 }
         )
     }
 

@@ -1,11 +1,12 @@
 import LLMCacheCore
 
-/// The on-disk layout of one stored response (format version 1). All integers little-endian.
+/// The on-disk layout of one stored response (format version 2; version 1 records, which have
+/// no request section, are still read). All integers little-endian.
 ///
 /// ```
 /// offset size
 ///  0     4    magic "LLMC"
-///  4     1    format version (1)
+///  4     1    format version (2)
 ///  5     1    flags: bit 0 = payload is zstd-compressed
 ///  6     2    namespace length n
 ///  8     8    created, ns since the Unix epoch
@@ -15,11 +16,14 @@ import LLMCacheCore
 /// 32     4    stored payload length
 /// 36     4    CRC-32 of bytes 0..<36 followed by bytes 40..<end
 /// 40     n    namespace (UTF-8), uncompressed so purges need not decompress
-/// 40+n   …    payload: metadata + body, see `RecordPayload`
+/// 40+n   r    version 2: the request section (`StoredRequestCoding`), uncompressed
+/// 40+n+r …    payload: metadata + body, see `RecordPayload`
 /// ```
 enum RecordFormat {
     static let magic: [UInt8] = Array("LLMC".utf8)
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
+    /// Versions this build reads.
+    static let readableVersions: ClosedRange<UInt8> = 1...2
     static let headerLength = 40
     static let compressedFlag: UInt8 = 1
 
@@ -53,4 +57,6 @@ public struct RecordHeader: Sendable, Equatable {
     public var rawLength: Int
     public var storedLength: Int
     public var totalLength: Int
+    /// The request section (format 2); `nil` in version-1 records.
+    public var request: StoredRequest?
 }

@@ -88,6 +88,7 @@ enum RecordPayload {
             bodyKind: bodyKind,
             canonicalRequest: ByteBuffer(bytes: canonical),
             recipeVersion: recipeVersion,
+            request: header.request,
             createdAt: header.createdAt,
             expiresAt: header.expiresAt
         )
