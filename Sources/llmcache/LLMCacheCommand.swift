@@ -8,8 +8,9 @@ struct LLMCacheCommand: AsyncParsableCommand {
         abstract: "A caching reverse proxy for LLM APIs.",
         version: LLMCacheVersion.string,
         subcommands: [
-            ServeCommand.self, MockUpstreamCommand.self, SimulateCommand.self, TrainDictionaryCommand.self,
-            StoreWriterCommand.self,
+            ServeCommand.self, MockUpstreamCommand.self, ReplayCheckCommand.self, ExportCommand.self,
+            ImportCommand.self, VerifyCommand.self, InspectCommand.self, PurgeCommand.self, SimulateCommand.self,
+            TrainDictionaryCommand.self, StoreWriterCommand.self,
         ]
     )
 }

@@ -64,6 +64,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Time to live of stored entries in seconds (0: forever).")
     var ttl: Int = 0
 
+    @Option(help: "Append a run manifest (a JSON line per cacheable request: key, route, model, status, tier) to this file.")
+    var manifest: String?
+
+    @Option(help: "Write run manifests per namespace into this directory (NAMESPACE.jsonl, default.jsonl).")
+    var manifestDir: String?
+
     func validate() throws {
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
         guard CacheMode(rawValue: mode) != nil else {
@@ -71,6 +77,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard memoryBytes >= 1 << 20 else { throw ValidationError("--memory-bytes must be at least 1048576") }
         guard ttl >= 0 else { throw ValidationError("--ttl must not be negative") }
+        guard manifest == nil || manifestDir == nil else { throw ValidationError("--manifest and --manifest-dir exclude each other") }
         for text in route {
             do { _ = try RouteTable.parseRoute(text) } catch { throw ValidationError(error.description) }
         }
@@ -111,7 +118,8 @@ struct ServeCommand: AsyncParsableCommand {
             )
             .adding(try route.map { try RouteTable.parseRoute($0) }),
             memory: .init(maxBytes: memoryBytes),
-            defaultTTL: ttl > 0 ? .seconds(ttl) : nil)
+            defaultTTL: ttl > 0 ? .seconds(ttl) : nil,
+            manifest: manifest.map { .file($0) } ?? manifestDir.map { .directory($0) })
         let server = try ProxyServer(configuration: configuration, logger: logger)
         let app = server.application { port in
             logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")"])

@@ -5,7 +5,7 @@ import LLMCacheUpstream
 
 /// What one request asks of the cache: its key and how to treat it (mode, `Cache-Control`,
 /// namespace, TTL), decided once from the headers.
-struct CacheLookup {
+package struct CacheLookup {
     let key: CacheKey
     /// Everything the key was computed from.
     let recipe: CacheKeyRecipe

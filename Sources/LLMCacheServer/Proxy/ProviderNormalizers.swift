@@ -3,16 +3,16 @@ import LLMCacheUpstream
 
 /// The request normalizer of each provider, built once (not per request) with the configured
 /// nesting limit.
-struct ProviderNormalizers: Sendable {
+package struct ProviderNormalizers: Sendable {
     let openAI: RequestNormalizer
     let anthropic: RequestNormalizer
 
-    init(maximumDepth: Int) {
+    package init(maximumDepth: Int) {
         openAI = RequestNormalizer(ignoredFields: RequestNormalizer.openAI.ignoredFields, maximumDepth: maximumDepth)
         anthropic = RequestNormalizer(ignoredFields: RequestNormalizer.anthropic.ignoredFields, maximumDepth: maximumDepth)
     }
 
-    func `for`(_ provider: Upstream.Provider) -> RequestNormalizer {
+    package func `for`(_ provider: Upstream.Provider) -> RequestNormalizer {
         provider == .anthropic ? anthropic : openAI
     }
 }

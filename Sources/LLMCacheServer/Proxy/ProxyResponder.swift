@@ -81,8 +81,7 @@ struct ProxyResponder: HTTPResponder {
             note(lookup, status: "MISS", tier: "none", httpStatus: 504)
             throw ProxyError(
                 status: .gatewayTimeout, type: "cache_miss",
-                message: "no stored response for this request and the mode forbids contacting the upstream: "
-                    + explanation.summary,
+                message: "the mode forbids contacting the upstream, and " + explanation.summary,
                 key: lookup.key.hex, explanation: explanation.json)
         }
         // Explained before the fetch, which may store the very answer it would be compared with.

@@ -89,3 +89,11 @@ final class FileOutput {
         }
     }
 }
+
+/// File access for the command-line tools.
+public enum ToolFiles {
+    /// A whole (small) file; at most `limit` bytes.
+    public static func contents(_ path: String, limit: Int = 256 << 20) throws -> [UInt8] {
+        try FileInput.contents(of: path, limit: limit)
+    }
+}

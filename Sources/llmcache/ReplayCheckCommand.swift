@@ -1,0 +1,97 @@
+import ArgumentParser
+import LLMCacheCore
+import LLMCacheStore
+import LLMCacheToolkit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct ReplayCheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "replay-check",
+        abstract: "Check that recorded requests would be answered from the cache; explain each miss.",
+        discussion: """
+            --requests takes JSON lines, one HTTP request each: {"method":"POST","path":"/v1/chat/completions",\
+            "headers":{...},"body":{...}}, or a run manifest (serve --manifest), whose keys are \
+            checked for presence. Against --store the keys are computed as the proxy computes them \
+            (give the same --route and --share-across-credentials as serve); against --url the \
+            running proxy is asked in replay mode. Each miss is printed with the nearest stored \
+            request and the fields that differ; a store check also lists stored entries of the same \
+            namespaces that no request used. Exit status 1 below --min-hit-rate, with \
+            --no-new-keys on any miss, or on unreadable lines.
+            """)
+
+    @Option(help: "The requests file (JSON lines, plain or zstd) or run manifest.")
+    var requests: String
+
+    @Option(help: "Check against this store directory.")
+    var store: String?
+
+    @Option(help: "Check against the proxy running at this base URL (e.g. http://127.0.0.1:8080).")
+    var url: String?
+
+    @Option(help: "Fail when the hit rate is below this fraction (0...1).")
+    var minHitRate: Double?
+
+    @Flag(help: "Fail on any request whose key is not stored.")
+    var noNewKeys = false
+
+    @Option(help: "Write a JUnit XML report to this file.")
+    var junit: String?
+
+    @Option(help: ArgumentHelp("Extra route as serve takes it, PREFIX=URL[,anthropic] (repeatable).", valueName: "route"))
+    var route: [String] = []
+
+    @Flag(help: "Keys without tenant scope, as serve --share-across-credentials.")
+    var shareAcrossCredentials = false
+
+    @Flag(help: "List hits and every unused entry too.")
+    var verbose = false
+
+    func validate() throws {
+        guard (store == nil) != (url == nil) else { throw ValidationError("give either --store DIR or --url URL") }
+        if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--url must start with http:// or https://")
+        }
+        if let minHitRate, !(0...1).contains(minHitRate) { throw ValidationError("--min-hit-rate must be in 0...1") }
+        _ = try runTool { try StoreAccess.routes(extra: route) }
+    }
+
+    func run() async throws {
+        let target: ReplayCheck.Target
+        if let store {
+            target = .store(
+                try runTool { try StoreAccess.open(store) }, routes: try StoreAccess.routes(extra: route),
+                shareAcrossCredentials: shareAcrossCredentials)
+        } else {
+            target = .url(url!)
+        }
+        let report: ReplayCheck.Report
+        do { report = try await ReplayCheck.run(requestsFile: requests, target: target) } catch let error as ToolkitError {
+            printError(error.message)
+            throw ExitCode(1)
+        }
+        print(report.text(verbose: verbose), terminator: "")
+        if let junit {
+            do { try ReplayCheck.writeJUnit(report, to: junit) } catch {
+                printError("\(error)")
+                throw ExitCode(1)
+            }
+        }
+        var failed = false
+        if let minHitRate, report.hitRate < minHitRate {
+            printError("hit rate \(report.hitRate) is below --min-hit-rate \(minHitRate)")
+            failed = true
+        }
+        if noNewKeys, report.hits < report.requests {
+            printError("\(report.requests - report.hits) requests have keys that are not stored (--no-new-keys)")
+            failed = true
+        }
+        if report.invalid > 0 {
+            printError("\(report.invalid) requests could not be checked")
+            failed = true
+        }
+        if failed { throw ExitCode(1) }
+    }
+}
