@@ -102,7 +102,7 @@ let package = Package(
         .testTarget(
             name: "LLMCacheServerTests",
             dependencies: [
-                "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream",
+                "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]

@@ -21,17 +21,19 @@ public struct ProxyServer: Sendable {
         configuration: ProxyConfiguration, clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "llmcache")
     ) throws {
+        // Everything that can fail comes before the upstream client, which must be shut down
+        // once it exists.
         let memory = try MemoryTier(configuration: configuration.memory, clock: clock)
+        self.manifest = try configuration.manifest.map { try ManifestWriter(destination: $0, logger: logger) }
         let disk = try configuration.storeDirectory.map {
             try DiskTier(configuration: .init(directory: $0), clock: clock, logger: logger)
         }
         self.configuration = configuration
         self.cache = TieredCache(memory: memory, disk: disk)
-        self.client = UpstreamClient(configuration: configuration.upstream)
         self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
+        self.client = UpstreamClient(configuration: configuration.upstream)
         self.clock = clock
         self.logger = logger
-        self.manifest = try configuration.manifest.map { try ManifestWriter(destination: $0, logger: logger) }
     }
 
     /// The HTTP application with the disk writer, the memory sweeper and the upstream client as
