@@ -34,6 +34,37 @@ let benchmarks: @Sendable () -> Void = {
             setup: store.setUp, teardown: store.tearDown)
     }
 
+    // The request index: puts of entries that record their request (one more B-tree write
+    // each) against the same puts without (the `sync-none` row above is the baseline).
+    let indexed = StoreFixture(bodySize: 1024, entries: 0, sync: .none, models: 1)
+    Benchmark(
+        "DiskTier.put:batched-1KiB-sync-none-indexed",
+        configuration: .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(3)),
+        closure: { benchmark in
+            let tier = indexed.tier!
+            for _ in benchmark.scaledIterations {
+                tier.put(CacheKey(identifier: UInt64(indexed.cursor)), indexed.bodies[indexed.cursor % indexed.bodies.count])
+                indexed.cursor += 1
+            }
+            tier.commitPending()
+        },
+        setup: indexed.setUp, teardown: indexed.tearDown)
+
+    // Explaining a miss: candidates come from the request index, so the cost follows the size of
+    // the request's group (same route, model, namespace), not of the store.
+    for (entries, models) in [(100_000, 100), (100_000, 1_000), (10_000, 10)] {
+        let store = StoreFixture(bodySize: 256, entries: entries, sync: .none, models: models)
+        Benchmark(
+            "DiskTier.explainMiss:\(entries / 1000)k-store-\(entries / models)-per-model",
+            configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(3), maxIterations: 2_000),
+            closure: { _ in
+                var recipe = store.bodies[0].keyRecipe!
+                recipe.canonicalBody = Array(#"{"messages":[{"content":"a new question","role":"user"}],"model":"m0","temperature":0.7}"#.utf8)
+                blackHole(store.tier!.explainMiss(recipe, model: "m0"))
+            },
+            setup: store.setUp, teardown: store.tearDown)
+    }
+
     for mode in [DiskTier.SyncMode.full, .none] {
         let store = StoreFixture(bodySize: 1024, entries: 0, sync: mode)
         Benchmark(
@@ -73,15 +104,19 @@ final class StoreFixture: @unchecked Sendable {
     let bodySize: Int
     let entries: Int
     let sync: DiskTier.SyncMode
+    /// 0: entries without a recorded request (not indexed); N: entries recording their request,
+    /// spread over N models (`m0` … ), so each model's group holds entries / N.
+    let models: Int
     var tier: DiskTier?
     var bodies: [CacheEntry] = []
     var cursor = 0
     var directory = ""
 
-    init(bodySize: Int, entries: Int, sync: DiskTier.SyncMode) {
+    init(bodySize: Int, entries: Int, sync: DiskTier.SyncMode, models: Int = 0) {
         self.bodySize = bodySize
         self.entries = entries
         self.sync = sync
+        self.models = models
     }
 
     func setUp() async throws {
@@ -91,16 +126,22 @@ final class StoreFixture: @unchecked Sendable {
         let tier = try DiskTier(configuration: .init(directory: directory + "/store", sync: sync))
         var corpus = ResponseCorpus(seed: 7)
         let now = SystemClock().now()
-        bodies = (0..<500).map { _ in
+        bodies = (0..<500).map { index in
             var text = ""
             while text.utf8.count < bodySize { text += corpus.body(.chat, words: bodySize / 5) }
             return CacheEntry(
                 headers: [HeaderField(name: "content-type", value: "application/json")],
                 body: ByteBuffer(bytes: Array(text.utf8.prefix(bodySize))),
+                canonicalRequest: ByteBuffer(string: #"{"messages":[{"content":"question \#(index)","role":"user"}],"model":"m0","temperature":0.2}"#),
+                recipeVersion: CacheKeyRecipe.version,
+                request: models == 0
+                    ? nil : StoredRequest(method: "POST", path: "/v1/chat/completions", upstream: "openai", model: "m0"),
                 createdAt: now)
         }
         for index in 0..<entries {
-            tier.put(CacheKey(identifier: UInt64(index)), bodies[index % bodies.count])
+            var entry = bodies[index % bodies.count]
+            if models > 0 { entry.request?.model = "m\(index % models)" }
+            tier.put(CacheKey(identifier: UInt64(index)), entry)
             if index % 1_000 == 999 { tier.commitPending() }
         }
         tier.commitPending()
