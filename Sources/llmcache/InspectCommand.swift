@@ -22,11 +22,7 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "A requests file whose first request names the entry.")
     var request: String?
 
-    @Option(help: ArgumentHelp("Extra route as serve takes it, PREFIX=URL[,anthropic] (repeatable).", valueName: "route"))
-    var route: [String] = []
-
-    @Flag(help: "Keys without tenant scope, as serve --share-across-credentials.")
-    var shareAcrossCredentials = false
+    @OptionGroup var keys: KeyOptions
 
     @Flag(help: "Print the whole body (default: its first 4 KiB).")
     var full = false
@@ -48,8 +44,8 @@ struct InspectCommand: ParsableCommand {
                 let bytes = try InspectRequestFile.firstLine(request!)
                 let secret = try tier.tenantSecret()
                 return try ReplayCheck.keyRecipe(
-                    try ReplayRequest(line: bytes[...]), routes: try StoreAccess.routes(extra: route),
-                    tenantScope: shareAcrossCredentials ? nil : { TenantScope.scope(credential: $0, secret: secret) })
+                    try ReplayRequest(line: bytes[...]), routes: try StoreAccess.routes(extra: keys.route),
+                    tenantScope: keys.shareAcrossCredentials ? nil : { TenantScope.scope(credential: $0, secret: secret) })
             }
             cacheKey = recipe!.key
         }

@@ -40,11 +40,7 @@ struct ReplayCheckCommand: AsyncParsableCommand {
     @Option(help: "Write a JUnit XML report to this file.")
     var junit: String?
 
-    @Option(help: ArgumentHelp("Extra route as serve takes it, PREFIX=URL[,anthropic] (repeatable).", valueName: "route"))
-    var route: [String] = []
-
-    @Flag(help: "Keys without tenant scope, as serve --share-across-credentials.")
-    var shareAcrossCredentials = false
+    @OptionGroup var keys: KeyOptions
 
     @Flag(help: "List hits and every unused entry too.")
     var verbose = false
@@ -55,15 +51,14 @@ struct ReplayCheckCommand: AsyncParsableCommand {
             throw ValidationError("--url must start with http:// or https://")
         }
         if let minHitRate, !(0...1).contains(minHitRate) { throw ValidationError("--min-hit-rate must be in 0...1") }
-        _ = try runTool { try StoreAccess.routes(extra: route) }
     }
 
     func run() async throws {
         let target: ReplayCheck.Target
         if let store {
             target = .store(
-                try runTool { try StoreAccess.open(store) }, routes: try StoreAccess.routes(extra: route),
-                shareAcrossCredentials: shareAcrossCredentials)
+                try runTool { try StoreAccess.open(store) }, routes: try StoreAccess.routes(extra: keys.route),
+                shareAcrossCredentials: keys.shareAcrossCredentials)
         } else {
             target = .url(url!)
         }

@@ -28,6 +28,17 @@ struct EntryFilterOptions: ParsableArguments {
     }
 }
 
+/// How keys are computed from requests, as `serve` computes them (replay-check, inspect).
+struct KeyOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Extra route as serve takes it, PREFIX=URL[,anthropic] (repeatable).", valueName: "route"))
+    var route: [String] = []
+
+    @Flag(help: "Keys without tenant scope, as serve --share-across-credentials.")
+    var shareAcrossCredentials = false
+
+    func validate() throws { _ = try runTool { try StoreAccess.routes(extra: route) } }
+}
+
 /// Runs a toolkit operation: its errors are printed as one line and exit 1.
 func runTool<T>(_ body: () throws -> T) throws -> T {
     do { return try body() } catch let error as ToolkitError {

@@ -72,8 +72,7 @@ public enum TenantScope {
         var hasher = SHA256()
         hasher.update(data: Array("llmcache-store-id".utf8))
         hasher.update(data: secret)
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: hasher.finalize().prefix(8).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xf)]] }, as: UTF8.self)
+        return CacheKey.hex(hasher.finalize().prefix(8))
     }
 
     /// 32 random bytes for a new store's secret.

@@ -73,10 +73,12 @@ public struct CacheKey: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// 64 lowercase hex digits.
-    public var hex: String {
+    public var hex: String { Self.hex(bytes) }
+
+    /// Lowercase hex digits of `bytes`.
+    public static func hex(_ bytes: some Sequence<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var utf8: [UInt8] = []
-        utf8.reserveCapacity(64)
         for byte in bytes {
             utf8.append(digits[Int(byte >> 4)])
             utf8.append(digits[Int(byte & 0x0f)])

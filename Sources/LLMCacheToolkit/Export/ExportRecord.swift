@@ -139,10 +139,7 @@ public struct ExportRecord: Sendable, Equatable {
 }
 
 extension Array where Element == UInt8 {
-    var hexString: String {
-        let digits = Array("0123456789abcdef".utf8)
-        return String(decoding: flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xf)]] }, as: UTF8.self)
-    }
+    var hexString: String { CacheKey.hex(self) }
 
     init?(hex: String) {
         let utf8 = Array(hex.utf8)

@@ -15,13 +15,7 @@ public enum StoreAccess {
         guard stat(directory + "/data.mdb", &info) == 0 else {
             throw ToolkitError("no llmcache store in \(directory) (no data.mdb)")
         }
-        var logger = Logger(label: "llmcache.tool")
-        logger.logLevel = .error
-        do {
-            return try DiskTier(configuration: .init(directory: directory), logger: logger)
-        } catch {
-            throw ToolkitError("cannot open the store in \(directory): \(error)")
-        }
+        return try openOrCreate(directory)
     }
 
     /// Opens or creates a store.
