@@ -84,3 +84,23 @@ import Zstd
         #expect(count == 0, "the index entry goes with its record")
     }
 }
+
+extension RecordFormatVersionTests {
+    @Test func aFormatOneStoreIsUpgradedAndAFutureOneRefused() throws {
+        let scratch = ScratchDirectory()
+        do {
+            let tier = try DiskTier(configuration: .init(directory: scratch.path))
+            tier.put(CacheKey(identifier: 1), chatEntry(1))
+            tier.commitPending()
+            try tier.environment.write { try $0.put(tier.schema.meta, key: StoreSchema.formatKey, value: StoreSchema.encode(UInt32(1))) }
+        }
+        do {
+            let reopened = try DiskTier(configuration: .init(directory: scratch.path))
+            #expect(reopened.get(CacheKey(identifier: 1)) != nil, "the old store's records are still served")
+            let format = try reopened.environment.read { try $0.get(reopened.schema.meta, key: StoreSchema.formatKey) }
+            #expect(format == StoreSchema.encode(UInt32(2)))
+            try reopened.environment.write { try $0.put(reopened.schema.meta, key: StoreSchema.formatKey, value: StoreSchema.encode(UInt32(9))) }
+        }
+        #expect(throws: RecordError.self) { _ = try DiskTier(configuration: .init(directory: scratch.path)) }
+    }
+}
