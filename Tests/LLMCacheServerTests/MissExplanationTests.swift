@@ -117,13 +117,14 @@ import Glibc
             _ = try await harness.post("/v1/chat/completions", chat("m"))
             _ = try await harness.post("/v1/chat/completions", chat("n"), headers: [("x-llmcache-mode", "replay")])
             _ = try await harness.get("/v1/models")
+            _ = try await harness.post("/v1/chat/completions", chat("o"), headers: [("x-mock-status", "500")])
         }
         let lines = FileHelper.read(manifest).split(separator: "\n").map { try? JSONParser.parse(Array($0.utf8)) }
-        #expect(lines.count == 3, "only cacheable requests")
-        #expect(lines.map { $0?["status"]?.stringValue } == ["MISS", "HIT", "MISS"])
-        #expect(lines.map { $0?["hit"]?.boolValue } == [false, true, false])
-        #expect(lines.map { $0?["tier"]?.stringValue } == ["upstream", "memory", "none"])
-        #expect(lines.map { $0?["http_status"] } == [.number("200"), .number("200"), .number("504")])
+        #expect(lines.count == 4, "only cacheable requests")
+        #expect(lines.map { $0?["status"]?.stringValue } == ["MISS", "HIT", "MISS", "MISS"])
+        #expect(lines.map { $0?["hit"]?.boolValue } == [false, true, false, false])
+        #expect(lines.map { $0?["tier"]?.stringValue } == ["upstream", "memory", "none", "upstream"])
+        #expect(lines.map { $0?["http_status"] } == [.number("200"), .number("200"), .number("504"), .number("500")])
         #expect(lines[0]?["model"]?.stringValue == "gpt-4o-mini" && lines[0]?["path"]?.stringValue == "/v1/chat/completions")
         #expect(lines[0]?["key"] == lines[1]?["key"])
     }

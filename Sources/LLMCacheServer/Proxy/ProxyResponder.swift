@@ -86,7 +86,13 @@ struct ProxyResponder: HTTPResponder {
         }
         // Explained before the fetch, which may store the very answer it would be compared with.
         let reason = lookup.explains ? await explainMiss(lookup, context: context).summary : nil
-        var response = try await fetch(request, body: body, route: route, lookup: lookup, context: context)
+        var response: Response
+        do {
+            response = try await fetch(request, body: body, route: route, lookup: lookup, context: context)
+        } catch let error as ProxyError {
+            note(lookup, status: "MISS", tier: "upstream", httpStatus: error.status.code)
+            throw error
+        }
         if let reason, response.headers[ProxyHeaders.status] == "MISS" {
             response.headers[ProxyHeaders.missReason] = ProxyHeaders.headerSafe(reason)
         }
