@@ -53,8 +53,8 @@ public enum StoreImport {
     }
 
     public static func run(_ path: String, into store: DiskTier, options: Options, now: Timestamp) throws -> Summary {
-        let storeID = TenantScope.storeID(secret: try store.tenantSecret())
         let secret = try store.tenantSecret()
+        let storeID = TenantScope.storeID(secret: secret)
         var summary = Summary()
         let reader = ExportFileReader(path: path, maximumLineBytes: options.maximumLineBytes)
         let outcome = try reader.forEachRecord { number, source, record in
