@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // System libraries. liblmdb and libzstd back the disk tier; zlib reads gzip'd traces.
@@ -38,12 +40,15 @@ let package = Package(
         // Safe Swift wrappers over the C libraries.
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
+        // glibc's malloc_trim, for the memory governor.
+        .target(name: "CMallocTrim"),
 
         .target(
             name: "LLMCacheCore",
             dependencies: [
-                "CZlib",
+                "CZlib", "CMallocTrim",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -75,6 +80,7 @@ let package = Package(
             name: "LLMCacheServer",
             dependencies: [
                 "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

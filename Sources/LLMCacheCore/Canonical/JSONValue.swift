@@ -22,6 +22,12 @@ public indirect enum JSONValue: Sendable, Hashable {
         return nil
     }
 
+    /// The value as an integer, if it is a number that is one.
+    public var intValue: Int? {
+        guard case .number(let spelling) = self else { return nil }
+        return Int(spelling)
+    }
+
     /// The value as a Bool, if it is one.
     public var boolValue: Bool? {
         if case .bool(let flag) = self { return flag }

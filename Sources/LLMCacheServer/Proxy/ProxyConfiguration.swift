@@ -25,6 +25,13 @@ public struct ProxyConfiguration: Sendable {
     public var upstream: UpstreamClient.Configuration
     /// Where to write the run manifest (a line per cacheable request); `nil`: none.
     public var manifest: ManifestWriter.Destination?
+    /// The process's memory budget in bytes, kept by the memory governor; `nil`: no governor.
+    public var memoryLimit: Int?
+    /// Under hard memory pressure, responses larger than this are relayed but not buffered for
+    /// storage.
+    public var maximumStoredResponseBytesUnderPressure: Int
+    /// Prices per model, for the money-saved estimate of `/stats`.
+    public var prices: PriceTable
 
     public init(
         host: String = "127.0.0.1",
@@ -41,7 +48,10 @@ public struct ProxyConfiguration: Sendable {
         defaultTTL: Duration? = nil,
         maximumJSONDepth: Int = JSONParser.defaultMaximumDepth,
         upstream: UpstreamClient.Configuration = UpstreamClient.Configuration(),
-        manifest: ManifestWriter.Destination? = nil
+        manifest: ManifestWriter.Destination? = nil,
+        memoryLimit: Int? = nil,
+        maximumStoredResponseBytesUnderPressure: Int = 1 << 20,
+        prices: PriceTable = PriceTable()
     ) {
         self.host = host
         self.port = port
@@ -56,5 +66,13 @@ public struct ProxyConfiguration: Sendable {
         self.maximumJSONDepth = maximumJSONDepth
         self.upstream = upstream
         self.manifest = manifest
+        self.memoryLimit = memoryLimit
+        self.maximumStoredResponseBytesUnderPressure = maximumStoredResponseBytesUnderPressure
+        self.prices = prices
+    }
+
+    /// The governor's settings, when a memory limit is set.
+    public var governor: MemoryGovernorConfiguration? {
+        memoryLimit.map { MemoryGovernorConfiguration(budgetBytes: $0, memoryTierBytes: memory.maxBytes ?? 0) }
     }
 }

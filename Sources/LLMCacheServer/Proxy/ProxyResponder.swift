@@ -23,20 +23,31 @@ struct ProxyResponder: HTTPResponder {
     let tenantScopes: TenantScopeCache
     let normalizers: ProviderNormalizers
     let manifest: ManifestWriter?
+    let metrics: ProxyMetrics
+    let endpoints: ObservabilityEndpoints
+    let governor: MemoryGovernor?
 
     func respond(to request: Request, context: Context) async throws -> Response {
+        if let response = endpoints.response(method: request.method, path: request.uri.path) { return response }
+        let started = ContinuousClock.now
+        let response: Response
         do {
-            return try await handle(request, context: context)
+            response = try await handle(request, context: context)
         } catch let error as ProxyError {
-            return error.response
+            response = error.response
         }
+        let status = response.status.code < 400 ? response.headers[ProxyHeaders.status] ?? "ERROR" : "ERROR"
+        metrics.requestFinished(status: status, nanoseconds: Self.nanoseconds(since: started))
+        return response
+    }
+
+    static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
+        let elapsed = ContinuousClock.now - start
+        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 
     private func handle(_ request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
-        if path == "/healthz" && request.method == .get {
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: #"{"status":"ok"}"#)))
-        }
         guard let route = configuration.routes.route(for: path) else {
             throw ProxyError(status: .notFound, type: "not_found", message: "no route for \(path)")
         }
@@ -72,6 +83,7 @@ struct ProxyResponder: HTTPResponder {
 
         if lookup.readsCache, let (entry, tier) = cache.get(lookup.key), lookup.isFresh(entry, now: clock.now()) {
             note(lookup, status: "HIT", tier: tier.rawValue, httpStatus: entry.status)
+            if let usage = TokenUsage.extract(from: entry.body) { metrics.servedFromCache(usage: usage, model: lookup.model) }
             return CachedResponse.response(
                 entry, key: lookup.key, tier: tier, now: clock.now(),
                 paced: request.headers[ProxyHeaders.replay]?.lowercased() == "paced")
@@ -207,7 +219,12 @@ struct ProxyResponder: HTTPResponder {
             flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
             let createdAt = clock.now()
             let isStream = ProxyHeaders.isEventStream(upstream.headers)
-            var capture = StreamCapture(start: started, maximumBytes: configuration.maximumStoredResponseBytes)
+            // Under hard memory pressure very large answers are relayed without being buffered.
+            let storable =
+                governor?.level == .hard
+                ? min(configuration.maximumStoredResponseBytes, configuration.maximumStoredResponseBytesUnderPressure)
+                : configuration.maximumStoredResponseBytes
+            var capture = StreamCapture(start: started, maximumBytes: storable)
             do {
                 for try await chunk in upstream.body {
                     capture.append(chunk, at: .now)
@@ -257,20 +274,30 @@ struct ProxyResponder: HTTPResponder {
                         ? HeaderField(name: "x-api-key", value: credential)
                         : HeaderField(name: "authorization", value: "Bearer \(credential)"))
             }
+            let started = ContinuousClock.now
             do {
                 if !retrying {
-                    return try await client.send(
+                    let response = try await client.send(
                         to: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
                         body: upstreamBody, logger: context.logger)
+                    noteUpstream(upstream, response: response, started: started)
+                    return response
                 }
                 let response = try await client.sendRetrying(
                     to: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
                     body: upstreamBody, logger: context.logger
                 ).response
+                noteUpstream(upstream, response: response, started: started)
                 if isLast || !RetryPolicy.isRetryable(status: response.status) { return response }
                 for try await _ in response.body {}  // give up on this upstream, try the next
                 context.logger.warning("upstream failing, trying fallback", metadata: ["upstream": "\(upstream.id)", "status": "\(response.status)"])
             } catch let failure as UpstreamClient.Failure {
+                let kind: String
+                switch failure {
+                case .timeout: kind = "timeout"
+                case .unreachable: kind = "unreachable"
+                }
+                metrics.upstreamCall(upstream.id, nanoseconds: nil, error: kind)
                 lastFailure = failure
                 if !isLast {
                     context.logger.warning("upstream failing, trying fallback", metadata: ["upstream": "\(upstream.id)", "error": "\(failure)"])
@@ -285,5 +312,11 @@ struct ProxyResponder: HTTPResponder {
         case nil:
             throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: "no upstream answered")
         }
+    }
+
+    private func noteUpstream(_ upstream: Upstream, response: UpstreamClient.Response, started: ContinuousClock.Instant) {
+        metrics.upstreamCall(
+            upstream.id, nanoseconds: Self.nanoseconds(since: started),
+            error: response.status >= 500 ? "status_5xx" : nil)
     }
 }

@@ -3,12 +3,14 @@ import Synchronization
 
 /// L1 (memory) in front of L2 (disk). A lookup tries L1, then L2; an L2 hit is promoted into L1
 /// (unless promotions are paused, e.g. by the memory governor). A store goes to L1 at once and
-/// to L2 through its writer, never blocking. Removal and purges act on both tiers.
-public final class TieredCache: Sendable {
+/// to L2 through its writer, never blocking. Removal and purges act on both tiers. Under memory
+/// pressure the governor may pause promotions and send new entries to L2 only.
+public final class TieredCache: MemoryPressureControls, Sendable {
     public let memory: MemoryTier
     public let disk: DiskTier?
     private let counters = TieredCacheCounters()
     private let promotionsPaused = Atomic<Bool>(false)
+    private let diskOnlyAdmission = Atomic<Bool>(false)
 
     /// Where a hit came from.
     public enum Tier: String, Sendable {
@@ -30,8 +32,14 @@ public final class TieredCache: Sendable {
         return (entry, .disk)
     }
 
-    /// Stores `entry` in both tiers (L2 asynchronously).
+    /// Stores `entry` in both tiers (L2 asynchronously) — in L2 only while disk-only admission is
+    /// on (an older L1 copy of the key is dropped, so L1 never serves a stale answer).
     public func put(_ key: CacheKey, _ entry: CacheEntry) {
+        if let disk, diskOnlyAdmission.load(ordering: .relaxed) {
+            memory.remove(key)
+            disk.put(key, entry)
+            return
+        }
         memory.put(key, entry)
         disk?.put(key, entry)
     }
@@ -55,6 +63,11 @@ public final class TieredCache: Sendable {
     /// Stops (or resumes) copying L2 hits into L1.
     public func setPromotionsPaused(_ paused: Bool) {
         promotionsPaused.store(paused, ordering: .relaxed)
+    }
+
+    /// Sends new entries to L2 only (no effect without a disk tier: L1 is all there is).
+    public func setDiskOnlyAdmission(_ diskOnly: Bool) {
+        diskOnlyAdmission.store(diskOnly, ordering: .relaxed)
     }
 
     public var stats: TieredCacheStats {

@@ -98,11 +98,3 @@ public enum ExportFormat {
         return String(repeating: "0", count: 8 - text.count) + text
     }
 }
-
-extension JSONValue {
-    /// The value as an integer, if it is a number that is one.
-    var intValue: Int? {
-        guard case .number(let spelling) = self else { return nil }
-        return Int(spelling)
-    }
-}

@@ -1,0 +1,67 @@
+import HTTPTypes
+import Hummingbird
+import LLMCacheCore
+import LLMCacheStore
+import NIOCore
+
+/// `GET /healthz`, `/readyz`, `/stats` and `/metrics`, served on the proxy's listener and on the
+/// admin listener alike.
+package struct ObservabilityEndpoints: Sendable {
+    let cache: TieredCache
+    let metrics: ProxyMetrics
+    let publisher: TierMetricsPublisher
+    let governor: MemoryGovernor?
+    let readiness: Readiness
+    /// Renders the metrics backend's text exposition (Prometheus); nil: `/metrics` is 404.
+    let exposition: (@Sendable () -> [UInt8])?
+    let started = ContinuousClock.now
+
+    package static let paths: Set<String> = ["/healthz", "/readyz", "/stats", "/metrics"]
+
+    /// The answer for `path`, or nil when it is not one of these endpoints.
+    package func response(method: HTTPRequest.Method, path: String) -> Response? {
+        guard Self.paths.contains(path) else { return nil }
+        guard method == .get || method == .head else {
+            return ProxyError(status: .methodNotAllowed, type: "method_not_allowed", message: "\(path) answers GET only")
+                .response
+        }
+        switch path {
+        case "/healthz":
+            return json(#"{"status":"ok"}"#)
+        case "/readyz":
+            return readiness.isReady
+                ? json(#"{"status":"ready"}"#)
+                : json(#"{"status":"not ready"}"#, status: .serviceUnavailable)
+        case "/stats":
+            return json(String(decoding: CanonicalJSON.serialize(statsJSON()), as: UTF8.self))
+        default:
+            guard let exposition else {
+                return ProxyError(status: .notFound, type: "not_found", message: "no metrics backend is configured").response
+            }
+            publishMetrics()
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: exposition())))
+        }
+    }
+
+    package func statsJSON() -> JSONValue {
+        StatsReport.json(
+            cache: cache.stats, proxy: metrics.snapshot, governor: governor?.stats,
+            uptimeSeconds: Double((ContinuousClock.now - started).components.seconds))
+    }
+
+    /// Brings the tier gauges and counters up to date in the metrics backend.
+    package func publishMetrics() {
+        publisher.publish(cache.stats, governor: governor?.stats)
+    }
+
+    package func resetStats() {
+        cache.resetStats()
+        metrics.reset()
+    }
+
+    private func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

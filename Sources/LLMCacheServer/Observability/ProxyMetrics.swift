@@ -1,0 +1,112 @@
+import CoreMetrics
+import LLMCacheCore
+import Synchronization
+
+/// The proxy's own counters (the tiers keep theirs): requests by cache status, coalesced
+/// requests, upstream calls and errors, tokens and money saved by answers served from cache.
+///
+/// Kept twice: as plain counters for `/stats` (zeroed by the admin API's reset) and as
+/// swift-metrics handles (monotonic, for Prometheus) made by the injected factory — the
+/// executable bootstraps Prometheus; tests pass an in-memory factory.
+public final class ProxyMetrics: Sendable {
+    /// The values of `x-llmcache-status`, plus ERROR for requests answered with an error.
+    public static let cacheStatuses = ["HIT", "MISS", "BYPASS", "REFRESH", "COALESCED", "ERROR"]
+
+    let factory: any MetricsFactory
+    private let requestTimers: [String: CoreMetrics.Timer]
+    private let upstreamTimer: CoreMetrics.Timer
+    private let coalescedCounter: Counter
+    private let savedInputTokens: Counter
+    private let savedOutputTokens: Counter
+    private let savedDollars: FloatingPointCounter
+    private let counts = Mutex(Counts())
+    /// Per-upstream handles, made on first use.
+    private let upstreamHandles = Mutex([String: (requests: Counter, errors: [String: Counter])]())
+    let prices: PriceTable
+
+    /// What `/stats` reports of the proxy's own counting.
+    public struct Counts: Sendable, Equatable {
+        public var requests: [String: Int] = [:]
+        public var coalesced = 0
+        public var upstreamRequests = 0
+        public var upstreamErrors = 0
+        public var savedInputTokens = 0
+        public var savedOutputTokens = 0
+        public var savedDollars = 0.0
+        /// Cache answers whose model has no price in the table (their tokens are counted, not priced).
+        public var unpricedHits = 0
+    }
+
+    public init(factory: any MetricsFactory = MetricsSystem.factory, prices: PriceTable = PriceTable()) {
+        self.factory = factory
+        self.prices = prices
+        var timers: [String: CoreMetrics.Timer] = [:]
+        for status in Self.cacheStatuses {
+            timers[status] = CoreMetrics.Timer(
+                label: "llmcache_request_duration_seconds", dimensions: [("cache_status", status)], factory: factory)
+        }
+        requestTimers = timers
+        upstreamTimer = CoreMetrics.Timer(label: "llmcache_upstream_duration_seconds", factory: factory)
+        coalescedCounter = Counter(label: "llmcache_coalesced_requests_total", factory: factory)
+        savedInputTokens = Counter(label: "llmcache_tokens_saved_total", dimensions: [("kind", "input")], factory: factory)
+        savedOutputTokens = Counter(label: "llmcache_tokens_saved_total", dimensions: [("kind", "output")], factory: factory)
+        savedDollars = FloatingPointCounter(label: "llmcache_dollars_saved_total", factory: factory)
+    }
+
+    public var snapshot: Counts { counts.withLock { $0 } }
+
+    public func reset() { counts.withLock { $0 = Counts() } }
+
+    /// A request answered with `status` (a cache status or ERROR) after `nanoseconds` — until the
+    /// response head was ready (a stream's first byte, a whole body's last).
+    func requestFinished(status: String, nanoseconds: Int64) {
+        let status = requestTimers[status] == nil ? "ERROR" : status
+        let coalesced = status == "COALESCED"
+        counts.withLock {
+            $0.requests[status, default: 0] += 1
+            if coalesced { $0.coalesced += 1 }
+        }
+        requestTimers[status]?.recordNanoseconds(nanoseconds)
+        if coalesced { coalescedCounter.increment() }
+    }
+
+    /// An answer served from cache: its tokens (and their price, if the model has one) were saved.
+    func servedFromCache(usage: TokenUsage, model: String) {
+        let cost = prices.price(for: model)?.cost(of: usage)
+        counts.withLock {
+            $0.savedInputTokens += usage.inputTokens
+            $0.savedOutputTokens += usage.outputTokens
+            if let cost { $0.savedDollars += cost } else { $0.unpricedHits += 1 }
+        }
+        savedInputTokens.increment(by: usage.inputTokens)
+        savedOutputTokens.increment(by: usage.outputTokens)
+        if let cost { savedDollars.increment(by: cost) }
+    }
+
+    /// An upstream call to `upstream` answered (its head arrived) after `nanoseconds`, or failed
+    /// (`error`: timeout, unreachable, or status_5xx for an answer that is a server error).
+    func upstreamCall(_ upstream: String, nanoseconds: Int64?, error: String?) {
+        counts.withLock {
+            $0.upstreamRequests += 1
+            if error != nil { $0.upstreamErrors += 1 }
+        }
+        if let nanoseconds { upstreamTimer.recordNanoseconds(nanoseconds) }
+        upstreamHandles.withLock { handles in
+            if handles[upstream] == nil {
+                handles[upstream] = (
+                    Counter(label: "llmcache_upstream_requests_total", dimensions: [("upstream", upstream)], factory: factory),
+                    [:]
+                )
+            }
+            handles[upstream]!.requests.increment()
+            if let error {
+                if handles[upstream]!.errors[error] == nil {
+                    handles[upstream]!.errors[error] = Counter(
+                        label: "llmcache_upstream_errors_total", dimensions: [("upstream", upstream), ("kind", error)],
+                        factory: factory)
+                }
+                handles[upstream]!.errors[error]!.increment()
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import LLMCacheCore
+import LLMCacheStore
+
+/// The JSON of `GET /stats`: per-tier counters and gauges, the proxy's own counts, tokens and
+/// money saved, and the governor. Keys are sorted; ratios and dollars are rounded to 6 decimals.
+enum StatsReport {
+    static func json(
+        cache: TieredCacheStats, proxy: ProxyMetrics.Counts, governor: MemoryGovernorStats?, uptimeSeconds: Double
+    ) -> JSONValue {
+        var tiers: [JSONMember] = [JSONMember(key: "memory", value: memory(cache.memory))]
+        if let disk = cache.disk { tiers.append(JSONMember(key: "disk", value: self.disk(disk))) }
+        let requests = ProxyMetrics.cacheStatuses.map { JSONMember(key: $0, value: int(proxy.requests[$0] ?? 0)) }
+        return object([
+            "uptime_seconds": number(uptimeSeconds),
+            "hit_ratio": number(cache.hitRatio),
+            "requests": .object(requests),
+            "tiers": .object(tiers),
+            "promotions": int(cache.promotions),
+            "coalesced": int(proxy.coalesced),
+            "upstream": object(["requests": int(proxy.upstreamRequests), "errors": int(proxy.upstreamErrors)]),
+            "saved": object([
+                "input_tokens": int(proxy.savedInputTokens), "output_tokens": int(proxy.savedOutputTokens),
+                "dollars": number(proxy.savedDollars), "unpriced_hits": int(proxy.unpricedHits),
+            ]),
+            "governor": governor.map(self.governor) ?? .null,
+        ])
+    }
+
+    private static func memory(_ stats: MemoryTierStats) -> JSONValue {
+        object([
+            "hits": int(stats.hits), "misses": int(stats.misses), "hit_ratio": number(stats.hitRatio),
+            "insertions": int(stats.insertions), "updates": int(stats.updates), "rejections": int(stats.rejections),
+            "evictions": object(Dictionary(uniqueKeysWithValues: EvictionReason.allCases.map { ("\($0)", int(stats.evictions($0))) })),
+            "bytes": int(stats.bytes), "entries": int(stats.entries), "byte_limit": stats.byteLimit.map(int) ?? .null,
+        ])
+    }
+
+    private static func disk(_ stats: DiskTierStats) -> JSONValue {
+        object([
+            "hits": int(stats.hits), "misses": int(stats.misses), "hit_ratio": number(stats.hitRatio),
+            "writes": int(stats.writes), "rejections": int(stats.rejections), "dropped_writes": int(stats.droppedWrites),
+            "write_errors": int(stats.writeErrors), "corrupt_records": int(stats.corruptRecords),
+            "evictions": object(Dictionary(uniqueKeysWithValues: DiskRemovalReason.allCases.map { ("\($0)", int(stats.removals($0))) })),
+            "bytes": int(stats.bytes), "raw_bytes": int(stats.rawBytes), "file_bytes": int(stats.bytesOnDisk),
+            "entries": int(stats.entries), "pending_writes": int(stats.pendingWrites),
+            "compression_ratio": number(stats.compressionRatio),
+        ])
+    }
+
+    private static func governor(_ stats: MemoryGovernorStats) -> JSONValue {
+        object([
+            "level": .string("\(stats.level)"), "budget_bytes": int(stats.budgetBytes),
+            "resident_bytes": int(stats.residentBytes), "memory_tier_limit": int(stats.memoryTierLimit),
+            "samples": int(stats.samples), "sample_errors": int(stats.sampleErrors), "heap_trims": int(stats.heapTrims),
+            "transitions": object(
+                Dictionary(uniqueKeysWithValues: MemoryGovernorStateMachine.Level.allCases.map {
+                    ("\($0)", int(stats.transitions[$0.rawValue]))
+                })),
+        ])
+    }
+
+    private static func object(_ members: [String: JSONValue]) -> JSONValue {
+        .object(members.map { JSONMember(key: $0.key, value: $0.value) })
+    }
+
+    private static func int(_ value: Int) -> JSONValue { .number(String(value)) }
+
+    private static func number(_ value: Double) -> JSONValue {
+        guard value.isFinite else { return .null }
+        let rounded = (value * 1_000_000).rounded() / 1_000_000
+        if rounded == rounded.rounded(), abs(rounded) < 1e15 { return .number(String(Int(rounded))) }
+        return .number("\(rounded)")
+    }
+}
