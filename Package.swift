@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
         .library(name: "LLMCacheServer", targets: ["LLMCacheServer"]),
         .library(name: "LLMCacheToolkit", targets: ["LLMCacheToolkit"]),
+        .library(name: "LLMCacheAdmin", targets: ["LLMCacheAdmin"]),
         .library(name: "Zstd", targets: ["Zstd"]),
         .library(name: "LMDB", targets: ["LMDB"]),
     ],
@@ -95,14 +96,27 @@ let package = Package(
             dependencies: [
                 "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheUpstream", "Zstd", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .target(
+            name: "LLMCacheAdmin",
+            dependencies: [
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
             name: "llmcache",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheUpstream",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheUpstream", "LLMCacheAdmin",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(
@@ -111,6 +125,14 @@ let package = Package(
                 "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+        .testTarget(
+            name: "LLMCacheAdminTests",
+            dependencies: [
+                "LLMCacheAdmin", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ]
         ),
         .testTarget(

@@ -1,9 +1,13 @@
 import ArgumentParser
 import Hummingbird
+import LLMCacheAdmin
 import LLMCacheCore
 import LLMCacheServer
 import LLMCacheUpstream
 import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
 
 #if canImport(Glibc)
 import Glibc
@@ -58,8 +62,32 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Share entries across credentials (needed to replay recordings under another key).")
     var shareAcrossCredentials = false
 
-    @Option(help: "Memory tier budget in bytes.")
-    var memoryBytes: Int = 256 << 20
+    @Option(help: ArgumentHelp(
+        "Memory tier (L1) size, e.g. 256MiB (default 256MiB, or half of --memory-limit when that is lower).",
+        valueName: "size"))
+    var memoryBytes: String?
+
+    @Option(help: ArgumentHelp(
+        "Process memory budget, e.g. 1GiB: the memory governor shrinks L1 and stops promotions above 85 %, admits to disk only above 95 % (figure: anonymous RSS).",
+        valueName: "size"))
+    var memoryLimit: String?
+
+    @Option(help: ArgumentHelp(
+        "Price of a model for the money-saved estimate, MODEL=INPUT,OUTPUT in dollars per million tokens (repeatable; a name also prices models it is a prefix of).",
+        valueName: "price"))
+    var price: [String] = []
+
+    @Option(help: "Address of the admin API (purge, stats reset, export, /stats, /metrics).")
+    var adminHost: String = "127.0.0.1"
+
+    @Option(help: "Port of the admin API (0: any free port).")
+    var adminPort: Int = 8091
+
+    @Flag(help: "Run without the admin API.")
+    var noAdmin = false
+
+    @Option(help: "Environment variable holding a bearer token that the admin API requires.")
+    var adminTokenEnv: String?
 
     @Option(help: "Time to live of stored entries in seconds (0: forever).")
     var ttl: Int = 0
@@ -75,7 +103,18 @@ struct ServeCommand: AsyncParsableCommand {
         guard CacheMode(rawValue: mode) != nil else {
             throw ValidationError("--mode must be one of \(CacheMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard memoryBytes >= 1 << 20 else { throw ValidationError("--memory-bytes must be at least 1048576") }
+        if let memoryBytes {
+            guard let bytes = ByteCount.parse(memoryBytes) else { throw ValidationError("--memory-bytes: \(memoryBytes) is not a size (e.g. 268435456, 256MiB)") }
+            guard bytes >= 1 << 20 else { throw ValidationError("--memory-bytes must be at least 1MiB") }
+        }
+        if let memoryLimit {
+            guard let bytes = ByteCount.parse(memoryLimit) else { throw ValidationError("--memory-limit: \(memoryLimit) is not a size (e.g. 1GiB)") }
+            guard bytes >= 16 << 20 else { throw ValidationError("--memory-limit must be at least 16MiB") }
+        }
+        for text in price {
+            do { _ = try PriceTable.parseEntry(text) } catch { throw ValidationError(error.description) }
+        }
+        guard (0...65_535).contains(adminPort) else { throw ValidationError("--admin-port must be in 0...65535") }
         guard ttl >= 0 else { throw ValidationError("--ttl must not be negative") }
         guard manifest == nil || manifestDir == nil else { throw ValidationError("--manifest and --manifest-dir exclude each other") }
         for text in route {
@@ -117,13 +156,52 @@ struct ServeCommand: AsyncParsableCommand {
                 forUpstream: "openai"
             )
             .adding(try route.map { try RouteTable.parseRoute($0) }),
-            memory: .init(maxBytes: memoryBytes),
+            memory: .init(maxBytes: memoryTierBytes),
             defaultTTL: ttl > 0 ? .seconds(ttl) : nil,
-            manifest: manifest.map { .file($0) } ?? manifestDir.map { .directory($0) })
-        let server = try ProxyServer(configuration: configuration, logger: logger)
-        let app = server.application { port in
-            logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")"])
+            manifest: manifest.map { .file($0) } ?? manifestDir.map { .directory($0) },
+            memoryLimit: memoryLimit.flatMap(ByteCount.parse),
+            prices: PriceTable(Dictionary(try price.map { try PriceTable.parseEntry($0) }, uniquingKeysWith: { $1 })))
+        let adminToken = try Self.credential(fromEnvironment: adminTokenEnv)
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(Self.prometheusFactory(registry))
+        let server = try ProxyServer(
+            configuration: configuration, logger: logger, metricsExposition: { registry.emitToBuffer() })
+        var services: [any Service] = [
+            server.application { port in
+                logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")", "memory_limit": "\(configuration.memoryLimit.map(ByteCount.format) ?? "none")"])
+            }
+        ]
+        if !noAdmin {
+            let admin = AdminServer(proxy: server, configuration: .init(host: adminHost, port: adminPort, token: adminToken), logger: logger)
+            services.append(admin.application { port in
+                logger.info("llmcache admin API listening", metadata: ["address": "http://\(adminHost):\(port)", "token": "\(adminToken == nil ? "none" : "required")"])
+            })
         }
-        try await app.runService()
+        // Last, so that graceful shutdown reaches it first and /readyz turns 503 at once.
+        services.append(server.readiness.drainWatcher)
+        let group = ServiceGroup(
+            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+
+    /// L1's size: as given, else 256 MiB — or half the memory limit when that is lower.
+    var memoryTierBytes: Int {
+        if let memoryBytes, let bytes = ByteCount.parse(memoryBytes) { return bytes }
+        let standard = 256 << 20
+        guard let limit = memoryLimit.flatMap(ByteCount.parse) else { return standard }
+        return min(standard, limit / 2)
+    }
+
+    /// Prometheus with duration buckets fine enough for cache hits (100 µs) and long enough for
+    /// slow completions (60 s).
+    static func prometheusFactory(_ registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+            .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+            .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30),
+            .seconds(60),
+        ]
+        return factory
     }
 }

@@ -2,7 +2,7 @@ import LLMCacheCore
 import LLMCacheStore
 
 /// The JSON of `GET /stats`: per-tier counters and gauges, the proxy's own counts, tokens and
-/// money saved, and the governor. Keys are sorted; ratios and dollars are rounded to 6 decimals.
+/// money saved, and the governor. Keys are sorted; ratios and dollars are rounded to 9 decimals.
 enum StatsReport {
     static func json(
         cache: TieredCacheStats, proxy: ProxyMetrics.Counts, governor: MemoryGovernorStats?, uptimeSeconds: Double
@@ -67,7 +67,7 @@ enum StatsReport {
 
     private static func number(_ value: Double) -> JSONValue {
         guard value.isFinite else { return .null }
-        let rounded = (value * 1_000_000).rounded() / 1_000_000
+        let rounded = (value * 1e9).rounded() / 1e9
         if rounded == rounded.rounded(), abs(rounded) < 1e15 { return .number(String(Int(rounded))) }
         return .number("\(rounded)")
     }

@@ -1,0 +1,119 @@
+import HTTPTypes
+import Hummingbird
+import LLMCacheCore
+import LLMCacheServer
+import LLMCacheStore
+import LLMCacheToolkit
+import NIOCore
+import NIOPosix
+
+/// Answers the admin API (see ``AdminServer``). Every error is a JSON error object; a request
+/// without the configured token is refused before anything is read or touched.
+struct AdminResponder: HTTPResponder {
+    typealias Context = BasicRequestContext
+
+    let proxy: ProxyServer
+    let endpoints: ObservabilityEndpoints
+    let token: BearerToken?
+
+    func respond(to request: Request, context: Context) async throws -> Response {
+        let path = request.uri.path
+        let open = path == "/healthz" || path == "/readyz"
+        if !open, let token, !token.admits(request.headers) {
+            var response = Self.error(.unauthorized, "unauthorized", "this admin API needs Authorization: Bearer TOKEN")
+            response.headers[.wwwAuthenticate] = #"Bearer realm="llmcache-admin""#
+            return response
+        }
+        if let response = endpoints.response(method: request.method, path: path) { return response }
+        switch (request.method, path) {
+        case (.post, "/admin/purge"): return await purge(request)
+        case (.post, "/admin/stats/reset"):
+            endpoints.resetStats()
+            return Self.json(#"{"reset":true}"#)
+        case (.get, "/admin/export"): return export(request, context: context)
+        case (_, "/admin/purge"), (_, "/admin/stats/reset"), (_, "/admin/export"):
+            return Self.error(.methodNotAllowed, "method_not_allowed", "\(request.method) is not allowed on \(path)")
+        default:
+            return Self.error(.notFound, "not_found", "no admin endpoint \(path)")
+        }
+    }
+
+    private func purge(_ request: Request) async -> Response {
+        var request = request
+        guard let body = try? await request.collectBody(upTo: 64 << 10) else {
+            return Self.error(.contentTooLarge, "request_too_large", "a purge request is at most 64 KiB")
+        }
+        guard let value = try? JSONParser.parse(body.readableBytesView, maximumDepth: 4), case .object(let members) = value,
+            members.count == 1
+        else {
+            return Self.error(
+                .badRequest, "invalid_request", #"expected one of {"key":"<64 hex digits>"}, {"namespace":"NAME"}, {"all":true}"#)
+        }
+        let cache = proxy.cache
+        do {
+            switch (members[0].key, members[0].value) {
+            case ("key", .string(let hex)):
+                guard let key = CacheKey(hex: hex) else {
+                    return Self.error(.badRequest, "invalid_request", "key must be 64 hex digits")
+                }
+                let onDisk = cache.disk?.contains(key) ?? false
+                let inMemory = cache.memory.remove(key)
+                cache.disk?.remove(key)
+                return Self.purged(memory: inMemory ? 1 : 0, disk: onDisk ? 1 : 0)
+            case ("namespace", .string(let namespace)):
+                let removed = try await NIOThreadPool.singleton.runIfActive { try cache.removeAll(namespace: namespace) }
+                return Self.purged(memory: removed.memory, disk: removed.disk)
+            case ("all", .bool(true)):
+                let removed = try await NIOThreadPool.singleton.runIfActive { try cache.removeAll() }
+                return Self.purged(memory: removed.memory, disk: removed.disk)
+            default:
+                return Self.error(
+                    .badRequest, "invalid_request", #"expected one of {"key":"<64 hex digits>"}, {"namespace":"NAME"}, {"all":true}"#)
+            }
+        } catch {
+            return Self.error(.internalServerError, "purge_failed", "\(error)")
+        }
+    }
+
+    private func export(_ request: Request, context: Context) -> Response {
+        guard let disk = proxy.cache.disk else {
+            return Self.error(.notFound, "no_disk_tier", "the proxy runs without a disk tier: there is nothing to export")
+        }
+        let query = request.uri.queryParameters
+        var filter = EntryFilter()
+        filter.namespace = query.get("namespace")
+        filter.model = query.get("model")
+        if let since = query.get("since") {
+            guard let timestamp = Timestamp(iso8601: since) else {
+                return Self.error(.badRequest, "invalid_request", "since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z")
+            }
+            filter.since = timestamp
+        }
+        let now = SystemClock().now()
+        let logger = context.logger
+        let chosen = filter
+        return Response(
+            status: .ok, headers: [.contentType: "application/x-ndjson"],
+            body: ResponseBody { writer in
+                let summary = try await StoreExport.stream(store: disk, filter: chosen, now: now) {
+                    try await writer.write($0)
+                }
+                for (key, reason) in summary.unreadable {
+                    logger.warning("export skipped an unreadable record", metadata: ["key": "\(key)", "reason": "\(reason)"])
+                }
+                try await writer.finish(nil)
+            })
+    }
+
+    private static func purged(memory: Int, disk: Int) -> Response {
+        json(#"{"purged":{"disk":\#(disk),"memory":\#(memory)}}"#)
+    }
+
+    static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {
+        json(#"{"error":{"message":"\#(JSONString.escaped(message))","type":"\#(type)"}}"#, status: status)
+    }
+}

@@ -1,0 +1,35 @@
+import Hummingbird
+import LLMCacheServer
+import Logging
+
+/// The admin API of a running proxy, on its own listener (loopback by default):
+///
+/// | request | what it does |
+/// |---|---|
+/// | `GET /healthz`, `/readyz` | as on the proxy's listener (no token needed) |
+/// | `GET /stats`, `/metrics` | as on the proxy's listener |
+/// | `POST /admin/purge` `{"key":HEX}` \| `{"namespace":NAME}` \| `{"all":true}` | removes entries from both tiers |
+/// | `POST /admin/stats/reset` | zeroes the `/stats` counters (Prometheus counters stay monotonic) |
+/// | `GET /admin/export[?namespace=&model=&since=ISO8601]` | streams entries as export-format JSON lines |
+public struct AdminServer: Sendable {
+    public let configuration: AdminConfiguration
+    let proxy: ProxyServer
+    let logger: Logger
+
+    public init(proxy: ProxyServer, configuration: AdminConfiguration, logger: Logger = Logger(label: "llmcache.admin")) {
+        self.proxy = proxy
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// The admin HTTP application; `onServerRunning` receives the bound port.
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        let port = configuration.port
+        return Application(
+            responder: AdminResponder(
+                proxy: proxy, endpoints: proxy.endpoints, token: configuration.token.map(BearerToken.init)),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache-admin"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+    }
+}
