@@ -10,7 +10,7 @@ struct LLMCacheCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MockUpstreamCommand.self, ReplayCheckCommand.self, ExportCommand.self,
             ImportCommand.self, VerifyCommand.self, InspectCommand.self, PurgeCommand.self, SimulateCommand.self,
-            TrainDictionaryCommand.self, StoreWriterCommand.self,
+            TrainDictionaryCommand.self, StoreWriterCommand.self, StatsCommand.self,
         ]
     )
 }
