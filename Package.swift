@@ -151,7 +151,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LLMCacheCoreTests",
-            dependencies: ["LLMCacheCore"],
+            dependencies: ["LLMCacheCore", "CMallocTrim"],
             swiftSettings: invariantChecks
         ),
     ]
