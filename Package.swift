@@ -125,6 +125,8 @@ let package = Package(
                 "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
         .testTarget(

@@ -87,4 +87,8 @@ public struct ProxyServer: Sendable {
             },
             logger: logger)
     }
+
+    /// Zeroes the counters of `/stats` (the tiers' and the proxy's). Exported metrics keep
+    /// counting up: Prometheus counters never go backwards.
+    public func resetStats() { endpoints.resetStats() }
 }

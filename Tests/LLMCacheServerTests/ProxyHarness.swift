@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import CoreMetrics
 import Hummingbird
 import LLMCacheCore
 import LLMCacheServer
@@ -62,6 +63,9 @@ struct ProxyHarness {
         clock: any WallClock = SystemClock(),
         upstreamPort: Int? = nil,
         configure: (inout ProxyConfiguration) -> Void = { _ in },
+        metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
+        metricsExposition: (@Sendable () -> [UInt8])? = nil,
+        memorySampler: any MemorySampler = ProcessMemorySampler(),
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let stats = MockUpstreamStats()
@@ -85,7 +89,9 @@ struct ProxyHarness {
                     anthropic: Upstream(id: "anthropic", baseURL: base, provider: .anthropic)),
                 memory: .init(maxBytes: 8 << 20))
             configure(&configuration)
-            let server = try ProxyServer(configuration: configuration, clock: clock, logger: quietLogger)
+            let server = try ProxyServer(
+                configuration: configuration, clock: clock, logger: quietLogger, metricsFactory: metricsFactory,
+                metricsExposition: metricsExposition, memorySampler: memorySampler)
             let (proxyPorts, proxyContinuation) = AsyncStream.makeStream(of: Int.self)
             let proxyGroup = ServiceGroup(
                 services: [server.application { proxyContinuation.yield($0) }], gracefulShutdownSignals: [],

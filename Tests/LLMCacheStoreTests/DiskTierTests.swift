@@ -16,6 +16,43 @@ import Glibc
         try DiskTier(configuration: .init(directory: "\(scratch.path)/\(name)", maxBytes: maxBytes, sync: sync), clock: clock)
     }
 
+    @Test func scanPagesVisitEveryRecordOnceInKeyOrder() async throws {
+        let tier = try open()
+        for index in 0..<10 { tier.put(key(index), chatEntry(index, namespace: index % 2 == 0 ? "even" : "odd")) }
+        try await tier.flush()
+        var seen: [CacheKey] = []
+        var position: DiskTier.ScanPosition? = nil
+        var pages = 0
+        repeat {
+            let page = try tier.scanPage(after: position, pageSize: 3)
+            seen += page.records.map(\.key)
+            position = page.next
+            pages += 1
+        } while position != nil
+        #expect(seen.count == 10)
+        #expect(Set(seen) == Set((0..<10).map(key)))
+        #expect(seen == seen.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) })
+        #expect(pages >= 4)
+        var even = 0
+        try tier.scan(where: { $0.namespace == "even" }, pageSize: 2) { record in
+            even += 1
+            #expect((try? record.entry.get())?.namespace == "even")
+        }
+        #expect(even == 5)
+    }
+
+    @Test func containsSeesQueuedAndCommittedRecordsAndCountsNothing() async throws {
+        let tier = try open()
+        tier.put(key(1), chatEntry(1))
+        #expect(tier.contains(key(1)))
+        try await tier.flush()
+        #expect(tier.contains(key(1)))
+        #expect(!tier.contains(key(2)))
+        tier.remove(key(1))
+        #expect(!tier.contains(key(1)))
+        #expect(tier.stats.hits == 0 && tier.stats.misses == 0)
+    }
+
     @Test func queuedWritesAreVisibleBeforeAndAfterTheCommit() async throws {
         let tier = try open()
         let entry = chatEntry(1)

@@ -35,6 +35,29 @@ import Testing
         #expect(cache.stats.promotions == 0)
     }
 
+    @Test func diskOnlyAdmissionStoresInL2AndDropsTheOldL1Copy() async throws {
+        let cache = try make()
+        cache.put(key(1), chatEntry(1))
+        cache.setDiskOnlyAdmission(true)
+        cache.put(key(2), chatEntry(2))
+        cache.put(key(1), chatEntry(10))  // a newer answer for a key L1 holds
+        #expect(!cache.memory.contains(key(2)))
+        #expect(!cache.memory.contains(key(1)))
+        #expect(cache.get(key(1))?.entry == chatEntry(10))
+        try await cache.disk!.flush()
+        #expect(cache.disk!.contains(key(2)))
+        cache.setDiskOnlyAdmission(false)
+        cache.put(key(3), chatEntry(3))
+        #expect(cache.memory.contains(key(3)))
+    }
+
+    @Test func withoutADiskTierDiskOnlyAdmissionKeepsL1() throws {
+        let cache = TieredCache(memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock), disk: nil)
+        cache.setDiskOnlyAdmission(true)
+        cache.put(key(1), chatEntry(1))
+        #expect(cache.get(key(1))?.tier == .memory)
+    }
+
     @Test func removalActsOnBothTiers() async throws {
         let cache = try make()
         for i in 0..<10 { cache.put(key(i), chatEntry(i, namespace: i < 4 ? "x" : "y")) }
