@@ -119,10 +119,25 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        // Test support shared by the server and admin tests: a real mock upstream and proxy.
+        .target(
+            name: "LLMCacheTestSupport",
+            dependencies: [
+                "LLMCacheServer", "LLMCacheAdmin", "LLMCacheCore", "LLMCacheUpstream",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Tests/LLMCacheTestSupport"
+        ),
         .testTarget(
             name: "LLMCacheServerTests",
             dependencies: [
-                "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
+                "LLMCacheTestSupport", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
@@ -132,9 +147,11 @@ let package = Package(
         .testTarget(
             name: "LLMCacheAdminTests",
             dependencies: [
-                "LLMCacheAdmin", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
+                "LLMCacheTestSupport", "LLMCacheAdmin", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         .testTarget(

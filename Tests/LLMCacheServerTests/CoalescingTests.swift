@@ -1,3 +1,4 @@
+import LLMCacheTestSupport
 import AsyncHTTPClient
 import LLMCacheCore
 import NIOCore

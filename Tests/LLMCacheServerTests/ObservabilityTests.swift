@@ -1,3 +1,4 @@
+import LLMCacheTestSupport
 import CoreMetrics
 import LLMCacheCore
 import LLMCacheServer

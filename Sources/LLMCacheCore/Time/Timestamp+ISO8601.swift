@@ -25,9 +25,11 @@ extension Timestamp {
     }
 
     /// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM[:SS[.fraction]]` with `Z` or `±HH:MM` (no zone: UTC),
-    /// or a number of seconds since the Unix epoch. `nil` for anything else.
+    /// or a number of seconds since the Unix epoch. `nil` for anything else, and for times a
+    /// ``Timestamp`` cannot hold (nanoseconds in an `Int64`: years 1678 to 2262).
     public init?(iso8601 text: String) {
         if let seconds = Int64(text), seconds >= 0 {
+            guard seconds <= Self.maximumSeconds else { return nil }
             self.init(secondsSinceEpoch: seconds)
             return
         }
@@ -82,9 +84,12 @@ extension Timestamp {
                 seconds -= sign * (zoneHours * 3600 + zoneMinutes * 60)
             }
         }
-        guard index == bytes.count else { return nil }
+        guard index == bytes.count, (-Self.maximumSeconds...Self.maximumSeconds).contains(seconds) else { return nil }
         self.init(nanosecondsSinceEpoch: seconds * 1_000_000_000 + nanos)
     }
+
+    /// Whole seconds a timestamp can hold either side of the epoch (with room for a fraction).
+    static let maximumSeconds = Int64.max / 1_000_000_000 - 1
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
     static func days(year: Int64, month: Int64, day: Int64) -> Int64 {

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import LLMCacheAdmin
 import CoreMetrics
 import Hummingbird
 import LLMCacheCore
@@ -14,22 +15,24 @@ import Glibc
 #endif
 
 /// A real mock upstream and a real proxy on 127.0.0.1 with ephemeral ports, plus an HTTP client.
-struct ProxyHarness {
-    let proxyPort: Int
-    let mockPort: Int
-    let stats: MockUpstreamStats
-    let server: ProxyServer
-    let client: HTTPClient
+package struct ProxyHarness {
+    package let proxyPort: Int
+    package let mockPort: Int
+    /// The admin API's port, when one was asked for.
+    package let adminPort: Int?
+    package let stats: MockUpstreamStats
+    package let server: ProxyServer
+    package let client: HTTPClient
 
-    struct Reply {
-        var status: Int
-        var headers: HTTPHeaders
-        var body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
-        func header(_ name: String) -> String? { headers.first(name: name) }
+    package struct Reply {
+        package var status: Int
+        package var headers: HTTPHeaders
+        package var body: [UInt8]
+        package var text: String { String(decoding: body, as: UTF8.self) }
+        package func header(_ name: String) -> String? { headers.first(name: name) }
     }
 
-    func post(
+    package func post(
         _ path: String, _ body: String, headers: [(String, String)] = [], contentType: String? = "application/json"
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(proxyPort)\(path)")
@@ -40,25 +43,25 @@ struct ProxyHarness {
         return try await send(request)
     }
 
-    func get(_ path: String) async throws -> Reply {
+    package func get(_ path: String) async throws -> Reply {
         try await send(HTTPClientRequest(url: "http://127.0.0.1:\(proxyPort)\(path)"))
     }
 
-    func send(_ request: HTTPClientRequest) async throws -> Reply {
+    package func send(_ request: HTTPClientRequest) async throws -> Reply {
         let response = try await client.execute(request, timeout: .seconds(30))
         var body: [UInt8] = []
         for try await chunk in response.body { body += chunk.readableBytesView }
         return Reply(status: Int(response.status.code), headers: response.headers, body: body)
     }
 
-    static let quietLogger: Logger = {
+    package static let quietLogger: Logger = {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         return logger
     }()
 
     /// Runs `body` against a fresh mock upstream and proxy; `store` nil means memory only.
-    static func run(
+    package static func run(
         store: String?,
         clock: any WallClock = SystemClock(),
         upstreamPort: Int? = nil,
@@ -66,6 +69,7 @@ struct ProxyHarness {
         metricsFactory: any MetricsFactory = NOOPMetricsHandler.instance,
         metricsExposition: (@Sendable () -> [UInt8])? = nil,
         memorySampler: any MemorySampler = ProcessMemorySampler(),
+        admin: AdminConfiguration? = nil,
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let stats = MockUpstreamStats()
@@ -93,19 +97,33 @@ struct ProxyHarness {
                 configuration: configuration, clock: clock, logger: quietLogger, metricsFactory: metricsFactory,
                 metricsExposition: metricsExposition, memorySampler: memorySampler)
             let (proxyPorts, proxyContinuation) = AsyncStream.makeStream(of: Int.self)
-            let proxyGroup = ServiceGroup(
-                services: [server.application { proxyContinuation.yield($0) }], gracefulShutdownSignals: [],
-                logger: quietLogger)
+            let (adminPorts, adminContinuation) = AsyncStream.makeStream(of: Int.self)
+            var services: [any Service] = [server.application { proxyContinuation.yield($0) }]
+            if let admin {
+                services.append(
+                    AdminServer(proxy: server, configuration: admin, logger: quietLogger).application {
+                        adminContinuation.yield($0)
+                    })
+            }
+            let proxyGroup = ServiceGroup(services: services, gracefulShutdownSignals: [], logger: quietLogger)
             group.addTask { try await proxyGroup.run() }
             var proxyPort = 0
             for await port in proxyPorts {
                 proxyPort = port
                 break
             }
+            var adminPort: Int?
+            if admin != nil {
+                for await port in adminPorts {
+                    adminPort = port
+                    break
+                }
+            }
             var clientConfiguration = HTTPClient.Configuration()
             clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
-            let harness = ProxyHarness(proxyPort: proxyPort, mockPort: mockPort, stats: stats, server: server, client: client)
+            let harness = ProxyHarness(
+                proxyPort: proxyPort, mockPort: mockPort, adminPort: adminPort, stats: stats, server: server, client: client)
             var failure: (any Error)?
             do { try await body(harness) } catch { failure = error }
             try await client.shutdown()
@@ -118,10 +136,10 @@ struct ProxyHarness {
 }
 
 /// A scratch directory, removed when released.
-final class ScratchDirectory: Sendable {
-    let path: String
+package final class ScratchDirectory: Sendable {
+    package let path: String
 
-    init() {
+    package init() {
         var template = Array("/tmp/llmcache-proxy-XXXXXX".utf8CString)
         let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
         precondition(created != nil)
@@ -131,6 +149,6 @@ final class ScratchDirectory: Sendable {
     deinit { _ = system("rm -rf '\(path)'") }
 }
 
-func chat(_ content: String, stream: Bool = false, extra: String = "") -> String {
+package func chat(_ content: String, stream: Bool = false, extra: String = "") -> String {
     #"{"model":"gpt-4o-mini","stream":\#(stream),"messages":[{"role":"user","content":"\#(content)"}]\#(extra)}"#
 }
