@@ -24,7 +24,7 @@ trap cleanup EXIT
 
 upstream_port=18901; proxy_port=18902; nginx_port=18903
 $bin mock-upstream --port $upstream_port >"$work/mock.log" 2>&1 & pids+=($!)
-$bin serve --port $proxy_port --upstream http://127.0.0.1:$upstream_port --store "$work/store" >"$work/proxy.log" 2>&1 & pids+=($!)
+$bin serve --port $proxy_port --no-admin --upstream http://127.0.0.1:$upstream_port --store "$work/store" >"$work/proxy.log" 2>&1 & pids+=($!)
 sed -e "s#__DIR__#$work#g" -e "s#__UPSTREAM_PORT__#$upstream_port#" -e "s#__NGINX_PORT__#$nginx_port#" \
   tools/loadtest/nginx.conf >"$work/nginx.conf"
 mkdir -p "$work/cache"

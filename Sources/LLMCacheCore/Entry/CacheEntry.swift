@@ -44,7 +44,12 @@ public struct CacheEntry: Sendable, Equatable {
     /// Response headers worth replaying (no hop-by-hop or credential headers).
     public var headers: [HeaderField]
     /// The response body, exactly as received.
-    public var body: ByteBuffer
+    public var body: ByteBuffer {
+        didSet { usage = TokenUsage.extract(from: body) }
+    }
+    /// The tokens the answer cost, as its body states them (read once, when the entry is made, so
+    /// that a hit does not parse the body to count tokens saved).
+    public private(set) var usage: TokenUsage?
     /// Complete body or captured stream.
     public var bodyKind: BodyKind
     /// The canonical request the key was computed from (for inspecting keys and explaining misses).
@@ -75,6 +80,7 @@ public struct CacheEntry: Sendable, Equatable {
         self.status = status
         self.headers = headers
         self.body = body
+        self.usage = TokenUsage.extract(from: body)
         self.bodyKind = bodyKind
         self.canonicalRequest = canonicalRequest
         self.recipeVersion = recipeVersion

@@ -1,5 +1,11 @@
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Tokens an answer cost, read from the `usage` objects of its body: OpenAI's `prompt_tokens` /
 /// `completion_tokens` (chat, completions, embeddings), the Responses API's and Anthropic's
 /// `input_tokens` / `output_tokens` (Anthropic's cache-read and cache-creation input counted as
@@ -43,19 +49,16 @@ public struct TokenUsage: Sendable, Equatable {
         return found
     }
 
+    /// Where `needle` (which starts with a quote) first occurs at or after `start`: `memchr` to
+    /// each quote, then a comparison — bodies are scanned at memory speed, even in debug builds.
     private static func firstIndex(of needle: [UInt8], in bytes: UnsafeRawBufferPointer, from start: Int) -> Int? {
-        guard let first = needle.first, bytes.count >= needle.count else { return nil }
+        guard let base = bytes.baseAddress, let first = needle.first else { return nil }
         var index = start
-        let last = bytes.count - needle.count
-        while index <= last {
-            if bytes[index] == first {
-                var matched = true
-                for offset in 1..<needle.count where bytes[index + offset] != needle[offset] {
-                    matched = false
-                    break
-                }
-                if matched { return index }
-            }
+        while index + needle.count <= bytes.count {
+            guard let found = memchr(base + index, Int32(first), bytes.count - index) else { return nil }
+            index = base.distance(to: UnsafeRawPointer(found))
+            guard index + needle.count <= bytes.count else { return nil }
+            if memcmp(base + index, needle, needle.count) == 0 { return index }
             index += 1
         }
         return nil

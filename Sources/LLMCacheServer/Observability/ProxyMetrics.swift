@@ -13,7 +13,7 @@ public final class ProxyMetrics: Sendable {
     public static let cacheStatuses = ["HIT", "MISS", "BYPASS", "REFRESH", "COALESCED", "ERROR"]
 
     let factory: any MetricsFactory
-    private let requestTimers: [String: CoreMetrics.Timer]
+    private let requestTimers: [CoreMetrics.Timer]
     private let upstreamTimer: CoreMetrics.Timer
     private let coalescedCounter: Counter
     private let savedInputTokens: Counter
@@ -26,7 +26,11 @@ public final class ProxyMetrics: Sendable {
 
     /// What `/stats` reports of the proxy's own counting.
     public struct Counts: Sendable, Equatable {
-        public var requests: [String: Int] = [:]
+        /// Requests by cache status, in the order of ``ProxyMetrics/cacheStatuses``.
+        var requestsByStatus = Array(repeating: 0, count: ProxyMetrics.cacheStatuses.count)
+        public var requests: [String: Int] {
+            Dictionary(uniqueKeysWithValues: zip(ProxyMetrics.cacheStatuses, requestsByStatus))
+        }
         public var coalesced = 0
         public var upstreamRequests = 0
         public var upstreamErrors = 0
@@ -40,12 +44,9 @@ public final class ProxyMetrics: Sendable {
     public init(factory: any MetricsFactory = MetricsSystem.factory, prices: PriceTable = PriceTable()) {
         self.factory = factory
         self.prices = prices
-        var timers: [String: CoreMetrics.Timer] = [:]
-        for status in Self.cacheStatuses {
-            timers[status] = CoreMetrics.Timer(
-                label: "llmcache_request_duration_seconds", dimensions: [("cache_status", status)], factory: factory)
+        requestTimers = Self.cacheStatuses.map {
+            CoreMetrics.Timer(label: "llmcache_request_duration_seconds", dimensions: [("cache_status", $0)], factory: factory)
         }
-        requestTimers = timers
         upstreamTimer = CoreMetrics.Timer(label: "llmcache_upstream_duration_seconds", factory: factory)
         coalescedCounter = Counter(label: "llmcache_coalesced_requests_total", factory: factory)
         savedInputTokens = Counter(label: "llmcache_tokens_saved_total", dimensions: [("kind", "input")], factory: factory)
@@ -60,14 +61,26 @@ public final class ProxyMetrics: Sendable {
     /// A request answered with `status` (a cache status or ERROR) after `nanoseconds` — until the
     /// response head was ready (a stream's first byte, a whole body's last).
     func requestFinished(status: String, nanoseconds: Int64) {
-        let status = requestTimers[status] == nil ? "ERROR" : status
-        let coalesced = status == "COALESCED"
+        let index = Self.index(of: status)
+        let coalesced = index == 4
         counts.withLock {
-            $0.requests[status, default: 0] += 1
+            $0.requestsByStatus[index] += 1
             if coalesced { $0.coalesced += 1 }
         }
-        requestTimers[status]?.recordNanoseconds(nanoseconds)
+        requestTimers[index].recordNanoseconds(nanoseconds)
         if coalesced { coalescedCounter.increment() }
+    }
+
+    /// The position of `status` in ``cacheStatuses`` (anything unknown counts as ERROR).
+    static func index(of status: String) -> Int {
+        switch status {
+        case "HIT": 0
+        case "MISS": 1
+        case "BYPASS": 2
+        case "REFRESH": 3
+        case "COALESCED": 4
+        default: 5
+        }
     }
 
     /// An answer served from cache: its tokens (and their price, if the model has one) were saved.
