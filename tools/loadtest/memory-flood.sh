@@ -36,7 +36,7 @@ flood() { # name, extra serve arguments...
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$proxy_port/healthz" && break; sleep 0.1; done
   local peak=0 samples="$work/rss-$name"
   : >"$samples"
-  FLOOD_PADDING=$padding wrk -t2 -c16 -d"${seconds}s" -s tools/loadtest/flood.lua \
+  MISS_PADDING=$padding wrk -t2 -c16 -d"${seconds}s" -s tools/loadtest/miss.lua \
     "http://127.0.0.1:$proxy_port/v1/chat/completions" >"$work/wrk-$name" 2>&1 &
   local wrk_pid=$!
   while kill -0 $wrk_pid 2>/dev/null; do rss_kib $pid >>"$samples"; sleep 0.25; done
