@@ -114,6 +114,6 @@ struct AdminResponder: HTTPResponder {
     }
 
     static func error(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {
-        json(#"{"error":{"message":"\#(JSONString.escaped(message))","type":"\#(type)"}}"#, status: status)
+        ProxyError(status: status, type: type, message: message).response
     }
 }

@@ -9,10 +9,11 @@ import Synchronization
 /// the exported counters never go backwards.
 final class TierMetricsPublisher: Sendable {
     private let factory: any MetricsFactory
-    private let published = Mutex([String: Int]())
-    private let handles = Mutex(Handles())
+    private let state = Mutex(State())
 
-    private struct Handles {
+    private struct State {
+        /// Each counter's value at the last publication.
+        var published: [String: Int] = [:]
         var counters: [String: Counter] = [:]
         var gauges: [String: Gauge] = [:]
     }
@@ -68,16 +69,12 @@ final class TierMetricsPublisher: Sendable {
 
     private func count(_ label: String, _ dimensions: [(String, String)], _ value: Int) {
         let id = Self.id(label, dimensions)
-        let delta = published.withLock { last -> Int in
-            let previous = last[id] ?? 0
-            last[id] = value
-            return value >= previous ? value - previous : value
-        }
-        let counter = handles.withLock { handles in
-            if let counter = handles.counters[id] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions, factory: factory)
-            handles.counters[id] = counter
-            return counter
+        let (counter, delta) = state.withLock { state -> (Counter, Int) in
+            let previous = state.published[id] ?? 0
+            state.published[id] = value
+            let counter = state.counters[id] ?? Counter(label: label, dimensions: dimensions, factory: factory)
+            state.counters[id] = counter
+            return (counter, value >= previous ? value - previous : value)
         }
         // Increment even by zero, so the series exists from the first scrape.
         counter.increment(by: delta)
@@ -85,10 +82,9 @@ final class TierMetricsPublisher: Sendable {
 
     private func gauge(_ label: String, _ dimensions: [(String, String)], _ value: Double) {
         let id = Self.id(label, dimensions)
-        let gauge = handles.withLock { handles in
-            if let gauge = handles.gauges[id] { return gauge }
-            let gauge = Gauge(label: label, dimensions: dimensions, factory: factory)
-            handles.gauges[id] = gauge
+        let gauge = state.withLock { state in
+            let gauge = state.gauges[id] ?? Gauge(label: label, dimensions: dimensions, factory: factory)
+            state.gauges[id] = gauge
             return gauge
         }
         gauge.record(value)

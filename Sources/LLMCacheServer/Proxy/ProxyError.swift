@@ -5,7 +5,8 @@ import NIOCore
 
 /// An error answered to the client as `{"error":{"type":…,"message":…}}` (plus `key` where a
 /// cache key is involved).
-struct ProxyError: Error, CustomStringConvertible {
+/// The admin API answers its errors the same way.
+package struct ProxyError: Error, CustomStringConvertible {
     var status: HTTPResponse.Status
     var type: String
     var message: String
@@ -13,11 +14,21 @@ struct ProxyError: Error, CustomStringConvertible {
     /// Extra detail, the `explanation` member of the error object (a cache miss's nearest request).
     var explanation: JSONValue?
 
-    var description: String { message }
+    package init(
+        status: HTTPResponse.Status, type: String, message: String, key: String? = nil, explanation: JSONValue? = nil
+    ) {
+        self.status = status
+        self.type = type
+        self.message = message
+        self.key = key
+        self.explanation = explanation
+    }
+
+    package var description: String { message }
 
     static func badRequest(_ message: String) -> ProxyError { ProxyError(status: .badRequest, type: "invalid_request", message: message) }
 
-    var response: Response {
+    package var response: Response {
         var body = #"{"error":{"type":"\#(JSONString.escaped(type))","message":"\#(JSONString.escaped(message))""#
         if let key { body += #","key":"\#(key)""# }
         if let explanation { body += #","explanation":"# + explanation.canonicalText }

@@ -14,7 +14,12 @@ final class ExportFileWriter {
     }
 
     func write(_ record: ExportRecord) throws {
-        try output.write(try compressor.compress(ExportFormat.recordLine(record)))
+        try write(line: ExportFormat.recordLine(record))
+    }
+
+    /// Writes a record line already made with `ExportFormat.recordLine`.
+    func write(line: [UInt8]) throws {
+        try output.write(try compressor.compress(line))
         records += 1
     }
 

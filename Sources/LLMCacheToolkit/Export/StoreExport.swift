@@ -30,9 +30,7 @@ public enum StoreExport {
             path: path, store: TenantScope.storeID(secret: try store.tenantSecret()), created: now)
         var summary = Summary()
         try store.scan(where: filter.matches) { record in
-            if summary.line(record) != nil, case .success(let entry) = record.entry {
-                try writer.write(ExportRecord(key: record.key, entry: entry))
-            }
+            if let line = summary.line(record) { try writer.write(line: line) }
         }
         try writer.finish()
         return summary
