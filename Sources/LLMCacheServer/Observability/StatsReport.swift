@@ -9,7 +9,7 @@ enum StatsReport {
     ) -> JSONValue {
         var tiers: [JSONMember] = [JSONMember(key: "memory", value: memory(cache.memory))]
         if let disk = cache.disk { tiers.append(JSONMember(key: "disk", value: self.disk(disk))) }
-        let requests = ProxyMetrics.cacheStatuses.map { JSONMember(key: $0, value: int(proxy.requests[$0] ?? 0)) }
+        let requests = zip(ProxyMetrics.cacheStatuses, proxy.requestsByStatus).map { JSONMember(key: $0, value: int($1)) }
         return object([
             "uptime_seconds": number(uptimeSeconds),
             "hit_ratio": number(cache.hitRatio),
