@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "LLMCacheServer", targets: ["LLMCacheServer"]),
         .library(name: "LLMCacheToolkit", targets: ["LLMCacheToolkit"]),
         .library(name: "LLMCacheAdmin", targets: ["LLMCacheAdmin"]),
+        .library(name: "LLMCacheConfig", targets: ["LLMCacheConfig"]),
+        .library(name: "LLMCacheCLI", targets: ["LLMCacheCLI"]),
         .library(name: "Zstd", targets: ["Zstd"]),
         .library(name: "LMDB", targets: ["LMDB"]),
     ],
@@ -31,6 +33,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // System libraries. liblmdb and libzstd back the disk tier; zlib reads gzip'd traces.
@@ -78,9 +81,18 @@ let package = Package(
             ]
         ),
         .target(
+            name: "LLMCacheConfig",
+            dependencies: [
+                "LLMCacheCore",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .target(
             name: "LLMCacheServer",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheConfig",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -110,15 +122,18 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .executableTarget(
-            name: "llmcache",
+        // The command line as a library, so that a binary with third-party plugins can run it.
+        .target(
+            name: "LLMCacheCLI",
             dependencies: [
                 "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheUpstream", "LLMCacheAdmin",
+                "LLMCacheConfig",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
+        .executableTarget(name: "llmcache", dependencies: ["LLMCacheCLI"]),
         // Test support shared by the server and admin tests: a real mock upstream and proxy.
         .target(
             name: "LLMCacheTestSupport",
@@ -161,6 +176,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .testTarget(name: "LLMCacheConfigTests", dependencies: ["LLMCacheConfig", "LLMCacheCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "CZstd"]),
         .testTarget(

@@ -1,7 +1,9 @@
 import ArgumentParser
 import LLMCacheCore
+import LLMCacheServer
 
-@main
+/// The `llmcache` command line. A binary with third-party plugins calls
+/// ``LLMCacheCLI/main(plugins:)`` with its registry (the Caddy/xcaddy model).
 struct LLMCacheCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llmcache",
@@ -13,4 +15,14 @@ struct LLMCacheCommand: AsyncParsableCommand {
             TrainDictionaryCommand.self, StoreWriterCommand.self, StatsCommand.self,
         ]
     )
+}
+
+/// Entry point of an `llmcache` binary.
+public enum LLMCacheCLI {
+    /// Runs the command line with `plugins` available to `serve` and `config check` (the built-ins
+    /// are always there).
+    public static func main() async {
+
+        await LLMCacheCommand.main()
+    }
 }

@@ -1,0 +1,162 @@
+/// The whole configuration of `llmcache serve`, as the file describes it (after defaults,
+/// environment and flags). Plain values only: the server turns them into its own types.
+///
+/// The configuration reference in the README lists every key with its type, default, whether
+/// it reloads and whether it is a secret; ``LLMCacheSettings/reference`` is that list.
+public struct LLMCacheSettings: Sendable, Equatable {
+    public var listen = Listen()
+    public var store = Store()
+    public var cache = Cache()
+    public var memory = Memory()
+    /// By id. `openai` and `anthropic` always exist (they serve the standard routes).
+    public var upstreams: [UpstreamSettings] = LLMCacheSettings.standardUpstreams
+    /// Extra routes, added to (and winning over) the standard table.
+    public var routes: [RouteSettings] = []
+    public var upstreamClient = UpstreamClient()
+    public var manifest = Manifest()
+    public var prices: [PriceSettings] = []
+    public var admin = Admin()
+    public var plugins: [PluginSettings] = []
+
+    public init() {}
+
+    public struct Listen: Sendable, Equatable {
+        public var host = "127.0.0.1"
+        public var port = 8080
+    }
+
+    public struct Store: Sendable, Equatable {
+        /// `false`: memory only.
+        public var enabled = true
+        public var path = ".llmcache"
+        /// Bound on stored bytes; nil: unbounded.
+        public var maxBytes: Int?
+        /// Largest the LMDB map may grow to.
+        public var mapSize = 1 << 40
+    }
+
+    public struct Cache: Sendable, Equatable {
+        public var mode = "readwrite"
+        /// nil: entries never expire.
+        public var ttl: Duration?
+        public var shareAcrossCredentials = false
+        public var maxRequestBytes = 32 << 20
+        public var maxStoredResponseBytes = 16 << 20
+        public var maxJSONDepth = 128
+    }
+
+    public struct Memory: Sendable, Equatable {
+        /// L1's size; nil: 256 MiB, or half of `limit` when that is lower.
+        public var l1Bytes: Int?
+        /// The process budget kept by the memory governor; nil: no governor.
+        public var limit: Int?
+
+        /// L1's size in force.
+        public var effectiveL1Bytes: Int {
+            if let l1Bytes { return l1Bytes }
+            return min(256 << 20, limit.map { $0 / 2 } ?? Int.max)
+        }
+    }
+
+    public struct UpstreamClient: Sendable, Equatable {
+        public var connectTimeout: Duration = .seconds(10)
+        public var headTimeout: Duration = .seconds(120)
+        public var totalTimeout: Duration = .seconds(600)
+        public var maxConnectionsPerHost = 64
+    }
+
+    public struct Manifest: Sendable, Equatable {
+        public var file: String?
+        public var directory: String?
+    }
+
+    public struct Admin: Sendable, Equatable {
+        public var enabled = true
+        public var host = "127.0.0.1"
+        public var port = 8091
+        /// Secret.
+        public var token: String?
+    }
+
+    public static let standardUpstreams = [
+        UpstreamSettings(id: "openai", url: "https://api.openai.com", provider: "openai"),
+        UpstreamSettings(id: "anthropic", url: "https://api.anthropic.com", provider: "anthropic"),
+    ]
+
+    public func upstream(_ id: String) -> UpstreamSettings? { upstreams.first { $0.id == id } }
+}
+
+/// One upstream: where misses go.
+public struct UpstreamSettings: Sendable, Equatable {
+    public var id: String
+    public var url: String
+    /// `openai`, `anthropic`, or a provider a plugin registers.
+    public var provider: String
+    /// Sent instead of the client's credential. Secret.
+    public var apiKey: String?
+    /// Ids of upstreams tried in order when this one keeps failing.
+    public var fallbacks: [String]
+
+    public init(id: String, url: String, provider: String, apiKey: String? = nil, fallbacks: [String] = []) {
+        self.id = id
+        self.url = url
+        self.provider = provider
+        self.apiKey = apiKey
+        self.fallbacks = fallbacks
+    }
+}
+
+/// An extra route: requests under `prefix` go to `upstream`.
+public struct RouteSettings: Sendable, Equatable {
+    public var prefix: String
+    public var upstream: String
+    public var cacheable: Bool
+
+    public init(prefix: String, upstream: String, cacheable: Bool = true) {
+        self.prefix = prefix
+        self.upstream = upstream
+        self.cacheable = cacheable
+    }
+}
+
+/// Dollars per million tokens of a model (a name also prices the models it is a prefix of).
+public struct PriceSettings: Sendable, Equatable {
+    public var model: String
+    public var input: Double
+    public var output: Double
+
+    public init(model: String, input: Double, output: Double) {
+        self.model = model
+        self.input = input
+        self.output = output
+    }
+}
+
+/// A plugin enabled by name, with its own settings (read by the plugin) and how its hooks run.
+public struct PluginSettings: Sendable, Equatable {
+    public var name: String
+    public var enabled: Bool
+    /// Lower runs first; nil: the plugin's own default.
+    public var priority: Int?
+    /// A failing or slow hook fails the request instead of being skipped; nil: the plugin's default.
+    public var critical: Bool?
+    /// How long an async hook may take; nil: the plugin's default.
+    public var timeout: Duration?
+    /// The plugin's own keys, checked by the plugin (with paths and lines).
+    public var settings: ConfigNode
+    /// Key path of this entry, e.g. `plugins[2]`.
+    public var path: String
+
+    public init(
+        name: String, enabled: Bool = true, priority: Int? = nil, critical: Bool? = nil, timeout: Duration? = nil,
+        settings: ConfigNode = .emptyMapping(origin: ConfigOrigin(source: "defaults")), path: String = "plugins"
+    ) {
+        self.name = name
+        self.enabled = enabled
+        self.priority = priority
+        self.critical = critical
+        self.timeout = timeout
+        self.settings = settings
+        self.path = path
+    }
+}

@@ -1,0 +1,3 @@
+import LLMCacheCLI
+
+await LLMCacheCLI.main()
