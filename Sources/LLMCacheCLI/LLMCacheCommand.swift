@@ -12,7 +12,7 @@ struct LLMCacheCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MockUpstreamCommand.self, ReplayCheckCommand.self, ExportCommand.self,
             ImportCommand.self, VerifyCommand.self, InspectCommand.self, PurgeCommand.self, SimulateCommand.self,
-            TrainDictionaryCommand.self, StoreWriterCommand.self, StatsCommand.self,
+            TrainDictionaryCommand.self, StoreWriterCommand.self, StatsCommand.self, ConfigCommand.self,
         ]
     )
 }
@@ -21,8 +21,8 @@ struct LLMCacheCommand: AsyncParsableCommand {
 public enum LLMCacheCLI {
     /// Runs the command line with `plugins` available to `serve` and `config check` (the built-ins
     /// are always there).
-    public static func main() async {
-
+    public static func main(plugins: PluginRegistry = .builtIn) async {
+        PluginRegistry.installed = plugins
         await LLMCacheCommand.main()
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import LLMCacheAdmin
+import LLMCacheConfig
 import LLMCacheCore
 import LLMCacheServer
 import LLMCacheUpstream
@@ -20,30 +21,35 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Point an OpenAI or Anthropic SDK's base URL at http://HOST:PORT/v1. Entries live in memory \
             and in the store directory (LMDB); SIGTERM or SIGINT stop accepting, finish in-flight \
-            requests, commit queued writes and exit 0.
+            requests, commit queued writes and exit 0. Settings come from flags, then LLMCACHE_… \
+            environment variables, then --config FILE, then defaults; SIGHUP or a change of the file \
+            reloads it without losing the cache.
             """
     )
 
-    @Option(help: "Address to listen on.")
-    var host: String = "127.0.0.1"
+    @Option(help: ArgumentHelp("Configuration file (YAML); reloaded on SIGHUP and when it changes.", valueName: "file"))
+    var config: String?
 
-    @Option(help: "Port to listen on (0: any free port).")
-    var port: Int = 8080
+    @Option(help: "Address to listen on (default 127.0.0.1).")
+    var host: String?
 
-    @Option(help: "Store directory of the disk tier.")
-    var store: String = ".llmcache"
+    @Option(help: "Port to listen on (default 8080; 0: any free port).")
+    var port: Int?
+
+    @Option(help: "Store directory of the disk tier (default .llmcache).")
+    var store: String?
 
     @Flag(help: "Keep entries in memory only (no disk tier).")
     var memoryOnly = false
 
-    @Option(help: "OpenAI-compatible upstream for all routes but Anthropic's.")
-    var upstream: String = "https://api.openai.com"
+    @Option(help: "OpenAI-compatible upstream for all routes but Anthropic's (default https://api.openai.com).")
+    var upstream: String?
 
     @Option(help: "Fallback for the OpenAI-compatible upstream when it stays unreachable or failing (repeatable).")
     var fallbackUpstream: [String] = []
 
-    @Option(help: "Anthropic upstream (/v1/messages).")
-    var anthropicUpstream: String = "https://api.anthropic.com"
+    @Option(help: "Anthropic upstream for /v1/messages (default https://api.anthropic.com).")
+    var anthropicUpstream: String?
 
     @Option(help: "Environment variable holding the key to send to the OpenAI-compatible upstream instead of the client's.")
     var openaiKeyEnv: String?
@@ -56,8 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "route"))
     var route: [String] = []
 
-    @Option(help: "Cache mode: readwrite, replay, record or passthrough.")
-    var mode: String = "readwrite"
+    @Option(help: "Cache mode: readwrite (default), replay, record or passthrough.")
+    var mode: String?
 
     @Flag(help: "Share entries across credentials (needed to replay recordings under another key).")
     var shareAcrossCredentials = false
@@ -77,11 +83,11 @@ struct ServeCommand: AsyncParsableCommand {
         valueName: "price"))
     var price: [String] = []
 
-    @Option(help: "Address of the admin API (purge, stats reset, export, /stats, /metrics).")
-    var adminHost: String = "127.0.0.1"
+    @Option(help: "Address of the admin API (default 127.0.0.1).")
+    var adminHost: String?
 
-    @Option(help: "Port of the admin API (0: any free port).")
-    var adminPort: Int = 8091
+    @Option(help: "Port of the admin API (default 8091; 0: any free port).")
+    var adminPort: Int?
 
     @Flag(help: "Run without the admin API.")
     var noAdmin = false
@@ -90,7 +96,7 @@ struct ServeCommand: AsyncParsableCommand {
     var adminTokenEnv: String?
 
     @Option(help: "Time to live of stored entries in seconds (0: forever).")
-    var ttl: Int = 0
+    var ttl: Int?
 
     @Option(help: "Append a run manifest (a JSON line per cacheable request: key, route, model, status, tier) to this file.")
     var manifest: String?
@@ -99,28 +105,15 @@ struct ServeCommand: AsyncParsableCommand {
     var manifestDir: String?
 
     func validate() throws {
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
-        guard CacheMode(rawValue: mode) != nil else {
-            throw ValidationError("--mode must be one of \(CacheMode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if let memoryBytes {
-            guard let bytes = ByteCount.parse(memoryBytes) else { throw ValidationError("--memory-bytes: \(memoryBytes) is not a size (e.g. 268435456, 256MiB)") }
-            guard bytes >= 1 << 20 else { throw ValidationError("--memory-bytes must be at least 1MiB") }
-        }
-        if let memoryLimit {
-            guard let bytes = ByteCount.parse(memoryLimit) else { throw ValidationError("--memory-limit: \(memoryLimit) is not a size (e.g. 1GiB)") }
-            guard bytes >= 16 << 20 else { throw ValidationError("--memory-limit must be at least 16MiB") }
-        }
+        guard manifest == nil || manifestDir == nil else { throw ValidationError("--manifest and --manifest-dir exclude each other") }
+        if let ttl, ttl < 0 { throw ValidationError("--ttl must not be negative") }
         for text in price {
             do { _ = try PriceTable.parseEntry(text) } catch { throw ValidationError(error.description) }
         }
-        guard (0...65_535).contains(adminPort) else { throw ValidationError("--admin-port must be in 0...65535") }
-        guard ttl >= 0 else { throw ValidationError("--ttl must not be negative") }
-        guard manifest == nil || manifestDir == nil else { throw ValidationError("--manifest and --manifest-dir exclude each other") }
         for text in route {
             do { _ = try RouteTable.parseRoute(text) } catch { throw ValidationError(error.description) }
         }
-        for url in [upstream, anthropicUpstream] + fallbackUpstream where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+        for url in fallbackUpstream where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("upstream URL must start with http:// or https://, got \(url)")
         }
     }
@@ -134,47 +127,83 @@ struct ServeCommand: AsyncParsableCommand {
         return value
     }
 
+    /// The flags as configuration layers: scalar overrides (win over environment and file) and
+    /// additions (routes, fallbacks, prices).
+    func configurationLoader(registry: PluginRegistry) throws -> ConfigLoader {
+        var overrides: [ConfigOverride] = []
+        func set(_ path: String, _ value: String?, _ flag: String) {
+            if let value { overrides.append(ConfigOverride(path: path, value: value, flag: flag)) }
+        }
+        set("listen.host", host, "--host")
+        set("listen.port", port.map(String.init), "--port")
+        set("store.path", store, "--store")
+        set("store.enabled", memoryOnly ? "false" : nil, "--memory-only")
+        set("upstreams.openai.url", upstream, "--upstream")
+        set("upstreams.anthropic.url", anthropicUpstream, "--anthropic-upstream")
+        set("upstreams.openai.api_key", try Self.credential(fromEnvironment: openaiKeyEnv), "--openai-key-env")
+        set("upstreams.anthropic.api_key", try Self.credential(fromEnvironment: anthropicKeyEnv), "--anthropic-key-env")
+        set("cache.mode", mode, "--mode")
+        set("cache.share_across_credentials", shareAcrossCredentials ? "true" : nil, "--share-across-credentials")
+        set("cache.ttl", ttl.map(String.init), "--ttl")
+        set("memory.l1_bytes", memoryBytes, "--memory-bytes")
+        set("memory.limit", memoryLimit, "--memory-limit")
+        set("admin.host", adminHost, "--admin-host")
+        set("admin.port", adminPort.map(String.init), "--admin-port")
+        set("admin.enabled", noAdmin ? "false" : nil, "--no-admin")
+        set("admin.token", try Self.credential(fromEnvironment: adminTokenEnv), "--admin-token-env")
+        set("manifest.file", manifest, "--manifest")
+        set("manifest.directory", manifestDir, "--manifest-dir")
+        var loader = ConfigLoader(
+            path: config, environment: ConfigLoader.processEnvironment(), overrides: overrides,
+            providers: Set(registry.providers.keys))
+        for (index, url) in fallbackUpstream.enumerated() {
+            loader.additions.upstreams.append(UpstreamSettings(id: "fallback-\(index)", url: url, provider: "openai"))
+            loader.additions.fallbacks["openai", default: []].append("fallback-\(index)")
+        }
+        for text in route {
+            let parsed = try RouteTable.parseRoute(text)
+            loader.additions.upstreams.append(
+                UpstreamSettings(id: parsed.upstream.id, url: parsed.upstream.baseURL, provider: parsed.upstream.provider.rawValue))
+            loader.additions.routes.append(RouteSettings(prefix: parsed.prefix, upstream: parsed.upstream.id))
+        }
+        for text in price {
+            let (model, price) = try PriceTable.parseEntry(text)
+            loader.additions.prices.append(PriceSettings(model: model, input: price.inputPerMillion, output: price.outputPerMillion))
+        }
+        return loader
+    }
+
     func run() async throws {
         let logger = {
             var logger = Logger(label: "llmcache")
             logger.logLevel = .info
             return logger
         }()
-        let configuration = ProxyConfiguration(
-            host: host, port: port, storeDirectory: memoryOnly ? nil : store, mode: CacheMode(rawValue: mode)!,
-            shareAcrossCredentials: shareAcrossCredentials,
-            routes: .standard(
-                openAI: Upstream(
-                    id: "openai", baseURL: upstream, provider: .openAI,
-                    credential: try Self.credential(fromEnvironment: openaiKeyEnv)),
-                anthropic: Upstream(
-                    id: "anthropic", baseURL: anthropicUpstream, provider: .anthropic,
-                    credential: try Self.credential(fromEnvironment: anthropicKeyEnv))
-            )
-            .withFallbacks(
-                fallbackUpstream.enumerated().map { Upstream(id: "fallback-\($0)", baseURL: $1, provider: .openAI) },
-                forUpstream: "openai"
-            )
-            .adding(try route.map { try RouteTable.parseRoute($0) }),
-            memory: .init(maxBytes: memoryTierBytes),
-            defaultTTL: ttl > 0 ? .seconds(ttl) : nil,
-            manifest: manifest.map { .file($0) } ?? manifestDir.map { .directory($0) },
-            memoryLimit: memoryLimit.flatMap(ByteCount.parse),
-            prices: PriceTable(Dictionary(try price.map { try PriceTable.parseEntry($0) }, uniquingKeysWith: { $1 })))
-        let adminToken = try Self.credential(fromEnvironment: adminTokenEnv)
-        let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(Self.prometheusFactory(registry))
+        let registry = PluginRegistry.installed
+        let loader = try configurationLoader(registry: registry)
+        let (settings, configuration, plugins) = try Self.build(loader, registry: registry)
+        for name in loader.unknownEnvironmentVariables {
+            logger.warning("environment variable names no configuration key; ignored", metadata: ["variable": "\(name)"])
+        }
+        let registryMetrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(Self.prometheusFactory(registryMetrics))
         let server = try ProxyServer(
-            configuration: configuration, logger: logger, metricsExposition: { registry.emitToBuffer() })
+            configuration: configuration, logger: logger, metricsExposition: { registryMetrics.emitToBuffer() },
+            plugins: plugins)
+        try await server.startPlugins()
+        let reloader = ConfigReloader(loader: loader, registry: registry, server: server, settings: settings, logger: logger)
         var services: [any Service] = [
             server.application { port in
-                logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")", "memory_limit": "\(configuration.memoryLimit.map(ByteCount.format) ?? "none")"])
-            }
+                logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")", "memory_limit": "\(configuration.memoryLimit.map(ByteCount.format) ?? "none")", "config": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))"])
+            },
+            ConfigWatcher(path: loader.path, logger: logger) { reason in await reloader.reload(reason: reason) },
         ]
-        if !noAdmin {
-            let admin = AdminServer(proxy: server, configuration: .init(host: adminHost, port: adminPort, token: adminToken), logger: logger)
+        if settings.admin.enabled {
+            let admin = AdminServer(
+                proxy: server, configuration: .init(host: settings.admin.host, port: settings.admin.port, token: settings.admin.token),
+                logger: logger)
             services.append(admin.application { port in
-                logger.info("llmcache admin API listening", metadata: ["address": "http://\(adminHost):\(port)", "token": "\(adminToken == nil ? "none" : "required")"])
+                logger.info("llmcache admin API listening", metadata: ["address": "http://\(settings.admin.host):\(port)", "token": "\(settings.admin.token == nil ? "none" : "required")"])
             })
         }
         // Last, so that graceful shutdown reaches it first and /readyz turns 503 at once.
@@ -184,12 +213,14 @@ struct ServeCommand: AsyncParsableCommand {
         try await group.run()
     }
 
-    /// L1's size: as given, else 256 MiB — or half the memory limit when that is lower.
-    var memoryTierBytes: Int {
-        if let memoryBytes, let bytes = ByteCount.parse(memoryBytes) { return bytes }
-        let standard = 256 << 20
-        guard let limit = memoryLimit.flatMap(ByteCount.parse) else { return standard }
-        return min(standard, limit / 2)
+    /// Loads the configuration and makes the proxy's configuration and plugins from it.
+    static func build(_ loader: ConfigLoader, registry: PluginRegistry) throws -> (LLMCacheSettings, ProxyConfiguration, PluginChain) {
+        do {
+            let settings = try loader.load()
+            return (settings, try ProxyConfiguration(settings: settings, registry: registry), try registry.makeChain(settings.plugins))
+        } catch {
+            throw ValidationError(error.description)
+        }
     }
 
     /// Prometheus with duration buckets fine enough for cache hits (100 µs) and long enough for

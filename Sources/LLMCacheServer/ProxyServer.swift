@@ -8,6 +8,8 @@ import ServiceLifecycle
 
 /// Assembles the proxy: tiers, upstream client, background services and the HTTP server.
 public struct ProxyServer: Sendable {
+    /// The configuration the proxy started with (startup-only settings come from here; see
+    /// ``currentConfiguration`` for what reloads changed).
     public let configuration: ProxyConfiguration
     public let cache: TieredCache
     public let client: UpstreamClient
@@ -22,6 +24,7 @@ public struct ProxyServer: Sendable {
     public let metrics: ProxyMetrics
     public let readiness = Readiness()
     package let endpoints: ObservabilityEndpoints
+    let runtime: ProxyRuntime
 
     /// - Parameters:
     ///   - metricsFactory: where the proxy's metrics go (the bootstrapped backend by default;
@@ -33,14 +36,17 @@ public struct ProxyServer: Sendable {
         logger: Logger = Logger(label: "llmcache"),
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
         metricsExposition: (@Sendable () -> [UInt8])? = nil,
-        memorySampler: any MemorySampler = ProcessMemorySampler()
+        memorySampler: any MemorySampler = ProcessMemorySampler(),
+        plugins: PluginChain = .empty
     ) throws {
         // Everything that can fail comes before the upstream client, which must be shut down
         // once it exists.
         let memory = try MemoryTier(configuration: configuration.memory, clock: clock)
         self.manifest = try configuration.manifest.map { try ManifestWriter(destination: $0, logger: logger) }
         let disk = try configuration.storeDirectory.map {
-            try DiskTier(configuration: .init(directory: $0), clock: clock, logger: logger)
+            try DiskTier(
+                configuration: .init(directory: $0, maxBytes: configuration.storeMaxBytes, maximumMapSize: configuration.storeMapSize),
+                clock: clock, logger: logger)
         }
         let cache = TieredCache(memory: memory, disk: disk)
         self.governor = try configuration.governor.map {
@@ -53,9 +59,40 @@ public struct ProxyServer: Sendable {
         self.endpoints = ObservabilityEndpoints(
             cache: cache, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory), governor: governor,
             readiness: readiness, exposition: metricsExposition)
+        self.runtime = ProxyRuntime(RuntimeState(configuration: configuration, plugins: plugins))
         self.client = UpstreamClient(configuration: configuration.upstream)
         self.clock = clock
         self.logger = logger
+    }
+
+    /// The configuration in force (after reloads).
+    public var currentConfiguration: ProxyConfiguration { runtime.current.configuration }
+
+    /// The plugins in force, in hook order.
+    public var pluginNames: [String] { runtime.current.plugins.names }
+
+    /// Starts the plugins the proxy was made with; call before serving.
+    public func startPlugins() async throws { try await runtime.current.plugins.startAll() }
+
+    /// Switches to a new configuration without a restart: starts `plugins`, then routes, modes,
+    /// TTL, limits, key rules and plugins take effect for new requests; L1 is resized and the
+    /// governor's budget changed in place (both tiers keep their entries); the old plugins are
+    /// shut down. Startup-only settings (listen address, store, upstream client pool, manifest)
+    /// are not applied.
+    /// - Throws: when a new plugin fails to start (nothing changes then).
+    public func apply(_ configuration: ProxyConfiguration, plugins: PluginChain) async throws {
+        try await plugins.startAll()
+        let old = runtime.replace(with: RuntimeState(configuration: configuration, plugins: plugins))
+        metrics.prices = configuration.prices
+        if let bytes = configuration.memory.maxBytes, bytes != old.configuration.memory.maxBytes {
+            cache.memory.resize(maxBytes: bytes)
+        }
+        if let governor, let updated = configuration.governor, updated != governor.configuration {
+            do { try governor.reconfigure(updated) } catch {
+                logger.error("memory budget not changed", metadata: ["error": "\(error)"])
+            }
+        }
+        await old.plugins.shutdownAll()
     }
 
     /// The HTTP application with the disk writer, the memory sweeper, the governor and the upstream
@@ -63,17 +100,18 @@ public struct ProxyServer: Sendable {
     /// queued). `onServerRunning` receives the bound port.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
         let responder = ProxyResponder(
-            configuration: configuration, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock,
-            flights: flights, runner: runner, tenantScopes: TenantScopeCache(secret: tenantSecret),
-            normalizers: ProviderNormalizers(maximumDepth: configuration.maximumJSONDepth), manifest: manifest,
-            metrics: metrics, endpoints: endpoints, governor: governor)
+            runtime: runtime, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock,
+            flights: flights, runner: runner, tenantScopes: TenantScopeCache(secret: tenantSecret), manifest: manifest,
+            metrics: metrics, endpoints: endpoints, governor: governor,
+            hooks: PluginRunner(metrics: metrics, logger: logger))
         // Stopped in reverse order, after the server: running fetches finish, the sweeper stops,
         // the manifest is written out, the writer commits what is queued, and the upstream
         // client closes its connections.
         var services: [any Service] = [client]
         if let disk = cache.disk { services.append(DiskTierWriter(tier: disk)) }
         if let manifest { services.append(manifest) }
-        services += [MemoryTierSweeper(tier: cache.memory), runner]
+        // Plugins shut down after running fetches (which may call their before-store hooks).
+        services += [PluginShutdown(runtime: runtime), MemoryTierSweeper(tier: cache.memory), runner]
         if let governor { services.append(governor) }
         let port = configuration.port
         let readiness = readiness

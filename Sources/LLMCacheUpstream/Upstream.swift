@@ -9,18 +9,21 @@ public struct Upstream: Sendable, Hashable {
     /// A credential to send instead of the client's (e.g. from the environment); `nil`: pass the
     /// client's through.
     public var credential: String?
+    /// A plugin's upstream provider that carries requests instead of HTTP to `baseURL`; nil: HTTP.
+    public var customProvider: String?
 
     public enum Provider: String, Sendable, Hashable, CaseIterable {
         case openAI = "openai"
         case anthropic
     }
 
-    public init(id: String, baseURL: String, provider: Provider, credential: String? = nil) {
+    public init(id: String, baseURL: String, provider: Provider, credential: String? = nil, customProvider: String? = nil) {
         var trimmed = baseURL
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.id = id
         self.baseURL = trimmed
         self.provider = provider
         self.credential = credential
+        self.customProvider = customProvider
     }
 }

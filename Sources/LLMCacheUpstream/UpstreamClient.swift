@@ -36,6 +36,12 @@ public final class UpstreamClient: Sendable {
         public var status: Int
         public var headers: [HeaderField]
         public var body: HTTPClientResponse.Body
+
+        public init(status: Int, headers: [HeaderField], body: HTTPClientResponse.Body) {
+            self.status = status
+            self.headers = headers
+            self.body = body
+        }
     }
 
     /// Why an upstream call failed before a response head arrived.

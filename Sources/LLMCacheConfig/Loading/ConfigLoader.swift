@@ -26,6 +26,8 @@ public struct ConfigLoader: Sendable {
     public var overrides: [ConfigOverride]
     /// Upstream provider names registered by plugins.
     public var providers: Set<String>
+    /// Repeatable flags (routes, prices, fallbacks), added after the file is read.
+    public var additions = ConfigAdditions()
 
     public init(path: String?, environment: [String: String], overrides: [ConfigOverride] = [], providers: Set<String> = []) {
         self.path = path
@@ -61,7 +63,23 @@ public struct ConfigLoader: Sendable {
         for override in overrides {
             root = root.setting(override.path.split(separator: ".").map(String.init)[...], to: override.value, origin: ConfigOrigin(source: "flag \(override.flag)"))
         }
-        return try LLMCacheSettings.decode(root, providers: providers)
+        var settings = try LLMCacheSettings.decode(root, providers: providers)
+        additions.apply(to: &settings)
+        return settings
+    }
+
+    /// This process's environment.
+    public static func processEnvironment() -> [String: String] {
+        var environment: [String: String] = [:]
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if let equals = text.firstIndex(of: "=") {
+                environment[String(text[..<equals])] = String(text[text.index(after: equals)...])
+            }
+            entry += 1
+        }
+        return environment
     }
 
     /// `LLMCACHE_…` variables that name no key (a typo would otherwise be silently ignored).
@@ -91,5 +109,35 @@ public struct ConfigLoader: Sendable {
         }
         guard let text = String(validating: bytes, as: UTF8.self) else { throw ReadError(message: "not UTF-8 text") }
         return text
+    }
+}
+
+/// What repeatable command-line flags add on top of the file: extra upstreams and routes
+/// (`--route`), fallbacks (`--fallback-upstream`) and prices (`--price`). Flags win: a route
+/// with the same prefix or a price for the same model replaces the file's.
+public struct ConfigAdditions: Sendable, Equatable {
+    public var upstreams: [UpstreamSettings] = []
+    /// Upstream id → fallback ids appended to it.
+    public var fallbacks: [String: [String]] = [:]
+    public var routes: [RouteSettings] = []
+    public var prices: [PriceSettings] = []
+
+    public init() {}
+
+    func apply(to settings: inout LLMCacheSettings) {
+        for upstream in upstreams {
+            if let index = settings.upstreams.firstIndex(where: { $0.id == upstream.id }) {
+                settings.upstreams[index] = upstream
+            } else {
+                settings.upstreams.append(upstream)
+            }
+        }
+        for (id, extra) in fallbacks.sorted(by: { $0.key < $1.key }) {
+            if let index = settings.upstreams.firstIndex(where: { $0.id == id }) { settings.upstreams[index].fallbacks += extra }
+        }
+        let prefixes = Set(routes.map(\.prefix))
+        settings.routes = settings.routes.filter { !prefixes.contains($0.prefix) } + routes
+        let models = Set(prices.map(\.model))
+        settings.prices = settings.prices.filter { !models.contains($0.model) } + prices
     }
 }

@@ -18,7 +18,8 @@ public protocol MemoryPressureControls: Sendable {
 ///
 /// A `Service`; ``tick()`` runs one sample synchronously (tests call it directly).
 public final class MemoryGovernor: Service, Sendable {
-    public let configuration: MemoryGovernorConfiguration
+    /// The budget and marks in force (see ``reconfigure(_:)``).
+    public var configuration: MemoryGovernorConfiguration { state.withLock { $0.machine.configuration } }
     private let memory: MemoryTier
     private let controls: (any MemoryPressureControls)?
     private let sampler: any MemorySampler
@@ -36,7 +37,6 @@ public final class MemoryGovernor: Service, Sendable {
         sampler: any MemorySampler = ProcessMemorySampler(), logger: Logger = Logger(label: "llmcache.governor")
     ) throws {
         try configuration.validate()
-        self.configuration = configuration
         self.memory = memory
         self.controls = controls
         self.sampler = sampler
@@ -60,6 +60,20 @@ public final class MemoryGovernor: Service, Sendable {
                 try await Task.sleep(for: self.configuration.interval)
             }
         }
+    }
+
+    /// Takes a new budget or L1 size (configuration reload) without losing L1's contents.
+    /// - Throws: ``MemoryGovernorConfigurationError`` for an invalid configuration (nothing changes).
+    public func reconfigure(_ configuration: MemoryGovernorConfiguration) throws {
+        try configuration.validate()
+        let actions = state.withLock { state in
+            state.stats.budgetBytes = configuration.budgetBytes
+            let actions = state.machine.reconfigure(configuration)
+            state.stats.memoryTierLimit = state.machine.memoryTierLimit
+            return actions
+        }
+        for case .setMemoryTierLimit(let bytes) in actions { memory.setByteLimit(bytes) }
+        logger.info("memory governor reconfigured", metadata: ["budget_bytes": "\(configuration.budgetBytes)", "memory_tier_bytes": "\(configuration.memoryTierBytes)"])
     }
 
     /// Samples once and acts. Returns the actions taken.
@@ -89,7 +103,7 @@ public final class MemoryGovernor: Service, Sendable {
                 currentLevel.store(to.rawValue, ordering: .relaxed)
                 let metadata: Logger.Metadata = [
                     "from": "\(from)", "to": "\(to)", "resident_bytes": "\(resident)",
-                    "budget_bytes": "\(configuration.budgetBytes)",
+                    "budget_bytes": "\(self.configuration.budgetBytes)",
                 ]
                 if to.rawValue > from.rawValue {
                     logger.warning("memory pressure rising", metadata: metadata)

@@ -46,7 +46,7 @@ public struct MemoryGovernorStateMachine: Sendable {
         case trimHeap
     }
 
-    public let configuration: MemoryGovernorConfiguration
+    public private(set) var configuration: MemoryGovernorConfiguration
     public private(set) var level: Level = .normal
     /// The L1 byte target now in force.
     public private(set) var memoryTierLimit: Int
@@ -56,6 +56,17 @@ public struct MemoryGovernorStateMachine: Sendable {
     public init(configuration: MemoryGovernorConfiguration) {
         self.configuration = configuration
         self.memoryTierLimit = configuration.memoryTierBytes
+    }
+
+    /// Takes a new budget or L1 size (a configuration reload). The level is kept — the next
+    /// sample re-evaluates it against the new marks; the L1 target moves to the new size in
+    /// `normal`, and never above it otherwise.
+    public mutating func reconfigure(_ configuration: MemoryGovernorConfiguration) -> [Action] {
+        self.configuration = configuration
+        let target = level == .normal ? configuration.memoryTierBytes : min(memoryTierLimit, configuration.memoryTierBytes)
+        guard target != memoryTierLimit else { return [] }
+        memoryTierLimit = target
+        return [.setMemoryTierLimit(target)]
     }
 
     public var softMark: Int { configuration.mark(configuration.softFraction) }

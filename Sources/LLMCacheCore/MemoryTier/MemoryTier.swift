@@ -21,6 +21,8 @@ public final class MemoryTier: @unchecked Sendable {
     private let clock: any WallClock
     /// The byte budget in force (changed by the memory governor); `nil` when bounded by entries.
     private let byteLimit: Mutex<Int?>
+    /// The configured size (changed by a configuration reload); the governor's limit stays under it.
+    private let configuredBytes: Mutex<Int?>
 
     /// Creates an empty tier. Throws when the configuration is invalid.
     public init(configuration: Configuration = Configuration(), clock: any WallClock = SystemClock()) throws {
@@ -30,6 +32,7 @@ public final class MemoryTier: @unchecked Sendable {
         let shardCount = configuration.effectiveShardCount
         self.shardMask = UInt64(shardCount - 1)
         self.byteLimit = Mutex(configuration.maxBytes)
+        self.configuredBytes = Mutex(configuration.maxBytes)
         let weighsBytes = configuration.maxBytes != nil
         let maximumWeight = (configuration.maxBytes ?? configuration.maxEntries!) / shardCount
         let maximumEntries = configuration.maxEntries.map { $0 / shardCount } ?? Int.max
@@ -129,13 +132,25 @@ public final class MemoryTier: @unchecked Sendable {
     }
 
     /// Sets the byte budget (e.g. lets the tier grow back after ``shrink(toBytes:)``); never above
-    /// the configured `maxBytes`.
+    /// the configured size.
     public func setByteLimit(_ bytes: Int) {
         setByteLimit(bytes, reason: .governor)
     }
 
+    /// Changes the configured size (a configuration reload) and sets the budget to it; entries
+    /// over a smaller size are evicted (reason `capacity`). No effect on a tier bounded only by
+    /// entries. The tier keeps its contents otherwise.
+    public func resize(maxBytes bytes: Int) {
+        guard configuration.maxBytes != nil, bytes > 0 else { return }
+        configuredBytes.withLock { $0 = bytes }
+        setByteLimit(bytes, reason: .capacity)
+    }
+
+    /// The configured size in force (see ``resize(maxBytes:)``).
+    public var configuredMaxBytes: Int? { configuredBytes.withLock { $0 } }
+
     private func setByteLimit(_ bytes: Int, reason: EvictionReason) {
-        guard let configured = configuration.maxBytes else { return }
+        guard let configured = configuredBytes.withLock({ $0 }) else { return }
         let limit = min(bytes, configured)
         byteLimit.withLock { $0 = limit }
         let perShard = limit / shardCount

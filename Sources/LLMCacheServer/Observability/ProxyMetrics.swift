@@ -9,8 +9,9 @@ import Synchronization
 /// swift-metrics handles (monotonic, for Prometheus) made by the injected factory — the
 /// executable bootstraps Prometheus; tests pass an in-memory factory.
 public final class ProxyMetrics: Sendable {
-    /// The values of `x-llmcache-status`, plus ERROR for requests answered with an error.
-    public static let cacheStatuses = ["HIT", "MISS", "BYPASS", "REFRESH", "COALESCED", "ERROR"]
+    /// The values of `x-llmcache-status`, plus ERROR for requests answered with an error (PLUGIN:
+    /// answered by a plugin's before-lookup hook).
+    public static let cacheStatuses = ["HIT", "MISS", "BYPASS", "REFRESH", "COALESCED", "ERROR", "PLUGIN"]
 
     let factory: any MetricsFactory
     private let requestTimers: [CoreMetrics.Timer]
@@ -22,7 +23,16 @@ public final class ProxyMetrics: Sendable {
     private let counts = Mutex(Counts())
     /// Per-upstream handles, made on first use.
     private let upstreamHandles = Mutex([String: (requests: Counter, errors: [String: Counter])]())
-    let prices: PriceTable
+    private let priceTable: Mutex<PriceTable>
+    private let pluginFailureHandles = Mutex([String: Counter]())
+    private let configReloads: Counter
+    private let configRejections: Counter
+
+    /// The prices in force (replaced on configuration reload).
+    var prices: PriceTable {
+        get { priceTable.withLock { $0 } }
+        set { priceTable.withLock { $0 = newValue } }
+    }
 
     /// What `/stats` reports of the proxy's own counting.
     public struct Counts: Sendable, Equatable {
@@ -39,11 +49,18 @@ public final class ProxyMetrics: Sendable {
         public var savedDollars = 0.0
         /// Cache answers whose model has no price in the table (their tokens are counted, not priced).
         public var unpricedHits = 0
+        /// Plugin hooks that failed, timed out or ran slow (isolated unless critical).
+        public var pluginFailures = 0
+        /// Configuration reloads applied and rejected.
+        public var configReloads = 0
+        public var configRejections = 0
     }
 
     public init(factory: any MetricsFactory = MetricsSystem.factory, prices: PriceTable = PriceTable()) {
         self.factory = factory
-        self.prices = prices
+        self.priceTable = Mutex(prices)
+        configReloads = Counter(label: "llmcache_config_reloads_total", dimensions: [("result", "applied")], factory: factory)
+        configRejections = Counter(label: "llmcache_config_reloads_total", dimensions: [("result", "rejected")], factory: factory)
         requestTimers = Self.cacheStatuses.map {
             CoreMetrics.Timer(label: "llmcache_request_duration_seconds", dimensions: [("cache_status", $0)], factory: factory)
         }
@@ -71,6 +88,26 @@ public final class ProxyMetrics: Sendable {
         if coalesced { coalescedCounter.increment() }
     }
 
+    /// A plugin hook failed (`kind`: error, timeout, slow).
+    func pluginFailure(plugin: String, hook: String, kind: String) {
+        counts.withLock { $0.pluginFailures += 1 }
+        let label = "\(plugin)|\(hook)|\(kind)"
+        pluginFailureHandles.withLock { handles in
+            if handles[label] == nil {
+                handles[label] = Counter(
+                    label: "llmcache_plugin_failures_total", dimensions: [("plugin", plugin), ("hook", hook), ("kind", kind)],
+                    factory: factory)
+            }
+            handles[label]!.increment()
+        }
+    }
+
+    /// A configuration reload was applied or rejected.
+    package func configReload(applied: Bool) {
+        counts.withLock { if applied { $0.configReloads += 1 } else { $0.configRejections += 1 } }
+        (applied ? configReloads : configRejections).increment()
+    }
+
     /// The position of `status` in ``cacheStatuses`` (anything unknown counts as ERROR).
     static func index(of status: String) -> Int {
         switch status {
@@ -79,6 +116,7 @@ public final class ProxyMetrics: Sendable {
         case "BYPASS": 2
         case "REFRESH": 3
         case "COALESCED": 4
+        case "PLUGIN": 6
         default: 5
         }
     }

@@ -23,6 +23,8 @@ enum StatsReport {
                 "dollars": number(proxy.savedDollars), "unpriced_hits": int(proxy.unpricedHits),
             ]),
             "governor": governor.map(self.governor) ?? .null,
+            "plugin_failures": int(proxy.pluginFailures),
+            "config": object(["reloads": int(proxy.configReloads), "rejections": int(proxy.configRejections)]),
         ])
     }
 

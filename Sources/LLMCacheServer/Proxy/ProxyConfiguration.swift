@@ -32,6 +32,10 @@ public struct ProxyConfiguration: Sendable {
     public var maximumStoredResponseBytesUnderPressure: Int
     /// Prices per model, for the money-saved estimate of `/stats`.
     public var prices: PriceTable
+    /// Bound on the disk tier's stored bytes; `nil`: unbounded.
+    public var storeMaxBytes: Int?
+    /// Largest the LMDB map may grow to.
+    public var storeMapSize: Int
 
     public init(
         host: String = "127.0.0.1",
@@ -51,7 +55,9 @@ public struct ProxyConfiguration: Sendable {
         manifest: ManifestWriter.Destination? = nil,
         memoryLimit: Int? = nil,
         maximumStoredResponseBytesUnderPressure: Int = 1 << 20,
-        prices: PriceTable = PriceTable()
+        prices: PriceTable = PriceTable(),
+        storeMaxBytes: Int? = nil,
+        storeMapSize: Int = 1 << 40
     ) {
         self.host = host
         self.port = port
@@ -69,6 +75,8 @@ public struct ProxyConfiguration: Sendable {
         self.memoryLimit = memoryLimit
         self.maximumStoredResponseBytesUnderPressure = maximumStoredResponseBytesUnderPressure
         self.prices = prices
+        self.storeMaxBytes = storeMaxBytes
+        self.storeMapSize = storeMapSize
     }
 
     /// The governor's settings, when a memory limit is set.

@@ -10,10 +10,17 @@ import NIOPosix
 /// The proxy: routes a request, computes its key, answers from the cache or fetches from the
 /// upstream (streaming the answer to the client while capturing it), and stores complete 2xx
 /// answers. Bad input gets a JSON error; nothing a client sends is allowed to crash the process.
+///
+/// Each request reads the runtime state (configuration, normalizers, plugins) once, so a reload
+/// never changes the rules halfway through a request.
 struct ProxyResponder: HTTPResponder {
     typealias Context = BasicRequestContext
 
-    let configuration: ProxyConfiguration
+    let runtime: ProxyRuntime
+    /// This request's snapshot (set in `respond`).
+    private(set) var configuration: ProxyConfiguration
+    private(set) var normalizers: ProviderNormalizers
+    private(set) var plugins: PluginChain
     let cache: TieredCache
     let client: UpstreamClient
     let tenantSecret: [UInt8]
@@ -21,23 +28,68 @@ struct ProxyResponder: HTTPResponder {
     let flights: SingleFlight
     let runner: FetchRunner
     let tenantScopes: TenantScopeCache
-    let normalizers: ProviderNormalizers
     let manifest: ManifestWriter?
     let metrics: ProxyMetrics
     let endpoints: ObservabilityEndpoints
     let governor: MemoryGovernor?
+    let hooks: PluginRunner
+
+    init(
+        runtime: ProxyRuntime, cache: TieredCache, client: UpstreamClient, tenantSecret: [UInt8], clock: any WallClock,
+        flights: SingleFlight, runner: FetchRunner, tenantScopes: TenantScopeCache, manifest: ManifestWriter?,
+        metrics: ProxyMetrics, endpoints: ObservabilityEndpoints, governor: MemoryGovernor?, hooks: PluginRunner
+    ) {
+        let state = runtime.current
+        self.runtime = runtime
+        self.configuration = state.configuration
+        self.normalizers = state.normalizers
+        self.plugins = state.plugins
+        self.cache = cache
+        self.client = client
+        self.tenantSecret = tenantSecret
+        self.clock = clock
+        self.flights = flights
+        self.runner = runner
+        self.tenantScopes = tenantScopes
+        self.manifest = manifest
+        self.metrics = metrics
+        self.endpoints = endpoints
+        self.governor = governor
+        self.hooks = hooks
+    }
 
     func respond(to request: Request, context: Context) async throws -> Response {
         if let response = endpoints.response(method: request.method, path: request.uri.path) { return response }
         let started = ContinuousClock.now
-        let response: Response
+        var handler = self
+        let state = runtime.current
+        handler.configuration = state.configuration
+        handler.normalizers = state.normalizers
+        handler.plugins = state.plugins
+        var notes = RequestNotes()
+        var response: Response
         do {
-            response = try await handle(request, context: context)
+            response = try await handler.handle(request, context: context, notes: &notes)
         } catch let error as ProxyError {
             response = error.response
         }
         let status = response.status.code < 400 ? response.headers[ProxyHeaders.status] ?? "ERROR" : "ERROR"
-        metrics.requestFinished(status: status, nanoseconds: Self.nanoseconds(since: started))
+        let nanoseconds = Self.nanoseconds(since: started)
+        metrics.requestFinished(status: status, nanoseconds: nanoseconds)
+        if handler.plugins.uses(.afterResponse) {
+            let event = ResponseEvent(
+                method: request.method.rawValue, path: request.uri.path, cacheStatus: status,
+                tier: response.headers[ProxyHeaders.tier] ?? "none", httpStatus: response.status.code,
+                durationNanoseconds: nanoseconds, key: response.headers[ProxyHeaders.key] ?? notes.key,
+                model: notes.model, namespace: notes.namespace, requestBody: notes.body)
+            do {
+                for plugin in handler.plugins.plugins(for: .afterResponse) {
+                    _ = try await hooks.run(plugin, .afterResponse) { try await plugin.plugin.afterResponse(event) }
+                }
+            } catch {
+                response = error.response
+            }
+        }
         return response
     }
 
@@ -46,13 +98,13 @@ struct ProxyResponder: HTTPResponder {
         return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 
-    private func handle(_ request: Request, context: Context) async throws -> Response {
+    private func handle(_ request: Request, context: Context, notes: inout RequestNotes) async throws -> Response {
         let path = request.uri.path
         guard let route = configuration.routes.route(for: path) else {
             throw ProxyError(status: .notFound, type: "not_found", message: "no route for \(path)")
         }
         var request = request
-        let body: ByteBuffer
+        var body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: configuration.maximumRequestBytes)
         } catch {
@@ -60,8 +112,36 @@ struct ProxyResponder: HTTPResponder {
                 status: .contentTooLarge, type: "request_too_large",
                 message: "request body exceeds \(configuration.maximumRequestBytes) bytes")
         }
+        notes.body = body
+        var bypass = false
+        if plugins.uses(.beforeLookup) {
+            var pluginRequest = PluginRequest(
+                method: request.method.rawValue, path: path, headers: request.headers, body: body,
+                upstream: route.upstream.id, cacheable: route.cacheable)
+            for plugin in plugins.plugins(for: .beforeLookup) {
+                let current = pluginRequest
+                guard let decision = try await hooks.run(plugin, .beforeLookup, { try await plugin.plugin.beforeLookup(current) })
+                else { continue }
+                switch decision {
+                case .proceed(let changed): pluginRequest = changed
+                case .bypass(let changed):
+                    pluginRequest = changed
+                    bypass = true
+                case .respond(let answer):
+                    var headers = answer.headers
+                    headers[ProxyHeaders.status] = "PLUGIN"
+                    headers[ProxyHeaders.tier] = "plugin"
+                    return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: answer.body))
+                }
+                if bypass { break }
+            }
+            var head = request.head
+            head.headerFields = pluginRequest.headers
+            body = pluginRequest.body
+            request = Request(head: head, body: RequestBody(buffer: body))
+        }
         let mode = try requestMode(request)
-        guard route.cacheable, request.method == .post, mode != .passthrough else {
+        guard route.cacheable, request.method == .post, mode != .passthrough, !bypass else {
             return try await forward(request, body: body, route: route, context: context, cacheStatus: "BYPASS")
         }
         if let contentType = request.headers[.contentType]?.lowercased(), !contentType.hasPrefix("application/json"),
@@ -71,15 +151,32 @@ struct ProxyResponder: HTTPResponder {
                 status: .unsupportedMediaType, type: "unsupported_media_type",
                 message: "expected application/json, got \(contentType)")
         }
-        let normalized: (value: JSONValue, canonical: [UInt8])
+        var normalized: (value: JSONValue, canonical: [UInt8])
         do {
             normalized = try normalizers.for(route.upstream.provider).normalize(body.readableBytesView)
         } catch let error as JSONParseError {
             throw ProxyError.badRequest("request body is not valid JSON: \(error)")
         }
+        if plugins.uses(.keyRules) {
+            let keyRequest = KeyRuleRequest(method: request.method.rawValue, path: path, upstream: route.upstream.id, headers: request.headers)
+            var value = normalized.value
+            for plugin in plugins.plugins(for: .keyRules) {
+                var attempt = value
+                var succeeded = false
+                try hooks.runSync(plugin, .keyRules) {
+                    try plugin.plugin.rewriteKey(&attempt, request: keyRequest)
+                    succeeded = true
+                }
+                if succeeded { value = attempt }
+            }
+            normalized = (value, CanonicalJSON.serialize(value))
+        }
         let lookup = try CacheLookup(
             request: request, route: route, canonical: normalized.canonical,
             model: normalized.value["model"]?.stringValue ?? "", mode: mode, responder: self)
+        notes.key = lookup.key.hex
+        notes.model = lookup.model
+        notes.namespace = lookup.namespace
 
         if lookup.readsCache, let (entry, tier) = cache.get(lookup.key), lookup.isFresh(entry, now: clock.now()) {
             note(lookup, status: "HIT", tier: tier.rawValue, httpStatus: entry.status)
@@ -247,7 +344,14 @@ struct ProxyResponder: HTTPResponder {
                     canonicalRequest: ByteBuffer(bytes: lookup.canonical), recipeVersion: CacheKeyRecipe.version,
                     request: lookup.recipe.storedRequest(model: lookup.model),
                     createdAt: createdAt, expiresAt: lookup.expiresAt(from: createdAt))
-                cache.put(lookup.key, entry)
+                let stored: CacheEntry?
+                do {
+                    stored = plugins.uses(.beforeStore) ? try await beforeStore(entry, lookup: lookup) : entry
+                } catch {
+                    // A critical plugin failed: the answer is relayed, not stored.
+                    stored = nil
+                }
+                if let stored { cache.put(lookup.key, stored) }
             }
             flight.finish(.success(()))
         }
@@ -276,6 +380,17 @@ struct ProxyResponder: HTTPResponder {
             }
             let started = ContinuousClock.now
             do {
+                if let name = upstream.customProvider {
+                    let response = try await viaProvider(
+                        name, UpstreamRequest(
+                            upstream: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
+                            body: upstreamBody))
+                    noteUpstream(upstream, response: response, started: started)
+                    if response.status >= 500 { await upstreamAnswered5xx(response, upstream: upstream, request: request) }
+                    if isLast || !retrying || !RetryPolicy.isRetryable(status: response.status) { return response }
+                    for try await _ in response.body {}
+                    continue
+                }
                 if !retrying {
                     let response = try await client.send(
                         to: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
@@ -288,6 +403,7 @@ struct ProxyResponder: HTTPResponder {
                     body: upstreamBody, logger: context.logger
                 ).response
                 noteUpstream(upstream, response: response, started: started)
+                if response.status >= 500 { await upstreamAnswered5xx(response, upstream: upstream, request: request) }
                 if isLast || !RetryPolicy.isRetryable(status: response.status) { return response }
                 for try await _ in response.body {}  // give up on this upstream, try the next
                 context.logger.warning("upstream failing, trying fallback", metadata: ["upstream": "\(upstream.id)", "status": "\(response.status)"])
@@ -304,6 +420,17 @@ struct ProxyResponder: HTTPResponder {
                 }
             }
         }
+        if plugins.uses(.upstreamError) {
+            let kind: String
+            switch lastFailure {
+            case .timeout?: kind = "timeout"
+            default: kind = "unreachable"
+            }
+            await upstreamFailed(
+                UpstreamErrorEvent(
+                    upstream: route.upstream.id, method: request.method.rawValue, path: request.uri.path, kind: kind, status: nil,
+                    message: lastFailure.map { "\($0)" } ?? "no upstream answered"))
+        }
         switch lastFailure {
         case .timeout(let detail)?:
             throw ProxyError(status: .gatewayTimeout, type: "upstream_timeout", message: detail)
@@ -312,6 +439,79 @@ struct ProxyResponder: HTTPResponder {
         case nil:
             throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: "no upstream answered")
         }
+    }
+
+    /// A plugin's upstream provider carries the request. Its errors count as the upstream's.
+    private func viaProvider(_ name: String, _ request: UpstreamRequest) async throws -> UpstreamClient.Response {
+        guard let provider = plugins.providers[name] else {
+            throw UpstreamClient.Failure.unreachable("no upstream provider named \(name) in this binary")
+        }
+        do {
+            return try await provider.send(request)
+        } catch let failure as UpstreamClient.Failure {
+            throw failure
+        } catch {
+            throw UpstreamClient.Failure.unreachable("provider \(name): \(error)")
+        }
+    }
+
+    private func upstreamAnswered5xx(_ response: UpstreamClient.Response, upstream: Upstream, request: Request) async {
+        guard plugins.uses(.upstreamError) else { return }
+        await upstreamFailed(
+            UpstreamErrorEvent(
+                upstream: upstream.id, method: request.method.rawValue, path: request.uri.path, kind: "status",
+                status: response.status, message: "upstream answered \(response.status)"))
+    }
+
+    /// Tells the plugins; their failures are isolated (a critical one cannot fail a request that
+    /// has already failed upstream).
+    private func upstreamFailed(_ event: UpstreamErrorEvent) async {
+        for plugin in plugins.plugins(for: .upstreamError) {
+            _ = try? await hooks.run(plugin, .upstreamError) { try await plugin.plugin.onUpstreamError(event) }
+        }
+    }
+
+    /// Runs the before-store hooks; nil: vetoed.
+    private func beforeStore(_ entry: CacheEntry, lookup: CacheLookup) async throws -> CacheEntry? {
+        var segments: [ByteBuffer] = []
+        var chunks: [StreamChunk] = []
+        switch entry.bodyKind {
+        case .complete: segments = [entry.body]
+        case .stream(let streamChunks):
+            chunks = streamChunks
+            var body = entry.body
+            for chunk in streamChunks {
+                segments.append(body.readSlice(length: Int(chunk.length)) ?? ByteBuffer())
+            }
+            if body.readableBytes > 0 { segments.append(body) }
+        }
+        var candidate = StoreCandidate(
+            key: lookup.key.hex, path: lookup.recipe.path, model: lookup.model, namespace: lookup.namespace,
+            status: entry.status, headers: entry.headers, segments: segments, isStream: entry.bodyKind != .complete,
+            canonicalRequest: entry.canonicalRequest)
+        for plugin in plugins.plugins(for: .beforeStore) {
+            let current = candidate
+            switch try await hooks.run(plugin, .beforeStore, { try await plugin.plugin.beforeStore(current) }) {
+            case .store(let changed)?: candidate = changed
+            case .veto?: return nil
+            case nil: continue
+            }
+        }
+        var stored = entry
+        var body = ByteBuffer()
+        for var segment in candidate.segments { body.writeBuffer(&segment) }
+        if case .stream = entry.bodyKind {
+            stored.bodyKind = .stream(
+                chunks: candidate.segments.enumerated().map { index, segment in
+                    StreamChunk(
+                        length: UInt32(segment.readableBytes), delayMicroseconds: index < chunks.count ? chunks[index].delayMicroseconds : 0)
+                })
+        }
+        stored.body = body
+        stored.status = candidate.status
+        stored.headers = candidate.headers
+        stored.canonicalRequest = candidate.canonicalRequest
+        return stored
     }
 
     private func noteUpstream(_ upstream: Upstream, response: UpstreamClient.Response, started: ContinuousClock.Instant) {

@@ -1,0 +1,130 @@
+import LLMCacheCore
+import Logging
+
+/// A plugin as configured: its instance and how its hooks run.
+struct ConfiguredPlugin: Sendable {
+    let name: String
+    let plugin: any ProxyPlugin
+    let priority: Int
+    let critical: Bool
+    let timeout: Duration
+}
+
+/// The plugins of one configuration in hook order, with the isolation rules of ``ProxyPlugin``.
+/// Empty chains cost a check per hook point.
+public struct PluginChain: Sendable {
+    let plugins: [ConfiguredPlugin]
+    private let byHook: [Int: [ConfiguredPlugin]]
+    /// Upstream providers by name.
+    let providers: [String: any UpstreamProvider]
+
+    init(plugins: [ConfiguredPlugin], providers: [String: any UpstreamProvider]) {
+        // Stable: equal priorities keep configuration order.
+        let ordered = plugins.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element)
+        self.plugins = ordered
+        var byHook: [Int: [ConfiguredPlugin]] = [:]
+        for hook in [PluginHooks.beforeLookup, .keyRules, .beforeStore, .afterResponse, .upstreamError] {
+            let users = ordered.filter { $0.plugin.hooks.contains(hook) }
+            if !users.isEmpty { byHook[hook.rawValue] = users }
+        }
+        self.byHook = byHook
+        self.providers = providers
+    }
+
+    public static let empty = PluginChain(plugins: [], providers: [:])
+
+    /// The plugins' names in hook order.
+    public var names: [String] { plugins.map(\.name) }
+
+    func uses(_ hook: PluginHooks) -> Bool { byHook[hook.rawValue] != nil }
+
+    func plugins(for hook: PluginHooks) -> [ConfiguredPlugin] { byHook[hook.rawValue] ?? [] }
+
+    func startAll() async throws {
+        var started: [ConfiguredPlugin] = []
+        for plugin in plugins {
+            do {
+                try await plugin.plugin.start()
+                started.append(plugin)
+            } catch {
+                for done in started { await done.plugin.shutdown() }
+                throw PluginStartError(plugin: plugin.name, underlying: error)
+            }
+        }
+    }
+
+    func shutdownAll() async {
+        for plugin in plugins.reversed() { await plugin.plugin.shutdown() }
+    }
+}
+
+struct PluginStartError: Error, CustomStringConvertible {
+    let plugin: String
+    let underlying: any Error
+    var description: String { "plugin \(plugin) failed to start: \(underlying)" }
+}
+
+/// Runs hooks with isolation: failures are logged and counted, and skipped unless critical.
+struct PluginRunner: Sendable {
+    let metrics: ProxyMetrics
+    let logger: Logger
+
+    private enum Outcome<T: Sendable>: Sendable {
+        case value(T)
+        case timedOut
+    }
+
+    /// `body`'s result, or nil when the hook failed or timed out (and is not critical).
+    /// - Throws: ``ProxyError`` 502 `plugin_failed` when a critical plugin's hook fails.
+    func run<T: Sendable>(
+        _ plugin: ConfiguredPlugin, _ hook: PluginHooks, _ body: @escaping @Sendable () async throws -> T
+    ) async throws(ProxyError) -> T? {
+        let timeout = plugin.timeout
+        do {
+            let outcome = try await withThrowingTaskGroup(of: Outcome<T>.self) { group in
+                group.addTask { .value(try await body()) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return .timedOut
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+            switch outcome {
+            case .value(let value): return value
+            case .timedOut: try failed(plugin, hook, kind: "timeout", error: "did not finish within \(timeout)")
+            }
+        } catch let error as ProxyError {
+            throw error
+        } catch {
+            try failed(plugin, hook, kind: "error", error: "\(error)")
+        }
+        return nil
+    }
+
+    /// A synchronous hook: a throw is isolated like an async one's; too long a run is reported
+    /// (it cannot be abandoned).
+    func runSync(_ plugin: ConfiguredPlugin, _ hook: PluginHooks, _ body: () throws -> Void) throws(ProxyError) {
+        let started = ContinuousClock.now
+        do {
+            try body()
+        } catch {
+            try failed(plugin, hook, kind: "error", error: "\(error)")
+            return
+        }
+        let elapsed = ContinuousClock.now - started
+        if elapsed > plugin.timeout {
+            metrics.pluginFailure(plugin: plugin.name, hook: hook.name, kind: "slow")
+            logger.warning("plugin hook slow", metadata: ["plugin": "\(plugin.name)", "hook": "\(hook.name)", "elapsed": "\(elapsed)"])
+        }
+    }
+
+    private func failed(_ plugin: ConfiguredPlugin, _ hook: PluginHooks, kind: String, error: String) throws(ProxyError) {
+        metrics.pluginFailure(plugin: plugin.name, hook: hook.name, kind: kind)
+        logger.error(
+            "plugin hook failed", metadata: ["plugin": "\(plugin.name)", "hook": "\(hook.name)", "kind": "\(kind)", "error": "\(error)", "critical": "\(plugin.critical)"])
+        if plugin.critical {
+            throw ProxyError(status: .badGateway, type: "plugin_failed", message: "plugin \(plugin.name) (\(hook.name)) failed: \(kind)")
+        }
+    }
+}

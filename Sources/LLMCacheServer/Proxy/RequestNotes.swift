@@ -1,0 +1,9 @@
+import NIOCore
+
+/// What a request's handling learned, for the after-response hook.
+struct RequestNotes {
+    var body = ByteBuffer()
+    var key: String?
+    var model: String?
+    var namespace: String?
+}
