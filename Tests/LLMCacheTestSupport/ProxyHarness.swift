@@ -70,6 +70,7 @@ package struct ProxyHarness {
         metricsExposition: (@Sendable () -> [UInt8])? = nil,
         memorySampler: any MemorySampler = ProcessMemorySampler(),
         admin: AdminConfiguration? = nil,
+        plugins: PluginChain = .empty,
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let stats = MockUpstreamStats()
@@ -95,7 +96,12 @@ package struct ProxyHarness {
             configure(&configuration)
             let server = try ProxyServer(
                 configuration: configuration, clock: clock, logger: quietLogger, metricsFactory: metricsFactory,
-                metricsExposition: metricsExposition, memorySampler: memorySampler)
+                metricsExposition: metricsExposition, memorySampler: memorySampler, plugins: plugins)
+            do { try await server.startPlugins() } catch {
+                try await server.client.shutdown()
+                await mockGroup.triggerGracefulShutdown()
+                throw error
+            }
             let (proxyPorts, proxyContinuation) = AsyncStream.makeStream(of: Int.self)
             let (adminPorts, adminContinuation) = AsyncStream.makeStream(of: Int.self)
             var services: [any Service] = [server.application { proxyContinuation.yield($0) }]
