@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "llmcache", targets: ["llmcache"]),
         .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
         .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
+        .library(name: "LLMCacheUpstream", targets: ["LLMCacheUpstream"]),
         .library(name: "LLMCacheServer", targets: ["LLMCacheServer"]),
         .library(name: "LLMCacheToolkit", targets: ["LLMCacheToolkit"]),
         .library(name: "LLMCacheAdmin", targets: ["LLMCacheAdmin"]),

@@ -131,7 +131,7 @@ import Glibc
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await watcher.run() }
-                try await Task.sleep(for: .milliseconds(60))
+                // Written at once: the watcher compares with the file as it was when it was made.
                 Self.write(Self.yaml(proxy, "cache: {mode: passthrough}\n"), to: path)
                 try await waitUntil { proxy.server.currentConfiguration.mode == .passthrough }
                 Self.write("cache: {mode: [\n", to: path)

@@ -18,6 +18,9 @@ public struct ConfigWatcher: Service {
     let watchSignals: Bool
     let reload: @Sendable (_ reason: String) async -> Void
     let logger: Logger
+    /// The file as it was when the watcher was made — right after the configuration was loaded,
+    /// so that an edit before the watcher runs is not missed.
+    let initial: Fingerprint?
 
     /// - Parameters:
     ///   - path: the file to watch; nil: SIGHUP only.
@@ -31,10 +34,11 @@ public struct ConfigWatcher: Service {
         self.watchSignals = watchSignals
         self.logger = logger
         self.reload = reload
+        self.initial = path.flatMap(Self.fingerprint)
     }
 
     /// What identifies a version of the file; nil when it cannot be read.
-    struct Fingerprint: Equatable {
+    struct Fingerprint: Equatable, Sendable {
         var modified: Int
         var size: Int
         var inode: UInt
@@ -69,8 +73,8 @@ public struct ConfigWatcher: Service {
     }
 
     private func poll(_ path: String, requests: AsyncStream<String>.Continuation) async {
-        var applied = Self.fingerprint(path)
-        var seen = applied
+        var applied = initial
+        var seen = Self.fingerprint(path)
         while !Task.isCancelled {
             try? await Task.sleep(for: interval)
             let now = Self.fingerprint(path)
