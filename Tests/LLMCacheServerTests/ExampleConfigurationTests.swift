@@ -1,0 +1,57 @@
+import LLMCacheConfig
+import LLMCacheServer
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The repository's example file and the README's configuration reference stay true.
+@Suite struct ExampleConfigurationTests {
+    static let root: String = {
+        var path = #filePath
+        for _ in 0..<3 { path = String(path[..<path.lastIndex(of: "/")!]) }
+        return path
+    }()
+
+    static func text(_ name: String) throws -> String {
+        let file = try #require(fopen(root + "/" + name, "r"))
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = fread(&buffer, 1, buffer.count, file)
+            if count <= 0 { break }
+            bytes += buffer[..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func theExampleFileIsValidAndSaysTheDefaults() throws {
+        let loader = ConfigLoader(path: Self.root + "/llmcache.example.yaml", environment: [:])
+        let settings = try loader.load()
+        _ = try ProxyConfiguration(settings: settings, registry: .builtIn)
+        _ = try PluginRegistry.builtIn.makeChain(settings.plugins)
+        // The example documents the defaults: loading it changes nothing.
+        #expect(settings == LLMCacheSettings())
+        // Its commented plugins block is valid too, once uncommented.
+        let example = try Self.text("llmcache.example.yaml")
+        let plugins = example[try #require(example.firstRange(of: "plugins: []")).upperBound...]
+            .split(separator: "\n").map { $0.hasPrefix("#") ? String($0.dropFirst()) : String($0) }
+        let settingsWithPlugins = try ConfigLoader(path: nil, environment: ["OPENAI_ORG": "org-1"])
+            .load(text: "plugins:\n" + plugins.joined(separator: "\n"), source: "example plugins")
+        #expect(settingsWithPlugins.plugins.map(\.name) == ["access_log", "redaction", "key_rules", "header_rules"])
+        _ = try PluginRegistry.builtIn.makeChain(settingsWithPlugins.plugins)
+    }
+
+    @Test func theReadmeDocumentsEveryKey() throws {
+        let readme = try Self.text("README.md")
+        for key in LLMCacheSettings.reference {
+            #expect(readme.contains("`\(key.path)`"), "README lacks \(key.path)")
+        }
+        for plugin in PluginRegistry.builtIn.factories.keys {
+            #expect(readme.contains("`\(plugin)`"), "README lacks the plugin \(plugin)")
+        }
+    }
+}
+
