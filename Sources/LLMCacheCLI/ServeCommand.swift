@@ -190,7 +190,10 @@ struct ServeCommand: AsyncParsableCommand {
         let server = try ProxyServer(
             configuration: configuration, logger: logger, metricsExposition: { registryMetrics.emitToBuffer() },
             plugins: plugins)
-        try await server.startPlugins()
+        do { try await server.startPlugins() } catch {
+            try await server.client.shutdown()
+            throw ValidationError("\(error)")
+        }
         let reloader = ConfigReloader(loader: loader, registry: registry, server: server, settings: settings, logger: logger)
         var services: [any Service] = [
             server.application { port in

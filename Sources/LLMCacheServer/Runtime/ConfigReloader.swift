@@ -28,6 +28,7 @@ public final class ConfigReloader: Sendable {
     /// Loads and applies; returns whether the new configuration is in force.
     @discardableResult
     public func reload(reason: String) async -> Bool {
+        let started = ContinuousClock.now
         let new: LLMCacheSettings
         let configuration: ProxyConfiguration
         let plugins: PluginChain
@@ -56,7 +57,10 @@ public final class ConfigReloader: Sendable {
         server.metrics.configReload(applied: true)
         logger.info(
             "configuration reloaded",
-            metadata: ["reason": "\(reason)", "file": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))"])
+            metadata: [
+                "reason": "\(reason)", "file": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))",
+                "duration": "\(ContinuousClock.now - started)",
+            ])
         return true
     }
 
