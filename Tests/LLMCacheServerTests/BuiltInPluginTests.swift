@@ -4,10 +4,6 @@ import LLMCacheServer
 import LLMCacheTestSupport
 import Testing
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The built-in plugins, configured from YAML as a user would.
 @Suite struct BuiltInPluginTests {
     func plugins(_ yaml: String) throws -> PluginChain {
@@ -16,16 +12,7 @@ import Glibc
     }
 
     func lines(_ path: String) -> [String] {
-        guard let file = fopen(path, "r") else { return [] }
-        defer { fclose(file) }
-        var text: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            text += buffer[..<count]
-        }
-        return String(decoding: text, as: UTF8.self).split(separator: "\n").map(String.init)
+        (readTextFile(path) ?? "").split(separator: "\n").map(String.init)
     }
 
     @Test func keyRulesMakeNoisyRequestsShareAnEntry() async throws {

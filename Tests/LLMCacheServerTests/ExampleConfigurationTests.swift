@@ -1,10 +1,7 @@
 import LLMCacheConfig
 import LLMCacheServer
+import LLMCacheTestSupport
 import Testing
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The repository's example file and the README's configuration reference stay true.
 @Suite struct ExampleConfigurationTests {
@@ -15,16 +12,7 @@ import Glibc
     }()
 
     static func text(_ name: String) throws -> String {
-        let file = try #require(fopen(root + "/" + name, "r"))
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65_536)
-        while true {
-            let count = fread(&buffer, 1, buffer.count, file)
-            if count <= 0 { break }
-            bytes += buffer[..<count]
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        try #require(readTextFile(root + "/" + name))
     }
 
     @Test func theExampleFileIsValidAndSaysTheDefaults() throws {

@@ -8,18 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-20}; budget=${2:-192MiB}; padding=${3:-262144}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
-
-swift build -c release --product llmcache >/dev/null
-bin=.build/release/llmcache
-work=$(mktemp -d /tmp/llmcache-flood-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. tools/loadtest/common.sh flood
 
 upstream_port=18911; proxy_port=18912; admin_port=18913
 $bin mock-upstream --port $upstream_port >"$work/mock.log" 2>&1 & pids+=($!)

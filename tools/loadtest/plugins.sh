@@ -8,18 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
-command -v wrk >/dev/null || { echo "needs wrk: apt-get install wrk" >&2; exit 1; }
-
-swift build -c release --product llmcache >/dev/null
-bin=.build/release/llmcache
-work=$(mktemp -d /tmp/llmcache-plugins-XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. tools/loadtest/common.sh plugins
 
 upstream_port=18911; plain_port=18912; plugins_port=18913
 cat > "$work/plugins.yaml" <<YAML
