@@ -16,13 +16,22 @@ extension ConfigNode {
         }
         guard let root else { return .emptyMapping(origin: ConfigOrigin(source: source, line: 1)) }
         var issues: [ConfigIssue] = []
-        let node = convert(root, source: source, path: "", issues: &issues)
+        var budget = maximumValues
+        let node = convert(root, source: source, path: "", issues: &issues, budget: &budget)
+        if budget < 0 {
+            throw ConfigError(path: "", origin: ConfigOrigin(source: source), "more than \(maximumValues) values (aliases expanding?); not a configuration file")
+        }
         if !issues.isEmpty { throw ConfigError(issues) }
         return node
     }
 
-    private static func convert(_ node: Node, source: String, path: String, issues: inout [ConfigIssue]) -> ConfigNode {
+    /// Values a document may hold once aliases are expanded (a "billion laughs" file stops here).
+    static let maximumValues = 100_000
+
+    private static func convert(_ node: Node, source: String, path: String, issues: inout [ConfigIssue], budget: inout Int) -> ConfigNode {
         let origin = ConfigOrigin(source: source, line: node.mark?.line)
+        budget -= 1
+        guard budget >= 0 else { return ConfigNode(.null, origin: origin) }
         switch node {
         case .scalar(let scalar):
             if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) {
@@ -42,12 +51,12 @@ extension ConfigNode {
                     issues.append(ConfigIssue(path: childPath, origin: ConfigOrigin(source: source, line: key.mark?.line), message: "duplicate key"))
                     continue
                 }
-                entries.append(ConfigEntry(key: scalar.string, value: convert(value, source: source, path: childPath, issues: &issues)))
+                entries.append(ConfigEntry(key: scalar.string, value: convert(value, source: source, path: childPath, issues: &issues, budget: &budget)))
             }
             return ConfigNode(.mapping(entries), origin: origin)
         case .sequence(let sequence):
             return ConfigNode(
-                .sequence(sequence.enumerated().map { convert($1, source: source, path: "\(path)[\($0)]", issues: &issues) }),
+                .sequence(sequence.enumerated().map { convert($1, source: source, path: "\(path)[\($0)]", issues: &issues, budget: &budget) }),
                 origin: origin)
         case .alias:
             issues.append(ConfigIssue(path: path, origin: origin, message: "unresolved alias"))

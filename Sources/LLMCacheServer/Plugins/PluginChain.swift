@@ -79,6 +79,12 @@ struct PluginRunner: Sendable {
     func run<T: Sendable>(
         _ plugin: ConfiguredPlugin, _ hook: PluginHooks, _ body: @escaping @Sendable () async throws -> T
     ) async throws(ProxyError) -> T? {
+        if plugin.plugin.runsInline {
+            do { return try await body() } catch {
+                try failed(plugin, hook, kind: "error", error: "\(error)")
+                return nil
+            }
+        }
         let timeout = plugin.timeout
         do {
             let outcome = try await withThrowingTaskGroup(of: Outcome<T>.self) { group in

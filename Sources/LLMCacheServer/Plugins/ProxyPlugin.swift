@@ -21,6 +21,10 @@ public protocol ProxyPlugin: Sendable {
     var isCritical: Bool { get }
     /// Used when the configuration gives no `timeout` (built-ins: 1 s).
     var defaultTimeout: Duration { get }
+    /// The plugin's async hooks return promptly without suspending (no I/O, no waiting), so they
+    /// run inline — without the timeout race, which costs two child tasks per call. A throw is
+    /// still isolated. False by default; the built-ins say true.
+    var runsInline: Bool { get }
 
     /// Before the first request under this configuration; a throw rejects the configuration.
     func start() async throws
@@ -69,6 +73,7 @@ extension ProxyPlugin {
     public var defaultPriority: Int { 100 }
     public var isCritical: Bool { false }
     public var defaultTimeout: Duration { .seconds(1) }
+    public var runsInline: Bool { false }
     public func start() async throws {}
     public func shutdown() async {}
     public func beforeLookup(_ request: PluginRequest) async throws -> PluginDecision { .proceed(request) }

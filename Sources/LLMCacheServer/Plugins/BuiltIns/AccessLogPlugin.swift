@@ -14,6 +14,8 @@ struct AccessLogPlugin: ProxyPlugin {
 
     var hooks: PluginHooks { .afterResponse }
 
+    var runsInline: Bool { true }
+
     static let factory = PluginFactory(name: "access_log") { settings in
         guard let path = settings.string("path"), !path.isEmpty else {
             settings.report(nil, "access_log needs settings.path (the JSONL file to append to)")
@@ -42,7 +44,7 @@ struct AccessLogPlugin: ProxyPlugin {
         if includePrompt {
             members.append(JSONMember(key: "request_body", value: .string(String(decoding: event.requestBody.readableBytesView, as: UTF8.self))))
         }
-        try await file.append(CanonicalJSON.serialize(.object(members)))
+        try file.append(CanonicalJSON.serialize(.object(members)))
     }
 
     /// Milliseconds with microsecond precision, e.g. `0.231`.

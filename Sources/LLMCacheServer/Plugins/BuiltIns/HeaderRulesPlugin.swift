@@ -21,6 +21,8 @@ struct HeaderRulesPlugin: ProxyPlugin {
         return hooks
     }
 
+    var runsInline: Bool { true }
+
     static let factory = PluginFactory(name: "header_rules") { settings in
         func name(_ text: String, path: String, origin: ConfigOrigin) -> HTTPField.Name? {
             guard let name = HTTPField.Name(text) else {

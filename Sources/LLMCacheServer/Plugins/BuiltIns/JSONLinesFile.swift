@@ -1,4 +1,3 @@
-import NIOPosix
 import Synchronization
 
 #if canImport(Glibc)
@@ -6,8 +5,11 @@ import Glibc
 #endif
 
 /// A file that JSON lines are appended to (`O_APPEND`: concurrent writers never interleave a
-/// line), written on the blocking-I/O pool. Closing is safe while writes are in flight: a write
-/// after ``close()`` is dropped, never sent to a reused descriptor.
+/// line). Each line is one `write(2)` into the page cache from the calling thread — no fsync,
+/// a few microseconds, like a logger writing to stdout; a hop to the blocking pool per request
+/// cost more than the write (measured: hit throughput 14 k/s with the hop, see README). Closing
+/// is safe while writes are in flight: a write after ``close()`` is dropped, never sent to a
+/// reused descriptor.
 final class JSONLinesFile: Sendable {
     let path: String
     private let descriptor = Mutex<Int32?>(nil)
@@ -20,15 +22,13 @@ final class JSONLinesFile: Sendable {
         descriptor.withLock { $0 = opened }
     }
 
-    func append(_ line: [UInt8]) async throws {
-        try await NIOThreadPool.singleton.runIfActive { [self] in
-            try self.descriptor.withLock { fd in
-                guard let fd else { return }
-                var line = line
-                line.append(UInt8(ascii: "\n"))
-                let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-                if written != line.count { throw JSONLinesFileError("cannot write \(self.path): \(String(cString: strerror(errno)))") }
-            }
+    func append(_ line: [UInt8]) throws {
+        var line = line
+        line.append(UInt8(ascii: "\n"))
+        try descriptor.withLock { fd in
+            guard let fd else { return }
+            let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+            if written != line.count { throw JSONLinesFileError("cannot write \(path): \(String(cString: strerror(errno)))") }
         }
     }
 

@@ -22,6 +22,8 @@ struct KeyRulesPlugin: ProxyPlugin {
 
     static let defaultFields: Set<String> = ["messages", "system", "prompt", "input", "instructions"]
 
+    var runsInline: Bool { true }
+
     static let factory = PluginFactory(name: "key_rules") { settings in
         var rules: [Rule] = []
         for (path, node) in settings.list("rules") {

@@ -16,6 +16,8 @@ struct RedactionPlugin: ProxyPlugin {
 
     var hooks: PluginHooks { .beforeStore }
 
+    var runsInline: Bool { true }
+
     static let factory = PluginFactory(name: "redaction") { settings in
         let patterns = settings.regexes("patterns")
         if patterns.isEmpty, settings.issues.isEmpty { settings.report("patterns", "redaction needs at least one pattern") }
