@@ -115,30 +115,13 @@ struct ProxyResponder: HTTPResponder {
         notes.body = body
         var bypass = false
         if plugins.uses(.beforeLookup) {
-            var pluginRequest = PluginRequest(
-                method: request.method.rawValue, path: path, headers: request.headers, body: body,
-                upstream: route.upstream.id, cacheable: route.cacheable)
-            for plugin in plugins.plugins(for: .beforeLookup) {
-                let current = pluginRequest
-                guard let decision = try await hooks.run(plugin, .beforeLookup, { try await plugin.plugin.beforeLookup(current) })
-                else { continue }
-                switch decision {
-                case .proceed(let changed): pluginRequest = changed
-                case .bypass(let changed):
-                    pluginRequest = changed
-                    bypass = true
-                case .respond(let answer):
-                    var headers = answer.headers
-                    headers[ProxyHeaders.status] = "PLUGIN"
-                    headers[ProxyHeaders.tier] = "plugin"
-                    return Response(status: .init(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: answer.body))
-                }
-                if bypass { break }
+            switch try await beforeLookup(request, body: body, route: route) {
+            case .answer(let response): return response
+            case .proceed(let changed, let changedBody, let bypassing):
+                request = changed
+                body = changedBody
+                bypass = bypassing
             }
-            var head = request.head
-            head.headerFields = pluginRequest.headers
-            body = pluginRequest.body
-            request = Request(head: head, body: RequestBody(buffer: body))
         }
         let mode = try requestMode(request)
         guard route.cacheable, request.method == .post, mode != .passthrough, !bypass else {
@@ -158,18 +141,7 @@ struct ProxyResponder: HTTPResponder {
             throw ProxyError.badRequest("request body is not valid JSON: \(error)")
         }
         if plugins.uses(.keyRules) {
-            let keyRequest = KeyRuleRequest(method: request.method.rawValue, path: path, upstream: route.upstream.id, headers: request.headers)
-            var value = normalized.value
-            for plugin in plugins.plugins(for: .keyRules) {
-                var attempt = value
-                var succeeded = false
-                try hooks.runSync(plugin, .keyRules) {
-                    try plugin.plugin.rewriteKey(&attempt, request: keyRequest)
-                    succeeded = true
-                }
-                if succeeded { value = attempt }
-            }
-            normalized = (value, CanonicalJSON.serialize(value))
+            normalized = try rewriteKey(normalized.value, request: request, route: route)
         }
         let lookup = try CacheLookup(
             request: request, route: route, canonical: normalized.canonical,
@@ -439,79 +411,6 @@ struct ProxyResponder: HTTPResponder {
         case nil:
             throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: "no upstream answered")
         }
-    }
-
-    /// A plugin's upstream provider carries the request. Its errors count as the upstream's.
-    private func viaProvider(_ name: String, _ request: UpstreamRequest) async throws -> UpstreamClient.Response {
-        guard let provider = plugins.providers[name] else {
-            throw UpstreamClient.Failure.unreachable("no upstream provider named \(name) in this binary")
-        }
-        do {
-            return try await provider.send(request)
-        } catch let failure as UpstreamClient.Failure {
-            throw failure
-        } catch {
-            throw UpstreamClient.Failure.unreachable("provider \(name): \(error)")
-        }
-    }
-
-    private func upstreamAnswered5xx(_ response: UpstreamClient.Response, upstream: Upstream, request: Request) async {
-        guard plugins.uses(.upstreamError) else { return }
-        await upstreamFailed(
-            UpstreamErrorEvent(
-                upstream: upstream.id, method: request.method.rawValue, path: request.uri.path, kind: "status",
-                status: response.status, message: "upstream answered \(response.status)"))
-    }
-
-    /// Tells the plugins; their failures are isolated (a critical one cannot fail a request that
-    /// has already failed upstream).
-    private func upstreamFailed(_ event: UpstreamErrorEvent) async {
-        for plugin in plugins.plugins(for: .upstreamError) {
-            _ = try? await hooks.run(plugin, .upstreamError) { try await plugin.plugin.onUpstreamError(event) }
-        }
-    }
-
-    /// Runs the before-store hooks; nil: vetoed.
-    private func beforeStore(_ entry: CacheEntry, lookup: CacheLookup) async throws -> CacheEntry? {
-        var segments: [ByteBuffer] = []
-        var chunks: [StreamChunk] = []
-        switch entry.bodyKind {
-        case .complete: segments = [entry.body]
-        case .stream(let streamChunks):
-            chunks = streamChunks
-            var body = entry.body
-            for chunk in streamChunks {
-                segments.append(body.readSlice(length: Int(chunk.length)) ?? ByteBuffer())
-            }
-            if body.readableBytes > 0 { segments.append(body) }
-        }
-        var candidate = StoreCandidate(
-            key: lookup.key.hex, path: lookup.recipe.path, model: lookup.model, namespace: lookup.namespace,
-            status: entry.status, headers: entry.headers, segments: segments, isStream: entry.bodyKind != .complete,
-            canonicalRequest: entry.canonicalRequest)
-        for plugin in plugins.plugins(for: .beforeStore) {
-            let current = candidate
-            switch try await hooks.run(plugin, .beforeStore, { try await plugin.plugin.beforeStore(current) }) {
-            case .store(let changed)?: candidate = changed
-            case .veto?: return nil
-            case nil: continue
-            }
-        }
-        var stored = entry
-        var body = ByteBuffer()
-        for var segment in candidate.segments { body.writeBuffer(&segment) }
-        if case .stream = entry.bodyKind {
-            stored.bodyKind = .stream(
-                chunks: candidate.segments.enumerated().map { index, segment in
-                    StreamChunk(
-                        length: UInt32(segment.readableBytes), delayMicroseconds: index < chunks.count ? chunks[index].delayMicroseconds : 0)
-                })
-        }
-        stored.body = body
-        stored.status = candidate.status
-        stored.headers = candidate.headers
-        stored.canonicalRequest = candidate.canonicalRequest
-        return stored
     }
 
     private func noteUpstream(_ upstream: Upstream, response: UpstreamClient.Response, started: ContinuousClock.Instant) {
