@@ -55,7 +55,7 @@ public struct ProxyServer: Sendable {
         self.configuration = configuration
         self.cache = cache
         self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
-        self.metrics = ProxyMetrics(factory: metricsFactory, prices: configuration.prices)
+        self.metrics = ProxyMetrics(factory: metricsFactory)
         self.endpoints = ObservabilityEndpoints(
             cache: cache, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory), governor: governor,
             readiness: readiness, exposition: metricsExposition)
@@ -83,7 +83,6 @@ public struct ProxyServer: Sendable {
     public func apply(_ configuration: ProxyConfiguration, plugins: PluginChain) async throws {
         try await plugins.startAll()
         let old = runtime.replace(with: RuntimeState(configuration: configuration, plugins: plugins))
-        metrics.prices = configuration.prices
         if let bytes = configuration.memory.maxBytes, bytes != old.configuration.memory.maxBytes {
             cache.memory.resize(maxBytes: bytes)
         }

@@ -117,6 +117,15 @@ import Glibc
             #expect(proxy.server.currentConfiguration.mode == .readwrite)
             let fresh = try await proxy.post("/v1/chat/completions", chat("after ttl"))
             #expect(fresh.status == 200)
+            // Prices: a hit before the reload is unpriced, one after it is priced.
+            try await waitUntil { proxy.server.cache.memory.stats.entries >= 2 }
+            _ = try await proxy.post("/v1/chat/completions", chat("after ttl"))
+            #expect(proxy.server.metrics.snapshot.unpricedHits == 1)
+            Self.write(Self.yaml(proxy, "prices: {gpt-4o-mini: {input: 1000, output: 1000}}\n"), to: path)
+            #expect(await reloader.reload(reason: "test"))
+            _ = try await proxy.post("/v1/chat/completions", chat("after ttl"))
+            #expect(proxy.server.metrics.snapshot.unpricedHits == 1)
+            #expect(proxy.server.metrics.snapshot.savedDollars > 0)
         }
     }
 

@@ -23,16 +23,9 @@ public final class ProxyMetrics: Sendable {
     private let counts = Mutex(Counts())
     /// Per-upstream handles, made on first use.
     private let upstreamHandles = Mutex([String: (requests: Counter, errors: [String: Counter])]())
-    private let priceTable: Mutex<PriceTable>
     private let pluginFailureHandles = Mutex([String: Counter]())
     private let configReloads: Counter
     private let configRejections: Counter
-
-    /// The prices in force (replaced on configuration reload).
-    var prices: PriceTable {
-        get { priceTable.withLock { $0 } }
-        set { priceTable.withLock { $0 = newValue } }
-    }
 
     /// What `/stats` reports of the proxy's own counting.
     public struct Counts: Sendable, Equatable {
@@ -56,9 +49,8 @@ public final class ProxyMetrics: Sendable {
         public var configRejections = 0
     }
 
-    public init(factory: any MetricsFactory = MetricsSystem.factory, prices: PriceTable = PriceTable()) {
+    public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
-        self.priceTable = Mutex(prices)
         configReloads = Counter(label: "llmcache_config_reloads_total", dimensions: [("result", "applied")], factory: factory)
         configRejections = Counter(label: "llmcache_config_reloads_total", dimensions: [("result", "rejected")], factory: factory)
         requestTimers = Self.cacheStatuses.map {
@@ -121,8 +113,9 @@ public final class ProxyMetrics: Sendable {
         }
     }
 
-    /// An answer served from cache: its tokens (and their price, if the model has one) were saved.
-    func servedFromCache(usage: TokenUsage, model: String) {
+    /// An answer served from cache: its tokens (and their price in `prices` — the request's
+    /// configuration's — if the model has one) were saved.
+    func servedFromCache(usage: TokenUsage, model: String, prices: PriceTable) {
         let cost = prices.price(for: model)?.cost(of: usage)
         counts.withLock {
             $0.savedInputTokens += usage.inputTokens

@@ -152,7 +152,7 @@ struct ProxyResponder: HTTPResponder {
 
         if lookup.readsCache, let (entry, tier) = cache.get(lookup.key), lookup.isFresh(entry, now: clock.now()) {
             note(lookup, status: "HIT", tier: tier.rawValue, httpStatus: entry.status)
-            if let usage = entry.usage { metrics.servedFromCache(usage: usage, model: lookup.model) }
+            if let usage = entry.usage { metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices) }
             return CachedResponse.response(
                 entry, key: lookup.key, tier: tier, now: clock.now(),
                 paced: request.headers[ProxyHeaders.replay]?.lowercased() == "paced")
