@@ -14,7 +14,8 @@ struct ConfiguredPlugin: Sendable {
 /// Empty chains cost a check per hook point.
 public struct PluginChain: Sendable {
     let plugins: [ConfiguredPlugin]
-    private let byHook: [Int: [ConfiguredPlugin]]
+    /// Per hook point (indexed by its bit), the plugins that implement it.
+    private let byHook: [[ConfiguredPlugin]]
     /// Upstream providers by name.
     let providers: [String: any UpstreamProvider]
 
@@ -22,12 +23,7 @@ public struct PluginChain: Sendable {
         // Stable: equal priorities keep configuration order.
         let ordered = plugins.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element)
         self.plugins = ordered
-        var byHook: [Int: [ConfiguredPlugin]] = [:]
-        for hook in [PluginHooks.beforeLookup, .keyRules, .beforeStore, .afterResponse, .upstreamError] {
-            let users = ordered.filter { $0.plugin.hooks.contains(hook) }
-            if !users.isEmpty { byHook[hook.rawValue] = users }
-        }
-        self.byHook = byHook
+        self.byHook = PluginHooks.all.map { hook in ordered.filter { $0.plugin.hooks.contains(hook) } }
         self.providers = providers
     }
 
@@ -36,9 +32,9 @@ public struct PluginChain: Sendable {
     /// The plugins' names in hook order.
     public var names: [String] { plugins.map(\.name) }
 
-    func uses(_ hook: PluginHooks) -> Bool { byHook[hook.rawValue] != nil }
+    func uses(_ hook: PluginHooks) -> Bool { !byHook[hook.index].isEmpty }
 
-    func plugins(for hook: PluginHooks) -> [ConfiguredPlugin] { byHook[hook.rawValue] ?? [] }
+    func plugins(for hook: PluginHooks) -> [ConfiguredPlugin] { byHook[hook.index] }
 
     func startAll() async throws {
         var started: [ConfiguredPlugin] = []

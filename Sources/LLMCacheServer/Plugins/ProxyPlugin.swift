@@ -56,6 +56,12 @@ public struct PluginHooks: OptionSet, Sendable, Hashable {
     public static let afterResponse = PluginHooks(rawValue: 1 << 3)
     public static let upstreamError = PluginHooks(rawValue: 1 << 4)
 
+    /// Every hook point, in bit order.
+    static let all: [PluginHooks] = [.beforeLookup, .keyRules, .beforeStore, .afterResponse, .upstreamError]
+
+    /// The position of a single hook point's bit.
+    var index: Int { rawValue.trailingZeroBitCount }
+
     /// Names used in logs and metrics.
     var name: String {
         switch self {
