@@ -58,6 +58,7 @@ import Testing
               - name: redaction
                 settings:
                   patterns: ['sk-[A-Za-z0-9]{8,}', '[a-z.]+@[a-z]+\\.com']
+                  requests: true
             """)
         let scratch = ScratchDirectory()
         try await ProxyHarness.run(store: scratch.path, plugins: chain) { proxy in
