@@ -106,16 +106,7 @@ public final class ConfigSection {
     }
 
     public func int(_ key: String, in range: ClosedRange<Int>) -> Int? {
-        guard let text = text(key) else { return nil }
-        guard let number = Int(text.trimmedSpaces) else {
-            report(key, "must be a whole number, got '\(text)'")
-            return nil
-        }
-        guard range.contains(number) else {
-            report(key, "must be in \(range.lowerBound)...\(range.upperBound), got \(number)")
-            return nil
-        }
-        return number
+        number(key, in: range, kind: "a whole number") { Int($0) }
     }
 
     public func int(_ key: String, default value: Int, in range: ClosedRange<Int>) -> Int {
@@ -123,9 +114,16 @@ public final class ConfigSection {
     }
 
     public func double(_ key: String, in range: ClosedRange<Double>) -> Double? {
+        number(key, in: range, kind: "a number") { Double($0).flatMap { $0.isFinite ? $0 : nil } }
+    }
+
+    /// A number parsed by `parse` (from the trimmed text) within `range`.
+    private func number<T: Comparable>(
+        _ key: String, in range: ClosedRange<T>, kind: String, parse: (String) -> T?
+    ) -> T? {
         guard let text = text(key) else { return nil }
-        guard let number = Double(text.trimmedSpaces), number.isFinite else {
-            report(key, "must be a number, got '\(text)'")
+        guard let number = parse(text.trimmedSpaces) else {
+            report(key, "must be \(kind), got '\(text)'")
             return nil
         }
         guard range.contains(number) else {
