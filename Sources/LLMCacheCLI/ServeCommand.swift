@@ -195,9 +195,15 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
         let reloader = ConfigReloader(loader: loader, registry: registry, server: server, settings: settings, logger: logger)
+        // The banner waits for both listeners, so that it can name the admin port.
+        let ports = ListeningPorts(expectingAdmin: settings.admin.enabled) { proxyPort, adminPort in
+            print(Self.banner(settings: settings, port: proxyPort, adminPort: adminPort))
+            fflush(nil)  // stdout is a pipe or file under a supervisor: show the banner now
+        }
         var services: [any Service] = [
             server.application { port in
                 logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")", "memory_limit": "\(configuration.memoryLimit.map(ByteCount.format) ?? "none")", "config": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))"])
+                ports.proxy(port)
             },
             ConfigWatcher(path: loader.path, logger: logger) { reason in await reloader.reload(reason: reason) },
         ]
@@ -207,6 +213,7 @@ struct ServeCommand: AsyncParsableCommand {
                 logger: logger)
             services.append(admin.application { port in
                 logger.info("llmcache admin API listening", metadata: ["address": "http://\(settings.admin.host):\(port)", "token": "\(settings.admin.token == nil ? "none" : "required")"])
+                ports.admin(port)
             })
         }
         // Last, so that graceful shutdown reaches it first and /readyz turns 503 at once.

@@ -3,7 +3,7 @@ import LLMCacheServer
 import LLMCacheTestSupport
 import Testing
 
-/// The repository's example file and the README's configuration reference stay true.
+/// The repository's example file and the documentation's configuration reference stay true.
 @Suite struct ExampleConfigurationTests {
     static let root: String = {
         var path = #filePath
@@ -32,14 +32,14 @@ import Testing
         _ = try PluginRegistry.builtIn.makeChain(settingsWithPlugins.plugins)
     }
 
-    @Test func theReadmeDocumentsEveryKey() throws {
-        let readme = try Self.text("README.md")
+    @Test func theDocumentationNamesEveryKeyAndPlugin() throws {
+        let configuration = try Self.text("docs/configuration.md")
         for key in LLMCacheSettings.reference {
-            #expect(readme.contains("`\(key.path)`"), "README lacks \(key.path)")
+            #expect(configuration.contains("`\(key.path)`"), "docs/configuration.md lacks \(key.path)")
         }
+        let plugins = try Self.text("docs/plugins.md")
         for plugin in PluginRegistry.builtIn.factories.keys {
-            #expect(readme.contains("`\(plugin)`"), "README lacks the plugin \(plugin)")
+            #expect(plugins.contains("`\(plugin)`"), "docs/plugins.md lacks the plugin \(plugin)")
         }
     }
 }
-

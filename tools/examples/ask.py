@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""A small program whose LLM traffic llmcache records and replays (README "Offline replay and
-regression testing"). Asks three questions through the official OpenAI SDK, at the base URL and
+"""A small program whose LLM traffic llmcache records and replays (docs/replay-and-ci.md
+and the README's tours). Asks three questions through the official OpenAI SDK, at the base URL and
 with the key of OPENAI_BASE_URL / OPENAI_API_KEY.
 
   ask.py [--temperature T] [--dump FILE]

@@ -22,7 +22,7 @@ extension String {
 }
 
 extension LLMCacheSettings {
-    /// Every key, as the README's configuration reference lists it.
+    /// Every key, as docs/configuration.md's reference lists it.
     public static let reference: [ConfigKey] = [
         .init(path: "listen.host", type: "string", defaultValue: "127.0.0.1", reloadable: false, secret: false, summary: "Address the proxy listens on."),
         .init(path: "listen.port", type: "int 0–65535", defaultValue: "8080", reloadable: false, secret: false, summary: "Port (0: any free port)."),

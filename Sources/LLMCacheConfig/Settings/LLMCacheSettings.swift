@@ -1,7 +1,7 @@
 /// The whole configuration of `llmcache serve`, as the file describes it (after defaults,
 /// environment and flags). Plain values only: the server turns them into its own types.
 ///
-/// The configuration reference in the README lists every key with its type, default, whether
+/// The configuration reference in docs/configuration.md lists every key with its type, default, whether
 /// it reloads and whether it is a secret; ``LLMCacheSettings/reference`` is that list.
 public struct LLMCacheSettings: Sendable, Equatable {
     public var listen = Listen()

@@ -14,7 +14,7 @@ extension MemoryTier {
         /// flush much of the cache for one response). Also capped by a shard's share of the budget.
         public var maxEntryFraction: Double
         /// Bytes charged per entry for the tier's own structures (index slot, policy node, sketch
-        /// share, buffer header). Measured; see README "Memory overhead".
+        /// share, buffer header). Measured; see docs/performance.md, "Memory overhead per entry".
         public var perEntryOverhead: Int
         /// Number of independently locked shards (a power of two); `nil` picks one from the budget.
         /// Each shard owns `1/shardCount` of the budget, so the sum never exceeds it.

@@ -1,4 +1,4 @@
-/// The line formats `llmcache simulate` reads (see `../shared/traces/README.md`).
+/// The line formats `llmcache simulate` reads: those of the public ARC and LIRS research traces, and plain lines.
 public enum TraceFormat: String, Sendable, CaseIterable {
     /// ARC traces: `start count ignored ignored` per line = keys `start ..< start+count`.
     case arc

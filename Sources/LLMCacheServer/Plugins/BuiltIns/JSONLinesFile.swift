@@ -7,7 +7,7 @@ import Glibc
 /// A file that JSON lines are appended to (`O_APPEND`: concurrent writers never interleave a
 /// line). Each line is one `write(2)` into the page cache from the calling thread — no fsync,
 /// a few microseconds, like a logger writing to stdout; a hop to the blocking pool per request
-/// cost more than the write (measured: hit throughput 14 k/s with the hop, see README). Closing
+/// cost more than the write (measured: hit throughput 14 k/s with the hop, see docs/performance.md). Closing
 /// is safe while writes are in flight: a write after ``close()`` is dropped, never sent to a
 /// reused descriptor.
 final class JSONLinesFile: Sendable {
