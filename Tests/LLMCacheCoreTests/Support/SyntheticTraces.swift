@@ -1,3 +1,5 @@
+import Testing
+
 @testable import LLMCacheCore
 
 /// Traces of a known shape, generated from a seed, so the simulator tests need nothing outside
@@ -58,4 +60,9 @@ enum SyntheticTraces {
             .keys.map { $0 + UInt64(keySpace) }
         return (first, Trace(name: "phase-change", keys: first.keys + second))
     }
+}
+
+/// Test arguments show a trace by its name, not its keys.
+extension Trace: @retroactive CustomTestStringConvertible {
+    public var testDescription: String { "\(name) (\(keys.count) requests)" }
 }
