@@ -3,6 +3,10 @@ import Hummingbird
 import LLMCacheServer
 import Logging
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct MockUpstreamCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mock-upstream",
@@ -30,6 +34,7 @@ struct MockUpstreamCommand: AsyncParsableCommand {
         logger.logLevel = .warning
         let app = MockUpstream.application(host: host, port: port, logger: logger) { port in
             print("mock-upstream listening on http://\(host):\(port)")
+            fflush(nil)
         }
         try await app.runService()
     }

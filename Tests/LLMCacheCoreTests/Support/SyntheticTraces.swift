@@ -63,6 +63,6 @@ enum SyntheticTraces {
 }
 
 /// Test arguments show a trace by its name, not its keys.
-extension Trace: @retroactive CustomTestStringConvertible {
+extension Trace: CustomTestStringConvertible {
     public var testDescription: String { "\(name) (\(keys.count) requests)" }
 }
