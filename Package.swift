@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "LLMCacheAdmin", targets: ["LLMCacheAdmin"]),
         .library(name: "LLMCacheConfig", targets: ["LLMCacheConfig"]),
         .library(name: "LLMCacheCLI", targets: ["LLMCacheCLI"]),
+        .library(name: "LLMCacheMockUpstream", targets: ["LLMCacheMockUpstream"]),
         .library(name: "Zstd", targets: ["Zstd"]),
         .library(name: "LMDB", targets: ["LMDB"]),
     ],
@@ -51,7 +52,7 @@ let package = Package(
         .target(
             name: "LLMCacheCore",
             dependencies: [
-                "CZlib", "CMallocTrim",
+                "CMallocTrim",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -105,10 +106,23 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The deterministic OpenAI/Anthropic stand-in: for demos, tests and load scripts, never
+        // linked into the proxy.
+        .target(
+            name: "LLMCacheMockUpstream",
+            dependencies: [
+                "LLMCacheCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "LLMCacheToolkit",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheUpstream", "Zstd", "CZlib",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "Zstd", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -124,12 +138,22 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The one builder of the running proxy: server, admin API, config watcher, drain.
+        .target(
+            name: "LLMCacheApp",
+            dependencies: [
+                "LLMCacheCore", "LLMCacheServer", "LLMCacheAdmin", "LLMCacheConfig",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The command line as a library, so that a binary with third-party plugins can run it.
         .target(
             name: "LLMCacheCLI",
             dependencies: [
                 "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheUpstream", "LLMCacheAdmin",
-                "LLMCacheConfig",
+                "LLMCacheConfig", "LLMCacheMockUpstream", "LLMCacheApp",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -140,7 +164,7 @@ let package = Package(
         .target(
             name: "LLMCacheTestSupport",
             dependencies: [
-                "LLMCacheServer", "LLMCacheAdmin", "LLMCacheCore", "LLMCacheUpstream",
+                "LLMCacheServer", "LLMCacheAdmin", "LLMCacheApp", "LLMCacheCore", "LLMCacheUpstream", "LLMCacheMockUpstream",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -174,7 +198,7 @@ let package = Package(
         .testTarget(
             name: "LLMCacheToolkitTests",
             dependencies: [
-                "LLMCacheToolkit", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "Zstd",
+                "LLMCacheToolkit", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "Zstd",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

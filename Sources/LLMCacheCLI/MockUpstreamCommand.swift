@@ -1,6 +1,6 @@
 import ArgumentParser
 import Hummingbird
-import LLMCacheServer
+import LLMCacheMockUpstream
 import Logging
 
 #if canImport(Glibc)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Hummingbird
 import LLMCacheAdmin
+import LLMCacheApp
 import LLMCacheConfig
 import LLMCacheCore
 import LLMCacheServer
@@ -187,37 +188,27 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let registryMetrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(Self.prometheusFactory(registryMetrics))
-        let server = try ProxyServer(
-            configuration: configuration, logger: logger, metricsExposition: { registryMetrics.emitToBuffer() },
-            plugins: plugins)
-        do { try await server.startPlugins() } catch {
-            try await server.client.shutdown()
-            throw ValidationError("\(error)")
-        }
-        let reloader = ConfigReloader(loader: loader, registry: registry, server: server, settings: settings, logger: logger)
+        let admin = settings.admin.enabled
+            ? AdminConfiguration(host: settings.admin.host, port: settings.admin.port, token: settings.admin.token) : nil
+        let assembly = try ProxyAssembly(
+            configuration: configuration, plugins: plugins, admin: admin,
+            reloading: .init(loader: loader, registry: registry, settings: settings), logger: logger,
+            metricsExposition: { registryMetrics.emitToBuffer() })
+        do { try await assembly.start() } catch { throw ValidationError("\(error)") }
         // The banner waits for both listeners, so that it can name the admin port.
-        let ports = ListeningPorts(expectingAdmin: settings.admin.enabled) { proxyPort, adminPort in
+        let ports = ListeningPorts(expectingAdmin: admin != nil) { proxyPort, adminPort in
             print(Self.banner(settings: settings, port: proxyPort, adminPort: adminPort))
             fflush(nil)  // stdout is a pipe or file under a supervisor: show the banner now
         }
-        var services: [any Service] = [
-            server.application { port in
+        let services = assembly.services(
+            onProxyListening: { port in
                 logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")", "memory_limit": "\(configuration.memoryLimit.map(ByteCount.format) ?? "none")", "config": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))"])
                 ports.proxy(port)
             },
-            ConfigWatcher(path: loader.path, logger: logger) { reason in await reloader.reload(reason: reason) },
-        ]
-        if settings.admin.enabled {
-            let admin = AdminServer(
-                proxy: server, configuration: .init(host: settings.admin.host, port: settings.admin.port, token: settings.admin.token),
-                logger: logger)
-            services.append(admin.application { port in
+            onAdminListening: { port in
                 logger.info("llmcache admin API listening", metadata: ["address": "http://\(settings.admin.host):\(port)", "token": "\(settings.admin.token == nil ? "none" : "required")"])
                 ports.admin(port)
             })
-        }
-        // Last, so that graceful shutdown reaches it first and /readyz turns 503 at once.
-        services.append(server.readiness.drainWatcher)
         let group = ServiceGroup(
             configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

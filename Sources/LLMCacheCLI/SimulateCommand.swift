@@ -1,5 +1,6 @@
 import ArgumentParser
 import LLMCacheCore
+import LLMCacheToolkit
 
 struct SimulateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -125,6 +125,11 @@ public struct ProxyServer: Sendable {
             logger: logger)
     }
 
+    /// Returns once no upstream fetch is running: every answer fetched so far has been relayed
+    /// and, if storable, put into the tiers (the disk tier's own commit may still be queued —
+    /// `cache.disk?.committed()` waits for that).
+    public func fetchesFinished() async { await runner.idle() }
+
     /// Zeroes the counters of `/stats` (the tiers' and the proxy's). Exported metrics keep
     /// counting up: Prometheus counters never go backwards.
     public func resetStats() { endpoints.resetStats() }

@@ -118,7 +118,7 @@ import Testing
     /// With a byte budget (weights in bytes, a sketch that starts small and grows with the entry
     /// count) W-TinyLFU must still show its advantage over LRU on a skewed workload.
     @Test func wTinyLFUUnderAByteBudgetBeatsLRUOnZipf() throws {
-        let trace = Trace.zipf(keySpace: 20_000, requests: 200_000, exponent: 1.0, seed: 5)
+        let keys = ZipfKeys.make(keySpace: 20_000, requests: 200_000, exponent: 1.0, seed: 5)
         let entry = makeEntry(size: 100)
         func hitRatio(_ policy: EvictionPolicy) throws -> Double {
             // Room for 2,000 entries (10 % of the keys), one shard.
@@ -127,11 +127,11 @@ import Testing
                     maxBytes: 2_000 * accountedBytes(entry), policy: policy, maxEntryFraction: 1, shardCount: 1),
                 clock: ManualClock())
             var hits = 0
-            for identifier in trace.keys {
+            for identifier in keys {
                 let key = CacheKey(identifier: identifier)
                 if tier.get(key) != nil { hits += 1 } else { tier.put(key, entry) }
             }
-            return Double(hits) / Double(trace.keys.count)
+            return Double(hits) / Double(keys.count)
         }
         let tinyLFU = try hitRatio(.wTinyLFU)
         let lru = try hitRatio(.lru)

@@ -30,7 +30,11 @@ struct RecordingPlugin: ProxyPlugin {
     func act() async throws {
         switch behaviour {
         case .fail: throw Failure()
-        case .hang: try await Task.sleep(for: .seconds(60))
+        case .hang:
+            // Waits until cancelled (the plugin runner's timeout): a stream nothing is ever sent on.
+            let (never, continuation) = AsyncStream.makeStream(of: Void.self)
+            defer { continuation.finish() }
+            for await _ in never {}
         default: break
         }
     }
@@ -89,7 +93,8 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
         try await ProxyHarness.run(store: nil, plugins: plugins) { proxy in
             let reply = try await proxy.post("/v1/chat/completions", chat("order"))
             #expect(reply.status == 200)
-            try await waitUntil { log.of("beforeStore").count == 5 }
+            await proxy.server.fetchesFinished()
+            #expect(log.of("beforeStore").count == 5)
             for hook in ["beforeLookup", "keyRules", "beforeStore"] {
                 #expect(log.of(hook) == ["a", "b1", "b2", "c", "d"], "\(hook)")
             }
@@ -115,7 +120,8 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
             #expect(miss.header("x-llmcache-status") == "MISS")
             // The good plugin ran every hook despite the others.
             #expect(log.of("beforeLookup") == ["thrower", "sleeper", "good"])
-            try await waitUntil { proxy.server.cache.memory.stats.entries == 1 }
+            await proxy.server.fetchesFinished()
+            #expect(proxy.server.cache.memory.stats.entries == 1)
             let hit = try await proxy.post("/v1/chat/completions", chat("isolated"))
             #expect(hit.header("x-llmcache-status") == "HIT")
             // The miss: thrower fails before lookup, key rules, before store and after response (4);
@@ -166,7 +172,8 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
             for _ in 0..<2 {
                 let reply = try await proxy.post("/v1/chat/completions", chat("not stored"))
                 #expect(reply.header("x-llmcache-status") == "MISS")
-                try await waitUntil { log.of("beforeStore").count >= 1 }
+                await proxy.server.fetchesFinished()
+                #expect(log.of("beforeStore").count >= 1)
             }
             #expect(proxy.stats.requestCount == 2)
         }
@@ -217,21 +224,12 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
             #expect(miss.status == 200)
             #expect(miss.text == #"{"id":"canned","path":"/local/v1/chat/completions","upstream":"local"}"#)
             #expect(miss.header("x-llmcache-status") == "MISS")
-            try await waitUntil { proxy.server.cache.memory.stats.entries == 1 }
+            await proxy.server.fetchesFinished()
+            #expect(proxy.server.cache.memory.stats.entries == 1)
             let hit = try await proxy.post("/local/v1/chat/completions", chat("canned"))
             #expect(hit.header("x-llmcache-status") == "HIT")
             #expect(canned.calls.load(ordering: .relaxed) == 1)
             #expect(proxy.stats.requestCount == 0)
         }
     }
-}
-
-/// Polls `condition` (every 10 ms, up to 10 s) — for effects that happen after the response,
-/// such as storing an answer.
-func waitUntil(_ condition: () -> Bool) async throws {
-    for _ in 0..<1000 {
-        if condition() { return }
-        try await Task.sleep(for: .milliseconds(10))
-    }
-    Issue.record("condition not met within 10 s")
 }

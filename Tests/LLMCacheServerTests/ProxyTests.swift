@@ -305,6 +305,7 @@ import Testing
 
 @Suite struct FallbackTests {
     @Test func anUnreachableUpstreamFallsBackAndTheAnswerIsStoredUnderThePrimary() async throws {
+        let down = RefusingPort()
         try await ProxyHarness.run(
             store: nil,
             configure: { configuration in
@@ -312,7 +313,7 @@ import Testing
                 configuration.upstream.connectTimeout = .milliseconds(300)
                 configuration.upstream.retry = RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(10))
                 configuration.routes = RouteTable.standard(
-                    openAI: Upstream(id: "openai", baseURL: "http://127.0.0.1:9", provider: .openAI),
+                    openAI: Upstream(id: "openai", baseURL: down.url, provider: .openAI),
                     anthropic: Upstream(id: "anthropic", baseURL: mock, provider: .anthropic)
                 ).withFallbacks([Upstream(id: "backup", baseURL: mock, provider: .openAI)], forUpstream: "openai")
             }
@@ -333,7 +334,8 @@ import Testing
             let reply = try await harness.post("/v1/chat/completions", chat("slow"), headers: [("x-mock-latency-ms", "1000")])
             #expect(reply.status == 504)
             #expect(reply.text.contains("upstream_timeout"))
-            try await Task.sleep(for: .milliseconds(1_200))  // the mock finishes its slow answer
+            // The abandoned fetch is over: nothing it might still receive can be stored.
+            await harness.server.fetchesFinished()
             let again = try await harness.post("/v1/chat/completions", chat("slow"))
             #expect(again.header("x-llmcache-status") == "MISS", "\(again.status) \(again.text)")
         }

@@ -1,8 +1,10 @@
 import AsyncHTTPClient
 import LLMCacheAdmin
+import LLMCacheApp
 import CoreMetrics
 import Hummingbird
 import LLMCacheCore
+import LLMCacheMockUpstream
 import LLMCacheServer
 import LLMCacheUpstream
 import Logging
@@ -94,23 +96,19 @@ package struct ProxyHarness {
                     anthropic: Upstream(id: "anthropic", baseURL: base, provider: .anthropic)),
                 memory: .init(maxBytes: 8 << 20))
             configure(&configuration)
-            let server = try ProxyServer(
-                configuration: configuration, clock: clock, logger: quietLogger, metricsFactory: metricsFactory,
-                metricsExposition: metricsExposition, memorySampler: memorySampler, plugins: plugins)
-            do { try await server.startPlugins() } catch {
-                try await server.client.shutdown()
+            // The composition `llmcache serve` runs (server, plugins, admin API, drain watcher).
+            let assembly = try ProxyAssembly(
+                configuration: configuration, plugins: plugins, admin: admin, clock: clock, logger: quietLogger,
+                metricsFactory: metricsFactory, metricsExposition: metricsExposition, memorySampler: memorySampler)
+            let server = assembly.server
+            do { try await assembly.start() } catch {
                 await mockGroup.triggerGracefulShutdown()
                 throw error
             }
             let (proxyPorts, proxyContinuation) = AsyncStream.makeStream(of: Int.self)
             let (adminPorts, adminContinuation) = AsyncStream.makeStream(of: Int.self)
-            var services: [any Service] = [server.application { proxyContinuation.yield($0) }]
-            if let admin {
-                services.append(
-                    AdminServer(proxy: server, configuration: admin, logger: quietLogger).application {
-                        adminContinuation.yield($0)
-                    })
-            }
+            let services = assembly.services(
+                onProxyListening: { proxyContinuation.yield($0) }, onAdminListening: { adminContinuation.yield($0) })
             let proxyGroup = ServiceGroup(services: services, gracefulShutdownSignals: [], logger: quietLogger)
             group.addTask { try await proxyGroup.run() }
             var proxyPort = 0

@@ -4,13 +4,18 @@
 # bounded in time. Needs wrk and nginx (apt-get install wrk nginx-light).
 #
 # usage: tools/loadtest/run.sh [seconds per run, default 10]
+#   LLMCACHE_BIN=PATH   measure that binary instead of building this tree's release binary
+#                       (to compare two builds in one sitting: run the script once with each)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
 command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk and nginx: apt-get install wrk nginx-light" >&2; exit 1; }
 
-swift build -c release --product llmcache >/dev/null
-bin=.build/release/llmcache
+bin=${LLMCACHE_BIN:-}
+if [ -z "$bin" ]; then
+  swift build -c release --product llmcache >/dev/null
+  bin=.build/release/llmcache
+fi
 work=$(mktemp -d /tmp/llmcache-load-XXXXXX)
 chmod 755 "$work"   # nginx workers (www-data) must reach their cache and temp folders
 pids=()

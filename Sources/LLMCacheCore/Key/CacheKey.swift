@@ -118,3 +118,12 @@ public struct CacheKey: Sendable, Hashable, Comparable, CustomStringConvertible 
         return z ^ (z >> 31)
     }
 }
+
+extension CacheKey {
+    /// 64-bit FNV-1a of `bytes`: the identifier of a token in a `lines` trace.
+    public static func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+}

@@ -143,7 +143,7 @@ struct ManifestRecord: Sendable {
             JSONMember(key: "namespace", value: .string(namespace)),
             JSONMember(key: "status", value: .string(status)),
             JSONMember(key: "tier", value: .string(tier)),
-            JSONMember(key: "hit", value: .bool(status == "HIT")),
+            JSONMember(key: "hit", value: .bool(status == CacheStatus.hit.rawValue)),
             JSONMember(key: "http_status", value: .number(String(httpStatus))),
         ])
         return value.canonicalText + "\n"

@@ -9,9 +9,8 @@ import Synchronization
 /// swift-metrics handles (monotonic, for Prometheus) made by the injected factory — the
 /// executable bootstraps Prometheus; tests pass an in-memory factory.
 public final class ProxyMetrics: Sendable {
-    /// The values of `x-llmcache-status`, plus ERROR for requests answered with an error (PLUGIN:
-    /// answered by a plugin's before-lookup hook).
-    public static let cacheStatuses = ["HIT", "MISS", "BYPASS", "REFRESH", "COALESCED", "ERROR", "PLUGIN"]
+    /// The statuses requests are counted by, in counter order.
+    public static let cacheStatuses = CacheStatus.allCases.map(\.rawValue)
 
     let factory: any MetricsFactory
     private let requestTimers: [CoreMetrics.Timer]
@@ -69,9 +68,9 @@ public final class ProxyMetrics: Sendable {
 
     /// A request answered with `status` (a cache status or ERROR) after `nanoseconds` — until the
     /// response head was ready (a stream's first byte, a whole body's last).
-    func requestFinished(status: String, nanoseconds: Int64) {
-        let index = Self.index(of: status)
-        let coalesced = index == 4
+    func requestFinished(status: CacheStatus, nanoseconds: Int64) {
+        let index = status.index
+        let coalesced = status == .coalesced
         counts.withLock {
             $0.requestsByStatus[index] += 1
             if coalesced { $0.coalesced += 1 }
@@ -98,19 +97,6 @@ public final class ProxyMetrics: Sendable {
     package func configReload(applied: Bool) {
         counts.withLock { if applied { $0.configReloads += 1 } else { $0.configRejections += 1 } }
         (applied ? configReloads : configRejections).increment()
-    }
-
-    /// The position of `status` in ``cacheStatuses`` (anything unknown counts as ERROR).
-    static func index(of status: String) -> Int {
-        switch status {
-        case "HIT": 0
-        case "MISS": 1
-        case "BYPASS": 2
-        case "REFRESH": 3
-        case "COALESCED": 4
-        case "PLUGIN": 6
-        default: 5
-        }
     }
 
     /// An answer served from cache: its tokens (and their price in `prices` — the request's

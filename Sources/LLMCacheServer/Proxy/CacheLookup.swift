@@ -55,34 +55,19 @@ package struct CacheLookup {
         self.writesCache = (effective == .readwrite || effective == .record) && !directives.noStore
     }
 
-    /// The key recipe of a request: namespace (`x-llmcache-namespace`), tenant scope of its
-    /// credential (`authorization`, else `x-api-key`; `tenantScope` nil: shared across
-    /// credentials), route's upstream, method, path, answer-changing headers and canonical body.
-    /// The one definition the proxy and `replay-check` share. Header names must be lowercase.
-    package static func recipe(
+    /// The key recipe of a request (``CacheKeyRecipe/request(method:path:headers:canonical:upstream:tenantScope:)``)
+    /// for `route`, a bad namespace answered with 400.
+    static func recipe(
         method: String, path: String, headers: some Sequence<(name: String, value: String)>, canonical: [UInt8],
         route: RouteTable.Route, tenantScope: ((String) -> [UInt8])?
     ) throws -> CacheKeyRecipe {
-        var namespaceHeader: String?
-        var authorization: String?
-        var apiKey: String?
-        var answerChanging: [HeaderField] = []
-        for (name, value) in headers {
-            switch name {
-            case "x-llmcache-namespace": namespaceHeader = namespaceHeader ?? value
-            case "authorization": authorization = authorization ?? value
-            case "x-api-key": apiKey = apiKey ?? value
-            case _ where ProxyHeaders.answerChanging.contains(name): answerChanging.append(HeaderField(name: name, value: value))
-            default: break
-            }
+        do {
+            return try CacheKeyRecipe.request(
+                method: method, path: path, headers: headers, canonical: canonical, upstream: route.upstream.id,
+                tenantScope: tenantScope)
+        } catch {
+            throw ProxyError.badRequest(error.description)
         }
-        let namespace = namespaceHeader ?? ""
-        guard namespace.utf8.count <= 128, namespace.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else {
-            throw ProxyError.badRequest("x-llmcache-namespace must be at most 128 printable ASCII characters")
-        }
-        return CacheKeyRecipe(
-            namespace: namespace, tenant: tenantScope?(authorization ?? apiKey ?? "") ?? [], upstream: route.upstream.id,
-            method: method, path: path, headers: answerChanging, canonicalBody: canonical)
     }
 
     /// Whether a stored entry may answer this request (`max-age`).

@@ -7,13 +7,8 @@ import NIOCore
 /// Answers from a stored entry: the stored status, headers and exact bytes; a stream with its
 /// original chunk boundaries, instantly or, on request, at the original pace.
 enum CachedResponse {
-    static func response(
-        _ entry: CacheEntry, key: CacheKey, tier: TieredCache.Tier, now: Timestamp, paced: Bool
-    ) -> Response {
+    static func response(_ entry: CacheEntry, now: Timestamp, paced: Bool) -> Response {
         var headers = ProxyHeaders.fields(entry.headers)
-        headers[ProxyHeaders.status] = "HIT"
-        headers[ProxyHeaders.tier] = tier.rawValue
-        headers[ProxyHeaders.key] = key.hex
         let age = max(0, now.duration(since: entry.createdAt).components.seconds)
         headers[ProxyHeaders.age] = String(age)
         let status = HTTPResponse.Status(code: entry.status)

@@ -15,9 +15,6 @@ enum ProxyHeaders {
     static let explain = HTTPField.Name("x-llmcache-explain")!
     static let missReason = HTTPField.Name("x-llmcache-miss-reason")!
 
-    /// Request headers that change the answer and so are part of the key.
-    static let answerChanging: Set<String> = ["anthropic-version", "anthropic-beta", "openai-beta"]
-
     /// Request headers not forwarded upstream: hop-by-hop, framing, our own controls, and
     /// `accept-encoding` (responses are stored and replayed exactly as sent, uncompressed).
     static let notForwarded: Set<String> = [

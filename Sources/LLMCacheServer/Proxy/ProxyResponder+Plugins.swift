@@ -29,10 +29,8 @@ extension ProxyResponder {
                 pluginRequest = changed
                 bypass = true
             case .respond(let answer):
-                var headers = answer.headers
-                headers[ProxyHeaders.status] = "PLUGIN"
-                headers[ProxyHeaders.tier] = "plugin"
-                return .answer(Response(status: .init(code: answer.status), headers: headers, body: ResponseBody(byteBuffer: answer.body)))
+                return .answer(
+                    Response(status: .init(code: answer.status), headers: answer.headers, body: ResponseBody(byteBuffer: answer.body)))
             }
             if bypass { break }
         }

@@ -67,21 +67,21 @@ struct ProxyResponder: HTTPResponder {
         handler.normalizers = state.normalizers
         handler.plugins = state.plugins
         var notes = RequestNotes()
-        var response: Response
+        let answer: ProxyAnswer
         do {
-            response = try await handler.handle(request, context: context, notes: &notes)
+            answer = try await handler.handle(request, context: context, notes: &notes)
         } catch let error as ProxyError {
-            response = error.response
+            answer = ProxyAnswer(error: error)
         }
-        let status = response.status.code < 400 ? response.headers[ProxyHeaders.status] ?? "ERROR" : "ERROR"
+        var response = answer.response
+        let status = response.status.code < 400 ? answer.status : .error
         let nanoseconds = Self.nanoseconds(since: started)
         metrics.requestFinished(status: status, nanoseconds: nanoseconds)
         if handler.plugins.uses(.afterResponse) {
             let event = ResponseEvent(
-                method: request.method.rawValue, path: request.uri.path, cacheStatus: status,
-                tier: response.headers[ProxyHeaders.tier] ?? "none", httpStatus: response.status.code,
-                durationNanoseconds: nanoseconds, key: response.headers[ProxyHeaders.key] ?? notes.key,
-                model: notes.model, namespace: notes.namespace, requestBody: notes.body)
+                method: request.method.rawValue, path: request.uri.path, cacheStatus: status.rawValue,
+                tier: answer.tier.rawValue, httpStatus: response.status.code, durationNanoseconds: nanoseconds,
+                key: notes.key, model: notes.model, namespace: notes.namespace, requestBody: notes.body)
             do {
                 for plugin in handler.plugins.plugins(for: .afterResponse) {
                     _ = try await hooks.run(plugin, .afterResponse) { try await plugin.plugin.afterResponse(event) }
@@ -98,7 +98,7 @@ struct ProxyResponder: HTTPResponder {
         return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 
-    private func handle(_ request: Request, context: Context, notes: inout RequestNotes) async throws -> Response {
+    private func handle(_ request: Request, context: Context, notes: inout RequestNotes) async throws -> ProxyAnswer {
         let path = request.uri.path
         guard let route = configuration.routes.route(for: path) else {
             throw ProxyError(status: .notFound, type: "not_found", message: "no route for \(path)")
@@ -116,7 +116,7 @@ struct ProxyResponder: HTTPResponder {
         var bypass = false
         if plugins.uses(.beforeLookup) {
             switch try await beforeLookup(request, body: body, route: route) {
-            case .answer(let response): return response
+            case .answer(let response): return ProxyAnswer(response, status: .plugin, tier: .plugin)
             case .proceed(let changed, let changedBody, let bypassing):
                 request = changed
                 body = changedBody
@@ -125,7 +125,7 @@ struct ProxyResponder: HTTPResponder {
         }
         let mode = try requestMode(request)
         guard route.cacheable, request.method == .post, mode != .passthrough, !bypass else {
-            return try await forward(request, body: body, route: route, context: context, cacheStatus: "BYPASS")
+            return ProxyAnswer(try await forward(request, body: body, route: route, context: context), status: .bypass, tier: .upstream)
         }
         if let contentType = request.headers[.contentType]?.lowercased(), !contentType.hasPrefix("application/json"),
             !contentType.contains("+json")
@@ -151,15 +151,15 @@ struct ProxyResponder: HTTPResponder {
         notes.namespace = lookup.namespace
 
         if lookup.readsCache, let (entry, tier) = cache.get(lookup.key), lookup.isFresh(entry, now: clock.now()) {
-            note(lookup, status: "HIT", tier: tier.rawValue, httpStatus: entry.status)
+            note(lookup, status: .hit, tier: ResponseTier(tier), httpStatus: entry.status)
             if let usage = entry.usage { metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices) }
-            return CachedResponse.response(
-                entry, key: lookup.key, tier: tier, now: clock.now(),
-                paced: request.headers[ProxyHeaders.replay]?.lowercased() == "paced")
+            let response = CachedResponse.response(
+                entry, now: clock.now(), paced: request.headers[ProxyHeaders.replay]?.lowercased() == "paced")
+            return ProxyAnswer(response, status: .hit, tier: ResponseTier(tier), key: lookup.key)
         }
         if lookup.offline {
             let explanation = await explainMiss(lookup, context: context)
-            note(lookup, status: "MISS", tier: "none", httpStatus: 504)
+            note(lookup, status: .miss, tier: .none, httpStatus: 504)
             throw ProxyError(
                 status: .gatewayTimeout, type: "cache_miss",
                 message: "the mode forbids contacting the upstream, and " + explanation.summary,
@@ -168,25 +168,27 @@ struct ProxyResponder: HTTPResponder {
         // Explained before the fetch, which may store the very answer it would be compared with.
         let reason = lookup.explains ? await explainMiss(lookup, context: context).summary : nil
         var response: Response
+        let status: CacheStatus
         do {
-            response = try await fetch(request, body: body, route: route, lookup: lookup, context: context)
+            (response, status) = try await fetch(request, body: body, route: route, lookup: lookup, context: context)
         } catch let error as ProxyError {
-            note(lookup, status: "MISS", tier: "upstream", httpStatus: error.status.code)
+            note(lookup, status: .miss, tier: .upstream, httpStatus: error.status.code)
             throw error
         }
-        if let reason, response.headers[ProxyHeaders.status] == "MISS" {
+        if let reason, status == .miss {
             response.headers[ProxyHeaders.missReason] = ProxyHeaders.headerSafe(reason)
         }
-        note(lookup, status: response.headers[ProxyHeaders.status] ?? "MISS", tier: "upstream", httpStatus: response.status.code)
-        return response
+        note(lookup, status: status, tier: .upstream, httpStatus: response.status.code)
+        return ProxyAnswer(response, status: status, tier: .upstream, key: lookup.key)
     }
 
     /// Adds the request to the run manifest, if one is kept.
-    private func note(_ lookup: CacheLookup, status: String, tier: String, httpStatus: Int) {
+    private func note(_ lookup: CacheLookup, status: CacheStatus, tier: ResponseTier, httpStatus: Int) {
         manifest?.record(
             ManifestRecord(
                 time: clock.now(), key: lookup.key, method: lookup.recipe.method, path: lookup.recipe.path,
-                model: lookup.model, namespace: lookup.namespace, status: status, tier: tier, httpStatus: httpStatus))
+                model: lookup.model, namespace: lookup.namespace, status: status.rawValue, tier: tier.rawValue,
+                httpStatus: httpStatus))
     }
 
     /// Why `lookup` missed (see `DiskTier.explainMiss`), computed on the blocking-I/O pool and
@@ -215,14 +217,11 @@ struct ProxyResponder: HTTPResponder {
 
     /// Proxies without touching the cache.
     private func forward(
-        _ request: Request, body: ByteBuffer, route: RouteTable.Route, context: Context, cacheStatus: String
+        _ request: Request, body: ByteBuffer, route: RouteTable.Route, context: Context
     ) async throws -> Response {
         let upstream = try await send(request, body: body, route: route, context: context)
-        var headers = ProxyHeaders.fields(upstream.headers)
-        headers[ProxyHeaders.status] = cacheStatus
-        headers[ProxyHeaders.tier] = "upstream"
         return Response(
-            status: .init(code: upstream.status), headers: headers,
+            status: .init(code: upstream.status), headers: ProxyHeaders.fields(upstream.headers),
             body: ResponseBody(asyncSequence: upstream.body))
     }
 
@@ -230,9 +229,9 @@ struct ProxyResponder: HTTPResponder {
     /// the same key — relays it as it arrives, and stores it when it is complete.
     private func fetch(
         _ request: Request, body: ByteBuffer, route: RouteTable.Route, lookup: CacheLookup, context: Context
-    ) async throws -> Response {
+    ) async throws -> (Response, CacheStatus) {
         let flight: Flight
-        var status = lookup.refresh ? "REFRESH" : "MISS"
+        var status: CacheStatus = lookup.refresh ? .refresh : .miss
         if lookup.refresh {
             // no-cache / record: a fresh answer of its own, not shared.
             flight = Flight()
@@ -244,27 +243,25 @@ struct ProxyResponder: HTTPResponder {
                 try startFetch(flight, request: request, body: body, route: route, lookup: lookup, context: context, shared: true)
             case .follower(let following):
                 flight = following
-                status = "COALESCED"
+                status = .coalesced
             }
         }
         // Subscribe before anything arrives, so no chunk is missed even if the answer grows too
         // large for the flight to keep for late joiners.
         let chunks = flight.body()
         let head = try await flight.head()
-        var headers = ProxyHeaders.fields(head.headers)
-        headers[ProxyHeaders.status] = status
-        headers[ProxyHeaders.tier] = "upstream"
-        headers[ProxyHeaders.key] = lookup.key.hex
+        let headers = ProxyHeaders.fields(head.headers)
         if !ProxyHeaders.isEventStream(head.headers), let whole = try await flight.completeBody() {
             // A complete body goes out in one write, with a content length.
-            return Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole))
+            return (Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole)), status)
         }
-        return Response(
+        let response = Response(
             status: .init(code: head.status), headers: headers,
             body: ResponseBody { writer in
                 for try await chunk in chunks { try await writer.write(chunk) }
                 try await writer.finish(nil)
             })
+        return (response, status)
     }
 
     /// Hands the fetch to the runner, where it outlives the request that started it.

@@ -1,3 +1,4 @@
+import LLMCacheUpstream
 import Synchronization
 
 /// What a configuration reload replaces: the settings requests read, the request normalizers

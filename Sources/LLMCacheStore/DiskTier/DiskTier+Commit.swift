@@ -9,6 +9,20 @@ extension DiskTier {
         try await NIOThreadPool.singleton.runIfActive { self.commitPending() }
     }
 
+    /// Waits until every change queued so far has been committed by whoever commits (the
+    /// writer service, or ``flush()``), without committing itself: a completion signal for
+    /// callers that must see a store on disk. Returns at once when nothing is queued.
+    public func committed() async {
+        await withCheckedContinuation { continuation in
+            let drained = queue.withLock { queue in
+                if queue.pending.isEmpty && queue.committing.isEmpty { return true }
+                queue.drainWaiters.append(continuation)
+                return false
+            }
+            if drained { continuation.resume() }
+        }
+    }
+
     /// Commits everything queued so far in one transaction, on the calling thread (it blocks:
     /// call it from a thread pool or a command-line tool, never from a request handler).
     /// A failed commit is logged and counted; its changes are lost, the tier keeps serving.
@@ -22,7 +36,15 @@ extension DiskTier {
                 queue.accesses = [:]
                 return (queue.committing, accesses)
             }
-            defer { queue.withLock { $0.committing = [:] } }
+            defer {
+                let drained = queue.withLock { queue in
+                    queue.committing = [:]
+                    guard queue.pending.isEmpty else { return [CheckedContinuation<Void, Never>]() }
+                    defer { queue.drainWaiters = [] }
+                    return queue.drainWaiters
+                }
+                for waiter in drained { waiter.resume() }
+            }
             guard !batch.isEmpty || !accesses.isEmpty else { return }
             do {
                 // In key order: the B-tree is then walked once, left to right, not at random.

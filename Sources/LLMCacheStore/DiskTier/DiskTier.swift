@@ -43,6 +43,8 @@ public final class DiskTier: Sendable {
         var pendingBytes = 0
         /// Last-access times (seconds) noted by hits, flushed with the next commit.
         var accesses: [CacheKey: UInt64] = [:]
+        /// Callers of ``DiskTier/committed()``, resumed when nothing is queued or committing.
+        var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     struct DictionarySet: Sendable {

@@ -1,6 +1,5 @@
 import AsyncHTTPClient
 import LLMCacheCore
-import LLMCacheServer
 import LLMCacheStore
 import LLMCacheUpstream
 import NIOCore
@@ -153,9 +152,9 @@ public enum ReplayCheck {
         }
         guard let route = routes.route(for: path), route.cacheable else { throw ToolkitError("no cacheable route for \(path)") }
         let canonical = try normalizers.for(route.upstream.provider).normalize(CanonicalJSON.serialize(body)).canonical
-        let recipe = try CacheLookup.recipe(
+        let recipe = try CacheKeyRecipe.request(
             method: method, path: path, headers: headers.map { (name: $0.name, value: $0.value) }, canonical: canonical,
-            route: route, tenantScope: tenantScope)
+            upstream: route.upstream.id, tenantScope: tenantScope)
         return (recipe, body["model"]?.stringValue ?? "")
     }
 
@@ -200,7 +199,7 @@ public enum ReplayCheck {
             let response = try await client.execute(outgoing, timeout: .seconds(60))
             let answer = try await response.body.collect(upTo: 64 << 20)
             let key = response.headers.first(name: "x-llmcache-key").flatMap { CacheKey(hex: $0) }
-            if (200..<300).contains(response.status.code), response.headers.first(name: "x-llmcache-status") == "HIT" {
+            if (200..<300).contains(response.status.code), response.headers.first(name: "x-llmcache-status") == CacheStatus.hit.rawValue {
                 return Result(line: line, summary: request.summary, key: key, hit: true)
             }
             let error = try? JSONParser.parse(answer.readableBytesView)

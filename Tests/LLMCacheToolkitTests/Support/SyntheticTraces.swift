@@ -1,6 +1,7 @@
 import Testing
 
-@testable import LLMCacheCore
+import LLMCacheCore
+@testable import LLMCacheToolkit
 
 /// Traces of a known shape, generated from a seed, so the simulator tests need nothing outside
 /// the repository. Each stands for a kind of traffic a cache policy must handle.

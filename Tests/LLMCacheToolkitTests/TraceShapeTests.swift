@@ -1,6 +1,7 @@
 import Testing
 
-@testable import LLMCacheCore
+import LLMCacheCore
+@testable import LLMCacheToolkit
 
 /// The simulator on generated traces of known shape, against exact LRU and Bélády's optimum
 /// computed here by independent reference code (`ReferenceCaches`). The public research traces

@@ -1,3 +1,5 @@
+import LLMCacheCore
+
 /// Renders simulation results as a table or JSON lines (the output of `llmcache simulate`).
 public enum SimulationReport {
     /// One JSON object: trace, policy, capacity, requests, hits, hit_ratio.

@@ -1,3 +1,5 @@
+import LLMCacheCore
+
 /// The line formats `llmcache simulate` reads: those of the public ARC and LIRS research traces, and plain lines.
 public enum TraceFormat: String, Sendable, CaseIterable {
     /// ARC traces: `start count ignored ignored` per line = keys `start ..< start+count`.
@@ -61,14 +63,5 @@ public enum TraceFormat: String, Sendable, CaseIterable {
     private static func quote(_ line: ArraySlice<UInt8>) -> String {
         let shown = String(decoding: line.prefix(60), as: UTF8.self)
         return "'\(shown)\(line.count > 60 ? "…" : "")'"
-    }
-}
-
-extension CacheKey {
-    /// 64-bit FNV-1a of `bytes`: the identifier of a `lines` trace token.
-    static func fnv1a(_ bytes: some Sequence<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
-        return hash
     }
 }

@@ -25,7 +25,7 @@ public struct TraceFileReader: Sendable {
             throw TraceError("\(path): cannot open (\(String(cString: strerror(errno))))")
         }
         defer { fclose(file) }
-        var splitter = LineSplitter(maxLineLength: maxLineLength, path: path)
+        var splitter = TraceLineSplitter(maxLineLength: maxLineLength, path: path)
         var chunk = [UInt8](repeating: 0, count: 256 * 1024)
         let first = fread(&chunk, 1, chunk.count, file)
         if first >= 2 && chunk[0] == 0x1f && chunk[1] == 0x8b {
@@ -44,7 +44,7 @@ public struct TraceFileReader: Sendable {
     private func gunzip(
         file: UnsafeMutablePointer<FILE>,
         firstChunk: ArraySlice<UInt8>,
-        into splitter: inout LineSplitter,
+        into splitter: inout TraceLineSplitter,
         _ body: (ArraySlice<UInt8>, Int) throws(TraceError) -> Void
     ) throws(TraceError) {
         var stream = z_stream()
@@ -102,7 +102,7 @@ public struct TraceFileReader: Sendable {
 }
 
 /// Splits a byte stream into lines across chunk boundaries.
-private struct LineSplitter {
+private struct TraceLineSplitter {
     let maxLineLength: Int
     let path: String
     var pending: [UInt8] = []

@@ -1,6 +1,7 @@
 import Testing
 
-@testable import LLMCacheCore
+import LLMCacheCore
+@testable import LLMCacheToolkit
 
 #if canImport(Glibc)
 import Glibc

@@ -1,3 +1,5 @@
+import LLMCacheCore
+
 /// The hit ratio of one policy at one capacity on one trace.
 public struct SimulationResult: Sendable, Equatable {
     public var policy: EvictionPolicy

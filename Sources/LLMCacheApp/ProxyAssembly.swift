@@ -1,0 +1,92 @@
+import CoreMetrics
+import LLMCacheAdmin
+import LLMCacheConfig
+import LLMCacheCore
+import LLMCacheServer
+import Logging
+import ServiceLifecycle
+
+/// The running proxy as `llmcache serve` runs it — the one place it is put together, used by
+/// the command line and by the tests: the proxy server (tiers, upstream client, background
+/// services), its plugins, the admin API when configured, the configuration watcher when there
+/// is something to reload, and the drain watcher that turns `/readyz` to 503 first on shutdown.
+public struct ProxyAssembly: Sendable {
+    /// What a reload reads again: the loader (file, environment, flags) and the registry of
+    /// plugins and providers, with the settings the proxy starts with.
+    public struct Reloading: Sendable {
+        public var loader: ConfigLoader
+        public var registry: PluginRegistry
+        public var settings: LLMCacheSettings
+        /// Trap SIGHUP (off in tests: signals are process-wide).
+        public var watchSignals: Bool
+        /// How often the file is polled for changes.
+        public var interval: Duration
+
+        public init(
+            loader: ConfigLoader, registry: PluginRegistry, settings: LLMCacheSettings, watchSignals: Bool = true,
+            interval: Duration = .seconds(1)
+        ) {
+            self.loader = loader
+            self.registry = registry
+            self.settings = settings
+            self.watchSignals = watchSignals
+            self.interval = interval
+        }
+    }
+
+    public let server: ProxyServer
+    public let admin: AdminServer?
+    public let reloader: ConfigReloader?
+    let reloading: Reloading?
+    let logger: Logger
+
+    /// Opens the tiers and makes the services; nothing runs yet.
+    /// - Throws: when a tier cannot be opened or the manifest cannot be written.
+    public init(
+        configuration: ProxyConfiguration, plugins: PluginChain = .empty, admin: AdminConfiguration? = nil,
+        reloading: Reloading? = nil, clock: any WallClock = SystemClock(), logger: Logger = Logger(label: "llmcache"),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        metricsExposition: (@Sendable () -> [UInt8])? = nil,
+        memorySampler: any MemorySampler = ProcessMemorySampler()
+    ) throws {
+        let server = try ProxyServer(
+            configuration: configuration, clock: clock, logger: logger, metricsFactory: metricsFactory,
+            metricsExposition: metricsExposition, memorySampler: memorySampler, plugins: plugins)
+        self.server = server
+        self.admin = admin.map { AdminServer(proxy: server, configuration: $0, logger: logger) }
+        self.reloader = reloading.map {
+            ConfigReloader(loader: $0.loader, registry: $0.registry, server: server, settings: $0.settings, logger: logger)
+        }
+        self.reloading = reloading
+        self.logger = logger
+    }
+
+    /// Starts the plugins; call before running the services. When one fails to start, the
+    /// upstream client is shut down and the error thrown: nothing is left running.
+    public func start() async throws {
+        do { try await server.startPlugins() } catch {
+            try? await server.client.shutdown()
+            throw error
+        }
+    }
+
+    /// The services to run in one `ServiceGroup`, in the order graceful shutdown needs: the
+    /// drain watcher last, so that shutdown reaches it first and `/readyz` turns 503 at once.
+    /// The closures receive the bound ports.
+    public func services(
+        onProxyListening: @escaping @Sendable (Int) async -> Void = { _ in },
+        onAdminListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> [any Service] {
+        var services: [any Service] = [server.application(onServerRunning: onProxyListening)]
+        if let reloader, let reloading {
+            services.append(
+                ConfigWatcher(
+                    path: reloading.loader.path, interval: reloading.interval, watchSignals: reloading.watchSignals,
+                    logger: logger
+                ) { reason in await reloader.reload(reason: reason) })
+        }
+        if let admin { services.append(admin.application(onServerRunning: onAdminListening)) }
+        services.append(server.readiness.drainWatcher)
+        return services
+    }
+}

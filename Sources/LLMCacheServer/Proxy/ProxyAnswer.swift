@@ -1,0 +1,41 @@
+import Hummingbird
+import LLMCacheCore
+import LLMCacheStore
+
+/// Where an answer came from: the value of `x-llmcache-tier`.
+enum ResponseTier: String, Sendable {
+    case memory, disk, upstream, plugin, none
+
+    init(_ tier: TieredCache.Tier) {
+        switch tier {
+        case .memory: self = .memory
+        case .disk: self = .disk
+        }
+    }
+}
+
+/// A response with what the proxy did to produce it, carried beside it as values — metrics,
+/// plugins and the manifest read these, never the response's headers. Making one writes the
+/// `x-llmcache-status`, `x-llmcache-tier` and `x-llmcache-key` headers, in this one place.
+struct ProxyAnswer {
+    var response: Response
+    let status: CacheStatus
+    let tier: ResponseTier
+
+    init(_ response: Response, status: CacheStatus, tier: ResponseTier, key: CacheKey? = nil) {
+        var response = response
+        response.headers[ProxyHeaders.status] = status.rawValue
+        response.headers[ProxyHeaders.tier] = tier.rawValue
+        if let key { response.headers[ProxyHeaders.key] = key.hex }
+        self.response = response
+        self.status = status
+        self.tier = tier
+    }
+
+    /// A request the proxy refused or could not serve: the error's JSON response as it is.
+    init(error: ProxyError) {
+        self.response = error.response
+        self.status = .error
+        self.tier = .none
+    }
+}
