@@ -7,22 +7,11 @@ import LLMCacheCore
 import Glibc
 #endif
 
-/// A scratch directory removed when the value is released.
-final class TemporaryDirectory {
-    let path: String
-
-    init() {
-        var template = Array("/tmp/llmcache-test-XXXXXX".utf8CString)
-        let created = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        precondition(created != nil, "mkdtemp failed")
-        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    }
-
+/// Files for the trace reader, written into a scratch directory.
+extension ScratchDirectory {
     func write(_ name: String, _ bytes: [UInt8]) -> String {
         let file = "\(path)/\(name)"
-        let handle = fopen(file, "wb")!
-        _ = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, handle) }
-        fclose(handle)
+        try! writeFile(file, bytes)
         return file
     }
 
@@ -34,12 +23,10 @@ final class TemporaryDirectory {
         precondition(system("gzip -c '\(plain)' > '\(path)/\(name)'") == 0)
         return "\(path)/\(name)"
     }
-
-    deinit { _ = system("rm -rf '\(path)'") }
 }
 
 @Suite struct TraceParsingTests {
-    let directory = TemporaryDirectory()
+    let directory = ScratchDirectory()
 
     @Test func arcLinesExpandToBlockRanges() throws {
         let path = directory.write("t.arc", "10 3 0 0\n5 1 0 0\n")
