@@ -43,11 +43,13 @@ struct AdminResponder: HTTPResponder {
         guard let body = try? await request.collectBody(upTo: 64 << 10) else {
             return Self.error(.contentTooLarge, "request_too_large", "a purge request is at most 64 KiB")
         }
-        guard let value = try? JSONParser.parse(body.readableBytesView, maximumDepth: 4), case .object(let members) = value,
+        guard let value = try? JSONParser.parse(body.readableBytesView, maximumDepth: 4),
+            case .object(let members) = value,
             members.count == 1
         else {
             return Self.error(
-                .badRequest, "invalid_request", #"expected one of {"key":"<64 hex digits>"}, {"namespace":"NAME"}, {"all":true}"#)
+                .badRequest, "invalid_request",
+                #"expected one of {"key":"<64 hex digits>"}, {"namespace":"NAME"}, {"all":true}"#)
         }
         let cache = proxy.cache
         do {
@@ -61,14 +63,17 @@ struct AdminResponder: HTTPResponder {
                 cache.disk?.remove(key)
                 return Self.purged(memory: inMemory ? 1 : 0, disk: onDisk ? 1 : 0)
             case ("namespace", .string(let namespace)):
-                let removed = try await NIOThreadPool.singleton.runIfActive { try cache.removeAll(namespace: namespace) }
+                let removed = try await NIOThreadPool.singleton.runIfActive {
+                    try cache.removeAll(namespace: namespace)
+                }
                 return Self.purged(memory: removed.memory, disk: removed.disk)
             case ("all", .bool(true)):
                 let removed = try await NIOThreadPool.singleton.runIfActive { try cache.removeAll() }
                 return Self.purged(memory: removed.memory, disk: removed.disk)
             default:
                 return Self.error(
-                    .badRequest, "invalid_request", #"expected one of {"key":"<64 hex digits>"}, {"namespace":"NAME"}, {"all":true}"#)
+                    .badRequest, "invalid_request",
+                    #"expected one of {"key":"<64 hex digits>"}, {"namespace":"NAME"}, {"all":true}"#)
             }
         } catch {
             return Self.error(.internalServerError, "purge_failed", "\(error)")
@@ -77,7 +82,8 @@ struct AdminResponder: HTTPResponder {
 
     private func export(_ request: Request, context: Context) -> Response {
         guard let disk = proxy.cache.disk else {
-            return Self.error(.notFound, "no_disk_tier", "the proxy runs without a disk tier: there is nothing to export")
+            return Self.error(
+                .notFound, "no_disk_tier", "the proxy runs without a disk tier: there is nothing to export")
         }
         let query = request.uri.queryParameters
         var filter = EntryFilter()
@@ -85,7 +91,8 @@ struct AdminResponder: HTTPResponder {
         filter.model = query.get("model")
         if let since = query.get("since") {
             guard let timestamp = Timestamp(iso8601: since) else {
-                return Self.error(.badRequest, "invalid_request", "since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z")
+                return Self.error(
+                    .badRequest, "invalid_request", "since must be an ISO 8601 time, e.g. 2026-11-26T10:00:00Z")
             }
             filter.since = timestamp
         }
@@ -99,7 +106,8 @@ struct AdminResponder: HTTPResponder {
                     try await writer.write($0)
                 }
                 for (key, reason) in summary.unreadable {
-                    logger.warning("export skipped an unreadable record", metadata: ["key": "\(key)", "reason": "\(reason)"])
+                    logger.warning(
+                        "export skipped an unreadable record", metadata: ["key": "\(key)", "reason": "\(reason)"])
                 }
                 try await writer.finish(nil)
             })
@@ -110,7 +118,9 @@ struct AdminResponder: HTTPResponder {
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func error(_ status: HTTPResponse.Status, _ type: String, _ message: String) -> Response {

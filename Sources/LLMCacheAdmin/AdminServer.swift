@@ -16,19 +16,23 @@ public struct AdminServer: Sendable {
     let proxy: ProxyServer
     let logger: Logger
 
-    public init(proxy: ProxyServer, configuration: AdminConfiguration, logger: Logger = Logger(label: "llmcache.admin")) {
+    public init(proxy: ProxyServer, configuration: AdminConfiguration, logger: Logger = Logger(label: "llmcache.admin"))
+    {
         self.proxy = proxy
         self.configuration = configuration
         self.logger = logger
     }
 
     /// The admin HTTP application; `onServerRunning` receives the bound port.
-    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
         let port = configuration.port
         return Application(
             responder: AdminResponder(
                 proxy: proxy, endpoints: proxy.endpoints, token: configuration.token.map(BearerToken.init)),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache-admin"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache-admin"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
             logger: logger)
     }

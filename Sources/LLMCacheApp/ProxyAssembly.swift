@@ -55,7 +55,8 @@ public struct ProxyAssembly: Sendable {
         self.server = server
         self.admin = admin.map { AdminServer(proxy: server, configuration: $0, logger: logger) }
         self.reloader = reloading.map {
-            ConfigReloader(loader: $0.loader, registry: $0.registry, server: server, settings: $0.settings, logger: logger)
+            ConfigReloader(
+                loader: $0.loader, registry: $0.registry, server: server, settings: $0.settings, logger: logger)
         }
         self.reloading = reloading
         self.logger = logger

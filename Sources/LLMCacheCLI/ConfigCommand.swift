@@ -50,7 +50,8 @@ struct ConfigCheckCommand: ParsableCommand {
 struct ConfigReferenceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "reference",
-        abstract: "Print every configuration key as a Markdown table (type, default, reloadable, secret, environment variable)."
+        abstract:
+            "Print every configuration key as a Markdown table (type, default, reloadable, secret, environment variable)."
     )
 
     func run() {
@@ -58,7 +59,9 @@ struct ConfigReferenceCommand: ParsableCommand {
         print("|---|---|---|---|---|---|---|")
         for key in LLMCacheSettings.reference {
             let variable = key.environmentVariable.map { "`\($0)`" } ?? "—"
-            print("| `\(key.path)` | \(key.type) | \(key.defaultValue) | \(key.reloadable ? "yes" : "no (warns)") | \(key.secret ? "yes" : "") | \(variable) | \(key.summary) |")
+            print(
+                "| `\(key.path)` | \(key.type) | \(key.defaultValue) | \(key.reloadable ? "yes" : "no (warns)") | \(key.secret ? "yes" : "") | \(variable) | \(key.summary) |"
+            )
         }
     }
 }

@@ -45,14 +45,16 @@ struct InspectCommand: ParsableCommand {
                 let secret = try tier.tenantSecret()
                 return try ReplayCheck.keyRecipe(
                     try ReplayRequest(line: bytes[...]), routes: try StoreAccess.routes(extra: keys.route),
-                    tenantScope: keys.shareAcrossCredentials ? nil : { TenantScope.scope(credential: $0, secret: secret) })
+                    tenantScope: keys.shareAcrossCredentials
+                        ? nil : { TenantScope.scope(credential: $0, secret: secret) })
             }
             cacheKey = recipe!.key
         }
         if let entry = tier.get(cacheKey) {
             print(
                 EntryDescription.text(
-                    key: cacheKey, entry: entry, tiers: ["disk"], now: SystemClock().now(), bodyLimit: full ? nil : 4096),
+                    key: cacheKey, entry: entry, tiers: ["disk"], now: SystemClock().now(), bodyLimit: full ? nil : 4096
+                ),
                 terminator: "")
             return
         }

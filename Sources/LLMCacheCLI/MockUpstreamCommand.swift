@@ -4,7 +4,7 @@ import LLMCacheMockUpstream
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct MockUpstreamCommand: AsyncParsableCommand {

@@ -4,7 +4,7 @@ import LLMCacheStore
 import LLMCacheToolkit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct ReplayCheckCommand: AsyncParsableCommand {
@@ -63,7 +63,9 @@ struct ReplayCheckCommand: AsyncParsableCommand {
             target = .url(url!)
         }
         let report: ReplayCheck.Report
-        do { report = try await ReplayCheck.run(requestsFile: requests, target: target) } catch let error as ToolkitError {
+        do { report = try await ReplayCheck.run(requestsFile: requests, target: target) } catch let error
+            as ToolkitError
+        {
             printError(error.message)
             throw ExitCode(1)
         }

@@ -12,7 +12,7 @@ import Prometheus
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct ServeCommand: AsyncParsableCommand {
@@ -52,15 +52,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Anthropic upstream for /v1/messages (default https://api.anthropic.com).")
     var anthropicUpstream: String?
 
-    @Option(help: "Environment variable holding the key to send to the OpenAI-compatible upstream instead of the client's.")
+    @Option(
+        help: "Environment variable holding the key to send to the OpenAI-compatible upstream instead of the client's.")
     var openaiKeyEnv: String?
 
     @Option(help: "Environment variable holding the key to send to the Anthropic upstream instead of the client's.")
     var anthropicKeyEnv: String?
 
-    @Option(help: ArgumentHelp(
-        "Extra cacheable route PREFIX=URL[,anthropic] (repeatable), e.g. /openai/deployments=https://x.openai.azure.com.",
-        valueName: "route"))
+    @Option(
+        help: ArgumentHelp(
+            "Extra cacheable route PREFIX=URL[,anthropic] (repeatable), e.g. /openai/deployments=https://x.openai.azure.com.",
+            valueName: "route"))
     var route: [String] = []
 
     @Option(help: "Cache mode: readwrite (default), replay, record or passthrough.")
@@ -69,19 +71,22 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Share entries across credentials (needed to replay recordings under another key).")
     var shareAcrossCredentials = false
 
-    @Option(help: ArgumentHelp(
-        "Memory tier (L1) size, e.g. 256MiB (default 256MiB, or half of --memory-limit when that is lower).",
-        valueName: "size"))
+    @Option(
+        help: ArgumentHelp(
+            "Memory tier (L1) size, e.g. 256MiB (default 256MiB, or half of --memory-limit when that is lower).",
+            valueName: "size"))
     var memoryBytes: String?
 
-    @Option(help: ArgumentHelp(
-        "Process memory budget, e.g. 1GiB: the memory governor shrinks L1 and stops promotions above 85 %, admits to disk only above 95 % (figure: anonymous RSS).",
-        valueName: "size"))
+    @Option(
+        help: ArgumentHelp(
+            "Process memory budget, e.g. 1GiB: the memory governor shrinks L1 and stops promotions above 85 %, admits to disk only above 95 % (figure: anonymous RSS).",
+            valueName: "size"))
     var memoryLimit: String?
 
-    @Option(help: ArgumentHelp(
-        "Price of a model for the money-saved estimate, MODEL=INPUT,OUTPUT in dollars per million tokens (repeatable; a name also prices models it is a prefix of).",
-        valueName: "price"))
+    @Option(
+        help: ArgumentHelp(
+            "Price of a model for the money-saved estimate, MODEL=INPUT,OUTPUT in dollars per million tokens (repeatable; a name also prices models it is a prefix of).",
+            valueName: "price"))
     var price: [String] = []
 
     @Option(help: "Address of the admin API (default 127.0.0.1).")
@@ -99,14 +104,18 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Time to live of stored entries in seconds (0: forever).")
     var ttl: Int?
 
-    @Option(help: "Append a run manifest (a JSON line per cacheable request: key, route, model, status, tier) to this file.")
+    @Option(
+        help: "Append a run manifest (a JSON line per cacheable request: key, route, model, status, tier) to this file."
+    )
     var manifest: String?
 
     @Option(help: "Write run manifests per namespace into this directory (NAMESPACE.jsonl, default.jsonl).")
     var manifestDir: String?
 
     func validate() throws {
-        guard manifest == nil || manifestDir == nil else { throw ValidationError("--manifest and --manifest-dir exclude each other") }
+        guard manifest == nil || manifestDir == nil else {
+            throw ValidationError("--manifest and --manifest-dir exclude each other")
+        }
         if let ttl, ttl < 0 { throw ValidationError("--ttl must not be negative") }
         for text in price {
             do { _ = try PriceTable.parseEntry(text) } catch { throw ValidationError(error.description) }
@@ -164,12 +173,14 @@ struct ServeCommand: AsyncParsableCommand {
         for text in route {
             let parsed = try RouteTable.parseRoute(text)
             loader.additions.upstreams.append(
-                UpstreamSettings(id: parsed.upstream.id, url: parsed.upstream.baseURL, provider: parsed.upstream.provider.rawValue))
+                UpstreamSettings(
+                    id: parsed.upstream.id, url: parsed.upstream.baseURL, provider: parsed.upstream.provider.rawValue))
             loader.additions.routes.append(RouteSettings(prefix: parsed.prefix, upstream: parsed.upstream.id))
         }
         for text in price {
             let (model, price) = try PriceTable.parseEntry(text)
-            loader.additions.prices.append(PriceSettings(model: model, input: price.inputPerMillion, output: price.outputPerMillion))
+            loader.additions.prices.append(
+                PriceSettings(model: model, input: price.inputPerMillion, output: price.outputPerMillion))
         }
         return loader
     }
@@ -184,12 +195,15 @@ struct ServeCommand: AsyncParsableCommand {
         let loader = try configurationLoader(registry: registry)
         let (settings, configuration, plugins) = try Self.build(loader, registry: registry)
         for name in loader.unknownEnvironmentVariables {
-            logger.warning("environment variable names no configuration key; ignored", metadata: ["variable": "\(name)"])
+            logger.warning(
+                "environment variable names no configuration key; ignored", metadata: ["variable": "\(name)"])
         }
         let registryMetrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(Self.prometheusFactory(registryMetrics))
-        let admin = settings.admin.enabled
-            ? AdminConfiguration(host: settings.admin.host, port: settings.admin.port, token: settings.admin.token) : nil
+        let admin =
+            settings.admin.enabled
+            ? AdminConfiguration(host: settings.admin.host, port: settings.admin.port, token: settings.admin.token)
+            : nil
         let assembly = try ProxyAssembly(
             configuration: configuration, plugins: plugins, admin: admin,
             reloading: .init(loader: loader, registry: registry, settings: settings), logger: logger,
@@ -202,23 +216,42 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let services = assembly.services(
             onProxyListening: { port in
-                logger.info("llmcache listening", metadata: ["address": "http://\(configuration.host):\(port)/v1", "store": "\(configuration.storeDirectory ?? "memory only")", "memory_limit": "\(configuration.memoryLimit.map(ByteCount.format) ?? "none")", "config": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))"])
+                logger.info(
+                    "llmcache listening",
+                    metadata: [
+                        "address": "http://\(configuration.host):\(port)/v1",
+                        "store": "\(configuration.storeDirectory ?? "memory only")",
+                        "memory_limit": "\(configuration.memoryLimit.map(ByteCount.format) ?? "none")",
+                        "config": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))",
+                    ])
                 ports.proxy(port)
             },
             onAdminListening: { port in
-                logger.info("llmcache admin API listening", metadata: ["address": "http://\(settings.admin.host):\(port)", "token": "\(settings.admin.token == nil ? "none" : "required")"])
+                logger.info(
+                    "llmcache admin API listening",
+                    metadata: [
+                        "address": "http://\(settings.admin.host):\(port)",
+                        "token": "\(settings.admin.token == nil ? "none" : "required")",
+                    ])
                 ports.admin(port)
             })
         let group = ServiceGroup(
-            configuration: .init(services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: .init(
+                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+                logger: logger))
         try await group.run()
     }
 
     /// Loads the configuration and makes the proxy's configuration and plugins from it.
-    static func build(_ loader: ConfigLoader, registry: PluginRegistry) throws -> (LLMCacheSettings, ProxyConfiguration, PluginChain) {
+    static func build(_ loader: ConfigLoader, registry: PluginRegistry) throws -> (
+        LLMCacheSettings, ProxyConfiguration, PluginChain
+    ) {
         do {
             let settings = try loader.load()
-            return (settings, try ProxyConfiguration(settings: settings, registry: registry), try registry.makeChain(settings.plugins))
+            return (
+                settings, try ProxyConfiguration(settings: settings, registry: registry),
+                try registry.makeChain(settings.plugins)
+            )
         } catch {
             throw ValidationError(error.description)
         }

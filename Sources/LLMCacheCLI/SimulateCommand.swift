@@ -111,4 +111,3 @@ extension Substring {
         return self[start..<end]
     }
 }
-

@@ -30,7 +30,8 @@ struct EntryFilterOptions: ParsableArguments {
 
 /// How keys are computed from requests, as `serve` computes them (replay-check, inspect).
 struct KeyOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Extra route as serve takes it, PREFIX=URL[,anthropic] (repeatable).", valueName: "route"))
+    @Option(
+        help: ArgumentHelp("Extra route as serve takes it, PREFIX=URL[,anthropic] (repeatable).", valueName: "route"))
     var route: [String] = []
 
     @Flag(help: "Keys without tenant scope, as serve --share-across-credentials.")
@@ -60,7 +61,7 @@ struct StandardError: TextOutputStream {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct ExportCommand: ParsableCommand {
@@ -83,7 +84,8 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let summary = try runTool {
-            try StoreExport.run(store: try StoreAccess.open(store), to: out, filter: try filter.filter(), now: SystemClock().now())
+            try StoreExport.run(
+                store: try StoreAccess.open(store), to: out, filter: try filter.filter(), now: SystemClock().now())
         }
         print("exported \(summary.exported) entries to \(out)")
         for (key, reason) in summary.unreadable { printError("skipped unreadable record \(key): \(reason)") }
@@ -124,13 +126,17 @@ struct ImportCommand: ParsableCommand {
     var tenantCredentialEnv: String?
 
     func validate() throws {
-        guard StoreImport.Conflict(rawValue: onConflict) != nil else { throw ValidationError("--on-conflict must be keep, newer or replace") }
+        guard StoreImport.Conflict(rawValue: onConflict) != nil else {
+            throw ValidationError("--on-conflict must be keep, newer or replace")
+        }
         guard ["keep", "shared"].contains(tenant) else { throw ValidationError("--tenant must be keep or shared") }
         if tenantCredentialEnv != nil && tenant != "keep" {
             throw ValidationError("--tenant-credential-env and --tenant shared exclude each other")
         }
         if let namespace {
-            guard namespace.utf8.count <= 128, namespace.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else {
+            guard namespace.utf8.count <= 128,
+                namespace.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
+            else {
                 throw ValidationError("--namespace must be at most 128 printable ASCII characters")
             }
         }
@@ -148,7 +154,8 @@ struct ImportCommand: ParsableCommand {
         let options = StoreImport.Options(
             conflict: StoreImport.Conflict(rawValue: onConflict)!, namespace: namespace, tenant: tenantOption)
         let summary = try runTool {
-            try StoreImport.run(file, into: try StoreAccess.openOrCreate(store), options: options, now: SystemClock().now())
+            try StoreImport.run(
+                file, into: try StoreAccess.openOrCreate(store), options: options, now: SystemClock().now())
         }
         print(
             "imported \(summary.imported) entries into \(store) (\(summary.replaced) replaced, \(summary.keptExisting) kept, "
@@ -177,7 +184,9 @@ struct VerifyCommand: ParsableCommand {
     var file: String?
 
     func validate() throws {
-        guard (store == nil) != (file == nil) else { throw ValidationError("give either --store DIR or an export FILE") }
+        guard (store == nil) != (file == nil) else {
+            throw ValidationError("give either --store DIR or an export FILE")
+        }
     }
 
     func run() throws {
@@ -187,7 +196,9 @@ struct VerifyCommand: ParsableCommand {
         }
         for (location, reason) in report.bad { print("BAD \(location): \(reason)") }
         if let fileError = report.fileError { print("BAD \(fileError)") }
-        print("checked \(report.checked) records: \(report.bad.count) bad" + (report.fileError == nil ? "" : ", file damaged"))
+        print(
+            "checked \(report.checked) records: \(report.bad.count) bad"
+                + (report.fileError == nil ? "" : ", file damaged"))
         if !report.isClean { throw ExitCode(1) }
     }
 }
@@ -215,7 +226,9 @@ struct PurgeCommand: ParsableCommand {
             throw ValidationError("say what to purge: --key, --namespace, --model, --since, or --all")
         }
         guard !(all && (filtered || !key.isEmpty)) else { throw ValidationError("--all takes no other filter") }
-        for text in key where CacheKey(hex: text) == nil { throw ValidationError("--key must be 64 hex digits, got '\(text)'") }
+        for text in key where CacheKey(hex: text) == nil {
+            throw ValidationError("--key must be 64 hex digits, got '\(text)'")
+        }
     }
 
     func run() throws {

@@ -4,7 +4,7 @@ import LLMCacheStore
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes a steady load into a store, printing each committed batch. Used by the crash-safety
@@ -32,7 +32,9 @@ struct StoreWriterCommand: ParsableCommand {
     var bodyBytes: Int = 2_000
 
     func run() throws {
-        guard let mode = DiskTier.SyncMode(rawValue: sync) else { throw ValidationError("--sync must be full, meta or none") }
+        guard let mode = DiskTier.SyncMode(rawValue: sync) else {
+            throw ValidationError("--sync must be full, meta or none")
+        }
         let tier = try DiskTier(configuration: .init(directory: store, sync: mode))
         let clock = SystemClock()
         for batch in 0..<batches {

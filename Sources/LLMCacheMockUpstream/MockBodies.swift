@@ -10,12 +10,14 @@ enum MockBodies {
 
     static func chatCompletion(id: Substring, model: String, text: String) -> String {
         let (prompt, completion) = usage(text)
-        return #"{"id":"chatcmpl-\#(id)","object":"chat.completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"message":{"role":"assistant","content":"\#(MockAnswers.escape(text))"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
+        return
+            #"{"id":"chatcmpl-\#(id)","object":"chat.completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"message":{"role":"assistant","content":"\#(MockAnswers.escape(text))"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
     }
 
     static func completion(id: Substring, model: String, text: String) -> String {
         let (prompt, completion) = usage(text)
-        return #"{"id":"cmpl-\#(id)","object":"text_completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"text":"\#(MockAnswers.escape(text))","finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
+        return
+            #"{"id":"cmpl-\#(id)","object":"text_completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"text":"\#(MockAnswers.escape(text))","finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
     }
 
     static func chatChunks(id: Substring, model: String, text: String, legacy: Bool) -> [String] {
@@ -23,13 +25,17 @@ enum MockBodies {
         var events: [String] = []
         if legacy {
             for piece in MockAnswers.pieces(of: text) {
-                events.append(#"data: {"id":"cmpl-\#(id)","object":"text_completion","created":\#(created),"model":"\#(model)","choices":[{"index":0,"text":"\#(MockAnswers.escape(piece))","finish_reason":null}]}"# + "\n\n")
+                events.append(
+                    #"data: {"id":"cmpl-\#(id)","object":"text_completion","created":\#(created),"model":"\#(model)","choices":[{"index":0,"text":"\#(MockAnswers.escape(piece))","finish_reason":null}]}"#
+                        + "\n\n")
             }
         } else {
-            let head = #"{"id":"chatcmpl-\#(id)","object":"chat.completion.chunk","created":\#(created),"model":"\#(model)","choices":[{"index":0,"delta":"#
+            let head =
+                #"{"id":"chatcmpl-\#(id)","object":"chat.completion.chunk","created":\#(created),"model":"\#(model)","choices":[{"index":0,"delta":"#
             events.append("data: " + head + #"{"role":"assistant","content":""},"finish_reason":null}]}"# + "\n\n")
             for piece in MockAnswers.pieces(of: text) {
-                events.append("data: " + head + #"{"content":"\#(MockAnswers.escape(piece))"},"finish_reason":null}]}"# + "\n\n")
+                events.append(
+                    "data: " + head + #"{"content":"\#(MockAnswers.escape(piece))"},"finish_reason":null}]}"# + "\n\n")
             }
             events.append("data: " + head + #"{},"finish_reason":"stop"}]}"# + "\n\n")
         }
@@ -41,32 +47,48 @@ enum MockBodies {
         var inputs: [String] = []
         switch input {
         case .string(let text)?: inputs = [text]
-        case .array(let items)?: inputs = items.map { $0.stringValue ?? String(decoding: CanonicalJSON.serialize($0), as: UTF8.self) }
+        case .array(let items)?:
+            inputs = items.map { $0.stringValue ?? String(decoding: CanonicalJSON.serialize($0), as: UTF8.self) }
         default: inputs = [""]
         }
         let data = inputs.enumerated().map { index, text in
             #"{"object":"embedding","index":\#(index),"embedding":[\#(MockAnswers.embedding(for: text, dimensions: 8).joined(separator: ","))]}"#
         }
-        return #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":"\#(MockAnswers.escape(model))","usage":{"prompt_tokens":\#(inputs.count * 3),"total_tokens":\#(inputs.count * 3)}}"#
+        return
+            #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":"\#(MockAnswers.escape(model))","usage":{"prompt_tokens":\#(inputs.count * 3),"total_tokens":\#(inputs.count * 3)}}"#
     }
 
     static func anthropicMessage(id: Substring, model: String, text: String) -> String {
         let (prompt, completion) = usage(text)
-        return #"{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[{"type":"text","text":"\#(MockAnswers.escape(text))"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":\#(completion)}}"#
+        return
+            #"{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[{"type":"text","text":"\#(MockAnswers.escape(text))"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":\#(completion)}}"#
     }
 
     static func anthropicEvents(id: Substring, model: String, text: String) -> [String] {
         let (prompt, completion) = usage(text)
         func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
         var events = [
-            event("message_start", #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":1}}}"#),
-            event("content_block_start", #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
+            event(
+                "message_start",
+                #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":1}}}"#
+            ),
+            event(
+                "content_block_start",
+                #"{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}"#),
         ]
         for piece in MockAnswers.pieces(of: text) {
-            events.append(event("content_block_delta", #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\#(MockAnswers.escape(piece))"}}"#))
+            events.append(
+                event(
+                    "content_block_delta",
+                    #"{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"\#(MockAnswers.escape(piece))"}}"#
+                ))
         }
         events.append(event("content_block_stop", #"{"type":"content_block_stop","index":0}"#))
-        events.append(event("message_delta", #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(completion)}}"#))
+        events.append(
+            event(
+                "message_delta",
+                #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(completion)}}"#
+            ))
         events.append(event("message_stop", #"{"type":"message_stop"}"#))
         return events
     }
@@ -77,11 +99,21 @@ enum MockBodies {
 
     static func responseEvents(id: Substring, model: String, text: String) -> [String] {
         func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
-        var events = [event("response.created", #"{"type":"response.created","response":{"id":"resp_\#(id)","status":"in_progress"}}"#)]
+        var events = [
+            event(
+                "response.created",
+                #"{"type":"response.created","response":{"id":"resp_\#(id)","status":"in_progress"}}"#)
+        ]
         for piece in MockAnswers.pieces(of: text) {
-            events.append(event("response.output_text.delta", #"{"type":"response.output_text.delta","delta":"\#(MockAnswers.escape(piece))"}"#))
+            events.append(
+                event(
+                    "response.output_text.delta",
+                    #"{"type":"response.output_text.delta","delta":"\#(MockAnswers.escape(piece))"}"#))
         }
-        events.append(event("response.completed", #"{"type":"response.completed","response":\#(response(id: id, model: model, text: text))}"#))
+        events.append(
+            event(
+                "response.completed",
+                #"{"type":"response.completed","response":\#(response(id: id, model: model, text: text))}"#))
         return events
     }
 }

@@ -31,7 +31,8 @@ public enum MockUpstream {
         router.get("/__stats") { _, _ in jsonResponse(.ok, stats.json) }
         router.get("/v1/models") { _, _ in
             stats.requests.add(1, ordering: .relaxed)
-            return jsonResponse(.ok, #"{"object":"list","data":[{"id":"mock-1","object":"model","owned_by":"llmcache"}]}"#)
+            return jsonResponse(
+                .ok, #"{"object":"list","data":[{"id":"mock-1","object":"model","owned_by":"llmcache"}]}"#)
         }
         for path in ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"] {
             router.post(RouterPath(path)) { request, _ in
@@ -58,7 +59,8 @@ public enum MockUpstream {
         if controls.latency > .zero { try await Task.sleep(for: controls.latency) }
         let bytes = try await request.collectBody(upTo: 16 << 20)
         guard let body = try? JSONParser.parse(bytes.readableBytesView) else {
-            return jsonResponse(.badRequest, #"{"error":{"type":"invalid_request_error","message":"body is not valid JSON"}}"#)
+            return jsonResponse(
+                .badRequest, #"{"error":{"type":"invalid_request_error","message":"body is not valid JSON"}}"#)
         }
         if let status = controls.status {
             return jsonResponse(
@@ -73,7 +75,8 @@ public enum MockUpstream {
             }
             if count <= failFirst {
                 var response = jsonResponse(
-                    .serviceUnavailable, #"{"error":{"type":"mock_overloaded","message":"failing \#(count) of \#(failFirst)"}}"#)
+                    .serviceUnavailable,
+                    #"{"error":{"type":"mock_overloaded","message":"failing \#(count) of \#(failFirst)"}}"#)
                 if let retryAfter = controls.retryAfter { response.headers[.retryAfter] = String(retryAfter) }
                 return response
             }
@@ -96,7 +99,9 @@ public enum MockUpstream {
         case ("/v1/responses", true):
             return eventStream(MockBodies.responseEvents(id: id, model: model, text: answer), controls: controls)
         case (_, true):
-            return eventStream(MockBodies.chatChunks(id: id, model: model, text: answer, legacy: path == "/v1/completions"), controls: controls)
+            return eventStream(
+                MockBodies.chatChunks(id: id, model: model, text: answer, legacy: path == "/v1/completions"),
+                controls: controls)
         default:
             return jsonResponse(.ok, MockBodies.chatCompletion(id: id, model: model, text: answer))
         }

@@ -3,7 +3,6 @@ import Hummingbird
 import HummingbirdCore
 import Synchronization
 
-
 /// Requests and TCP connections a ``MockUpstream`` has seen (`GET /__stats`).
 public final class MockUpstreamStats: Sendable {
     let requests = Atomic<Int>(0)

@@ -45,19 +45,22 @@ public struct ProxyServer: Sendable {
         self.manifest = try configuration.manifest.map { try ManifestWriter(destination: $0, logger: logger) }
         let disk = try configuration.storeDirectory.map {
             try DiskTier(
-                configuration: .init(directory: $0, maxBytes: configuration.storeMaxBytes, maximumMapSize: configuration.storeMapSize),
+                configuration: .init(
+                    directory: $0, maxBytes: configuration.storeMaxBytes, maximumMapSize: configuration.storeMapSize),
                 clock: clock, logger: logger)
         }
         let cache = TieredCache(memory: memory, disk: disk)
         self.governor = try configuration.governor.map {
-            try MemoryGovernor(configuration: $0, memory: memory, controls: cache, sampler: memorySampler, logger: logger)
+            try MemoryGovernor(
+                configuration: $0, memory: memory, controls: cache, sampler: memorySampler, logger: logger)
         }
         self.configuration = configuration
         self.cache = cache
         self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
         self.metrics = ProxyMetrics(factory: metricsFactory)
         self.endpoints = ObservabilityEndpoints(
-            cache: cache, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory), governor: governor,
+            cache: cache, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory),
+            governor: governor,
             readiness: readiness, exposition: metricsExposition)
         self.runtime = ProxyRuntime(RuntimeState(configuration: configuration, plugins: plugins))
         self.client = UpstreamClient(configuration: configuration.upstream)
@@ -97,7 +100,9 @@ public struct ProxyServer: Sendable {
     /// The HTTP application with the disk writer, the memory sweeper, the governor and the upstream
     /// client as its services (stopped after the server on graceful shutdown: the writer commits what is
     /// queued). `onServerRunning` receives the bound port.
-    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
         let responder = ProxyResponder(
             runtime: runtime, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock,
             flights: flights, runner: runner, tenantScopes: TenantScopeCache(secret: tenantSecret), manifest: manifest,
@@ -116,7 +121,8 @@ public struct ProxyServer: Sendable {
         let readiness = readiness
         return Application(
             responder: responder,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache"),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache"),
             services: services,
             onServerRunning: { channel in
                 readiness.markListening()

@@ -8,7 +8,8 @@ public struct ProviderNormalizers: Sendable {
 
     public init(maximumDepth: Int) {
         openAI = RequestNormalizer(ignoredFields: RequestNormalizer.openAI.ignoredFields, maximumDepth: maximumDepth)
-        anthropic = RequestNormalizer(ignoredFields: RequestNormalizer.anthropic.ignoredFields, maximumDepth: maximumDepth)
+        anthropic = RequestNormalizer(
+            ignoredFields: RequestNormalizer.anthropic.ignoredFields, maximumDepth: maximumDepth)
     }
 
     public func `for`(_ provider: Upstream.Provider) -> RequestNormalizer {

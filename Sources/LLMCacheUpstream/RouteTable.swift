@@ -64,20 +64,25 @@ extension RouteTable {
             provider = named
             target = String(target[..<comma])
         }
-        guard prefix.hasPrefix("/"), !prefix.contains(" ") else { throw RouteError("route prefix must start with '/', got '\(prefix)'") }
+        guard prefix.hasPrefix("/"), !prefix.contains(" ") else {
+            throw RouteError("route prefix must start with '/', got '\(prefix)'")
+        }
         guard target.hasPrefix("http://") || target.hasPrefix("https://") else {
             throw RouteError("route URL must start with http:// or https://, got '\(target)'")
         }
-        return Route(prefix: prefix, upstream: Upstream(id: "route:\(prefix)", baseURL: target, provider: provider), cacheable: true)
+        return Route(
+            prefix: prefix, upstream: Upstream(id: "route:\(prefix)", baseURL: target, provider: provider),
+            cacheable: true)
     }
 
     /// This table with `fallbacks` added to every route served by the upstream with id `upstreamID`.
     public func withFallbacks(_ fallbacks: [Upstream], forUpstream upstreamID: String) -> RouteTable {
-        RouteTable(routes: routes.map { route in
-            var route = route
-            if route.upstream.id == upstreamID { route.fallbacks += fallbacks }
-            return route
-        })
+        RouteTable(
+            routes: routes.map { route in
+                var route = route
+                if route.upstream.id == upstreamID { route.fallbacks += fallbacks }
+                return route
+            })
     }
 
     /// This table with `extra` routes added (they win over standard ones with the same prefix).

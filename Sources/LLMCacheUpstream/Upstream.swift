@@ -17,7 +17,9 @@ public struct Upstream: Sendable, Hashable {
         case anthropic
     }
 
-    public init(id: String, baseURL: String, provider: Provider, credential: String? = nil, customProvider: String? = nil) {
+    public init(
+        id: String, baseURL: String, provider: Provider, credential: String? = nil, customProvider: String? = nil
+    ) {
         var trimmed = baseURL
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         self.id = id

@@ -117,17 +117,21 @@ public final class UpstreamClient: Sendable {
         while true {
             do {
                 let response = try await send(
-                    to: upstream, method: method, pathAndQuery: pathAndQuery, headers: headers, body: body, logger: logger)
+                    to: upstream, method: method, pathAndQuery: pathAndQuery, headers: headers, body: body,
+                    logger: logger)
                 guard RetryPolicy.isRetryable(status: response.status) else { return (response, attempt) }
                 let retryAfter = response.headers.first { $0.name.lowercased() == "retry-after" }?.value
-                guard let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: retryAfter, random: Double.random(in: 0..<1, using: &random))
+                guard
+                    let delay = configuration.retry.delay(
+                        afterAttempt: attempt, retryAfter: retryAfter, random: Double.random(in: 0..<1, using: &random))
                 else { return (response, attempt) }
                 for try await _ in response.body {}  // drain, so the connection can be reused
                 logger.debug("retrying upstream", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
                 try await Task.sleep(for: delay)
             } catch let failure as Failure {
                 guard case .unreachable = failure,
-                    let delay = configuration.retry.delay(afterAttempt: attempt, retryAfter: nil, random: Double.random(in: 0..<1, using: &random))
+                    let delay = configuration.retry.delay(
+                        afterAttempt: attempt, retryAfter: nil, random: Double.random(in: 0..<1, using: &random))
                 else { throw failure }
                 try await Task.sleep(for: delay)
             }

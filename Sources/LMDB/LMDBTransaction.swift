@@ -16,7 +16,8 @@ public struct LMDBTransaction {
         _ database: LMDBDatabase, key: [UInt8], _ body: (UnsafeRawBufferPointer) throws -> R
     ) throws -> R? {
         try key.withUnsafeBytes { keyBytes in
-            var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var keyValue = MDB_val(
+                mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
             var value = MDB_val()
             let code = mdb_get(handle, database.handle, &keyValue, &value)
             if code == MDB_NOTFOUND { return nil }
@@ -35,7 +36,8 @@ public struct LMDBTransaction {
     /// Stores the bytes of `value` under `key`, replacing any old value.
     public func put(_ database: LMDBDatabase, key: [UInt8], value: UnsafeRawBufferPointer) throws {
         try key.withUnsafeBytes { keyBytes in
-            var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var keyValue = MDB_val(
+                mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
             var data = MDB_val(mv_size: value.count, mv_data: UnsafeMutableRawPointer(mutating: value.baseAddress))
             try LMDBError.check(mdb_put(handle, database.handle, &keyValue, &data, 0), "mdb_put")
         }
@@ -45,7 +47,8 @@ public struct LMDBTransaction {
     @discardableResult
     public func delete(_ database: LMDBDatabase, key: [UInt8]) throws -> Bool {
         try key.withUnsafeBytes { keyBytes in
-            var keyValue = MDB_val(mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
+            var keyValue = MDB_val(
+                mv_size: keyBytes.count, mv_data: UnsafeMutableRawPointer(mutating: keyBytes.baseAddress))
             let code = mdb_del(handle, database.handle, &keyValue, nil)
             if code == MDB_NOTFOUND { return false }
             try LMDBError.check(code, "mdb_del")

@@ -27,7 +27,8 @@ public final class ZstdCompressor {
                     "ZSTD_compress_usingCDict")
             }
             return try ZstdError.check(
-                ZSTD_compressCCtx(context, outputBytes.baseAddress, outputBytes.count, input.baseAddress, input.count, level),
+                ZSTD_compressCCtx(
+                    context, outputBytes.baseAddress, outputBytes.count, input.baseAddress, input.count, level),
                 "ZSTD_compressCCtx")
         }
         output.removeSubrange(written...)
@@ -77,10 +78,13 @@ public final class ZstdDecompressor {
                     "ZSTD_decompress_usingDDict")
             }
             return try ZstdError.check(
-                ZSTD_decompressDCtx(context, outputBytes.baseAddress, outputBytes.count, frame.baseAddress, frame.count),
+                ZSTD_decompressDCtx(
+                    context, outputBytes.baseAddress, outputBytes.count, frame.baseAddress, frame.count),
                 "ZSTD_decompressDCtx")
         }
-        guard written == expectedSize else { throw ZstdError("frame decompressed to \(written) of \(expectedSize) bytes") }
+        guard written == expectedSize else {
+            throw ZstdError("frame decompressed to \(written) of \(expectedSize) bytes")
+        }
         return output
     }
 

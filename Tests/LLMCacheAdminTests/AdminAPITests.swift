@@ -9,7 +9,7 @@ import NIOHTTP1
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @Suite struct AdminAPITests {
@@ -28,7 +28,8 @@ import Glibc
 
     func status(_ harness: ProxyHarness, _ content: String, namespace: String? = nil) async throws -> String? {
         let headers = namespace.map { [("x-llmcache-namespace", $0)] } ?? []
-        return try await harness.post("/v1/chat/completions", chat(content), headers: headers).header("x-llmcache-status")
+        return try await harness.post("/v1/chat/completions", chat(content), headers: headers).header(
+            "x-llmcache-status")
     }
 
     @Test func withATokenEverythingButHealthNeedsIt() async throws {

@@ -2,7 +2,7 @@ import LLMCacheConfig
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Files that are not configurations are refused with a clear error, never a crash or a hang.
@@ -29,7 +29,9 @@ import Glibc
     @Test func aliasBombsStop() throws {
         var yaml = "a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n"
         for level in 1..<9 {
-            yaml += "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+            yaml +=
+                "a\(level): &a\(level) [" + Array(repeating: "*a\(level - 1)", count: 10).joined(separator: ", ")
+                + "]\n"
         }
         let error = try #require(throws: ConfigError.self) { try load(yaml) }
         #expect(error.description.contains("more than 100000 values"))
@@ -51,7 +53,9 @@ import Glibc
         close(descriptor)
         let error = try #require(throws: ConfigError.self) { try ConfigLoader(path: path, environment: [:]).load() }
         #expect(error.description.contains("not UTF-8"))
-        let directory = try #require(throws: ConfigError.self) { try ConfigLoader(path: "/tmp", environment: [:]).load() }
+        let directory = try #require(throws: ConfigError.self) {
+            try ConfigLoader(path: "/tmp", environment: [:]).load()
+        }
         #expect(directory.description.contains("/tmp"))
     }
 }

@@ -33,9 +33,11 @@ import Testing
         let settings = try ConfigLoader(path: nil, environment: [:]).load(text: yaml, source: "t")
         var expected = settings
         expected.memory.l1Bytes = settings.memory.effectiveL1Bytes
-        let again = try ConfigLoader(path: nil, environment: [:]).load(text: settings.yaml(redactingSecrets: false), source: "rendered")
+        let again = try ConfigLoader(path: nil, environment: [:]).load(
+            text: settings.yaml(redactingSecrets: false), source: "rendered")
         #expect(again.listen == expected.listen && again.store == expected.store && again.cache == expected.cache)
-        #expect(again.memory == expected.memory && again.upstreams == expected.upstreams && again.routes == expected.routes)
+        #expect(
+            again.memory == expected.memory && again.upstreams == expected.upstreams && again.routes == expected.routes)
         #expect(again.prices == expected.prices && again.admin == expected.admin && again.manifest == expected.manifest)
         #expect(again.upstreamClient == expected.upstreamClient)
         #expect(again.plugins.map(\.name) == ["access_log"] && again.plugins[0].priority == -3)
@@ -49,12 +51,19 @@ import Testing
     @Test func startupOnlyChangesAreListed() throws {
         let loader = ConfigLoader(path: nil, environment: [:])
         let old = try loader.load(text: "", source: "t")
-        let new = try loader.load(text: "listen: {port: 1}\nstore: {path: other}\ncache: {mode: replay}\nmemory: {l1_bytes: 8MiB}\n", source: "t")
+        let new = try loader.load(
+            text: "listen: {port: 1}\nstore: {path: other}\ncache: {mode: replay}\nmemory: {l1_bytes: 8MiB}\n",
+            source: "t")
         #expect(new.startupOnlyChanges(from: old) == ["listen.port", "store.path"])
-        #expect(try loader.load(text: "memory: {limit: 1GiB}", source: "t").startupOnlyChanges(from: old) == ["memory.limit (added or removed)"])
+        #expect(
+            try loader.load(text: "memory: {limit: 1GiB}", source: "t").startupOnlyChanges(from: old) == [
+                "memory.limit (added or removed)"
+            ])
     }
 
-    @Test(arguments: [("250ms", 250), ("30s", 30_000), ("5m", 300_000), ("2h", 7_200_000), ("1d", 86_400_000), ("45", 45_000)])
+    @Test(arguments: [
+        ("250ms", 250), ("30s", 30_000), ("5m", 300_000), ("2h", 7_200_000), ("1d", 86_400_000), ("45", 45_000),
+    ])
     func durations(_ text: String, _ milliseconds: Int64) throws {
         let duration = try #require(ConfigDuration.parse(text))
         #expect(duration == .milliseconds(milliseconds))

@@ -2,8 +2,11 @@ import LLMCacheConfig
 import Testing
 
 @Suite struct ConfigValidationTests {
-    func load(_ yaml: String, environment: [String: String] = [:], overrides: [ConfigOverride] = []) throws -> LLMCacheSettings {
-        try ConfigLoader(path: nil, environment: environment, overrides: overrides).load(text: yaml, source: "llmcache.yaml")
+    func load(_ yaml: String, environment: [String: String] = [:], overrides: [ConfigOverride] = []) throws
+        -> LLMCacheSettings
+    {
+        try ConfigLoader(path: nil, environment: environment, overrides: overrides).load(
+            text: yaml, source: "llmcache.yaml")
     }
 
     func issues(_ yaml: String) throws -> [ConfigIssue] {
@@ -46,21 +49,36 @@ import Testing
                 settings: {path: access.jsonl}
             """)
         #expect(settings.listen.host == "0.0.0.0" && settings.listen.port == 9999)
-        #expect(settings.store.path == "/var/lib/llmcache" && settings.store.maxBytes == 2 << 30 && settings.store.mapSize == 64 << 30)
+        #expect(
+            settings.store.path == "/var/lib/llmcache" && settings.store.maxBytes == 2 << 30
+                && settings.store.mapSize == 64 << 30)
         #expect(settings.cache.mode == "replay" && settings.cache.ttl == .seconds(7 * 86_400))
-        #expect(settings.cache.shareAcrossCredentials && settings.cache.maxRequestBytes == 1 << 20 && settings.cache.maxJSONDepth == 64)
+        #expect(
+            settings.cache.shareAcrossCredentials && settings.cache.maxRequestBytes == 1 << 20
+                && settings.cache.maxJSONDepth == 64)
         #expect(settings.memory.l1Bytes == 64 << 20 && settings.memory.limit == 1 << 30)
         #expect(settings.upstream("openai")?.apiKey == "sk-test")
         #expect(settings.upstream("openai")?.provider == "openai")
         #expect(settings.upstream("anthropic")?.url == "https://api.anthropic.com")
-        #expect(settings.upstream("local") == UpstreamSettings(id: "local", url: "http://127.0.0.1:9001", provider: "anthropic", fallbacks: ["openai"]))
-        #expect(settings.routes == [RouteSettings(prefix: "/local/v1/messages", upstream: "local"), RouteSettings(prefix: "/raw", upstream: "openai", cacheable: false)])
-        #expect(settings.upstreamClient.connectTimeout == .milliseconds(500) && settings.upstreamClient.maxConnectionsPerHost == 8)
+        #expect(
+            settings.upstream("local")
+                == UpstreamSettings(
+                    id: "local", url: "http://127.0.0.1:9001", provider: "anthropic", fallbacks: ["openai"]))
+        #expect(
+            settings.routes == [
+                RouteSettings(prefix: "/local/v1/messages", upstream: "local"),
+                RouteSettings(prefix: "/raw", upstream: "openai", cacheable: false),
+            ])
+        #expect(
+            settings.upstreamClient.connectTimeout == .milliseconds(500)
+                && settings.upstreamClient.maxConnectionsPerHost == 8)
         #expect(settings.manifest.directory == "manifests")
         #expect(settings.prices == [PriceSettings(model: "gpt-4o", input: 2.5, output: 10)])
         #expect(!settings.admin.enabled && settings.admin.token == "secret-token")
         #expect(settings.plugins.count == 1)
-        #expect(settings.plugins[0].name == "access_log" && settings.plugins[0].priority == 5 && settings.plugins[0].timeout == .milliseconds(250))
+        #expect(
+            settings.plugins[0].name == "access_log" && settings.plugins[0].priority == 5
+                && settings.plugins[0].timeout == .milliseconds(250))
         #expect(settings.plugins[0].path == "plugins[0]")
     }
 
@@ -98,7 +116,11 @@ import Testing
             admin: [1, 2]
             """)
         let byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
-        #expect(Set(byPath.keys) == ["listen.port", "store.enabled", "cache.mode", "cache.ttl", "cache.max_request_bytes", "memory.limit", "upstreams.openai.url", "routes", "admin"])
+        #expect(
+            Set(byPath.keys) == [
+                "listen.port", "store.enabled", "cache.mode", "cache.ttl", "cache.max_request_bytes", "memory.limit",
+                "upstreams.openai.url", "routes", "admin",
+            ])
         #expect(byPath["listen.port"]?.origin.line == 2)
         #expect(byPath["listen.port"]?.message.contains("0...65535") == true)
         #expect(byPath["cache.mode"]?.message.contains("readwrite, replay, record, passthrough") == true)
@@ -116,7 +138,9 @@ import Testing
               - {prefix: /x, upstream: nowhere}
               - {prefix: nope, upstream: a}
             """)
-        #expect(found.map(\.path).sorted() == ["routes[0].upstream", "routes[1].prefix", "upstreams.a.fallbacks", "upstreams.b.provider"].sorted())
+        #expect(
+            found.map(\.path).sorted()
+                == ["routes[0].upstream", "routes[1].prefix", "upstreams.a.fallbacks", "upstreams.b.provider"].sorted())
         #expect(found.contains { $0.message.contains("unknown upstream 'b'") } == false)  // b exists
         #expect(found.contains { $0.message.contains("itself") })
     }
@@ -153,19 +177,29 @@ import Testing
         let environment = ["LLMCACHE_LISTEN_PORT": "2000", "LLMCACHE_CACHE_MODE": "record"]
         let env = try load(yaml, environment: environment)
         #expect(env.listen.port == 2000 && env.cache.mode == "record" && env.memory.limit == 1 << 30)
-        let flags = try load(yaml, environment: environment, overrides: [ConfigOverride(path: "listen.port", value: "3000", flag: "--port")])
+        let flags = try load(
+            yaml, environment: environment,
+            overrides: [ConfigOverride(path: "listen.port", value: "3000", flag: "--port")])
         #expect(flags.listen.port == 3000 && flags.cache.mode == "record")
         // Defaults stay below everything.
         #expect(try load("").listen.port == 8080)
         // A bad value from the environment or a flag names where it came from.
-        let bad = try #require(throws: ConfigError.self) { try load(yaml, overrides: [ConfigOverride(path: "listen.port", value: "x", flag: "--port")]) }
+        let bad = try #require(throws: ConfigError.self) {
+            try load(yaml, overrides: [ConfigOverride(path: "listen.port", value: "x", flag: "--port")])
+        }
         #expect(bad.issues.map(\.origin.source) == ["flag --port"])
-        let badEnv = try #require(throws: ConfigError.self) { try load("", environment: ["LLMCACHE_MEMORY_LIMIT": "huge"]) }
-        #expect(badEnv.issues.map(\.description) == ["memory.limit (environment LLMCACHE_MEMORY_LIMIT): must be a size such as 268435456, 512MiB or 2GiB, got 'huge'"])
+        let badEnv = try #require(throws: ConfigError.self) {
+            try load("", environment: ["LLMCACHE_MEMORY_LIMIT": "huge"])
+        }
+        #expect(
+            badEnv.issues.map(\.description) == [
+                "memory.limit (environment LLMCACHE_MEMORY_LIMIT): must be a size such as 268435456, 512MiB or 2GiB, got 'huge'"
+            ])
     }
 
     @Test func unknownEnvironmentVariablesAreListed() {
-        let loader = ConfigLoader(path: nil, environment: ["LLMCACHE_LISTEN_PORT": "1", "LLMCACHE_LISTEN_PROT": "1", "HOME": "/"])
+        let loader = ConfigLoader(
+            path: nil, environment: ["LLMCACHE_LISTEN_PORT": "1", "LLMCACHE_LISTEN_PROT": "1", "HOME": "/"])
         #expect(loader.unknownEnvironmentVariables == ["LLMCACHE_LISTEN_PROT"])
     }
 
@@ -177,7 +211,9 @@ import Testing
     }
 
     @Test func missingFileIsAClearError() throws {
-        let error = try #require(throws: ConfigError.self) { try ConfigLoader(path: "/nonexistent/llmcache.yaml", environment: [:]).load() }
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoader(path: "/nonexistent/llmcache.yaml", environment: [:]).load()
+        }
         #expect(error.description.contains("/nonexistent/llmcache.yaml"))
         #expect(error.description.contains("cannot open"))
     }

@@ -67,7 +67,8 @@ import Testing
         #expect(settings.memory.limit == 512 << 20)
         #expect(settings.cache.ttl == .seconds(90))
         let bad = try #require(throws: ConfigError.self) {
-            try ConfigLoader(path: nil, environment: ["PORT": "eighty"]).load(text: "listen:\n  port: ${PORT}\n", source: "t")
+            try ConfigLoader(path: nil, environment: ["PORT": "eighty"]).load(
+                text: "listen:\n  port: ${PORT}\n", source: "t")
         }
         #expect(bad.issues.map(\.path) == ["listen.port"])
     }

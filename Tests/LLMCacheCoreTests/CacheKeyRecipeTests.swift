@@ -3,7 +3,10 @@ import Testing
 @testable import LLMCacheCore
 
 @Suite struct CacheKeyRecipeTests {
-    func key(_ body: String, namespace: String = "", tenant: [UInt8] = [], headers: [HeaderField] = [], path: String = "/v1/chat/completions") throws -> CacheKey {
+    func key(
+        _ body: String, namespace: String = "", tenant: [UInt8] = [], headers: [HeaderField] = [],
+        path: String = "/v1/chat/completions"
+    ) throws -> CacheKey {
         let (_, canonical) = try RequestNormalizer.openAI.normalize(Array(body.utf8))
         return CacheKeyRecipe(
             namespace: namespace, tenant: tenant, upstream: "openai", method: "POST", path: path, headers: headers,
@@ -15,13 +18,21 @@ import Testing
 
     @Test func orderWhitespaceAndNumberSpellingDoNotChangeTheKey() throws {
         let reference = try key(base)
-        #expect(try key(#"{ "messages" : [ { "content":"Hi", "role":"user" } ], "temperature": 7e-1, "model":"gpt-4o-mini" }"#) == reference)
-        #expect(try key(#"{"model":"gpt-4o-mini","temperature":0.70,"messages":[{"role":"user","content":"Hi"}]}"#) == reference)
+        #expect(
+            try key(
+                #"{ "messages" : [ { "content":"Hi", "role":"user" } ], "temperature": 7e-1, "model":"gpt-4o-mini" }"#)
+                == reference)
+        #expect(
+            try key(#"{"model":"gpt-4o-mini","temperature":0.70,"messages":[{"role":"user","content":"Hi"}]}"#)
+                == reference)
     }
 
     @Test func ignoredFieldsDoNotChangeTheKey() throws {
         let reference = try key(base)
-        #expect(try key(#"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"user":"alice","metadata":{"run":"7"},"store":true}"#) == reference)
+        #expect(
+            try key(
+                #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"user":"alice","metadata":{"run":"7"},"store":true}"#
+            ) == reference)
     }
 
     @Test(arguments: [
@@ -53,7 +64,9 @@ import Testing
         #expect(alice != bob)
         #expect(try key(base, tenant: alice) != key(base, tenant: bob))
         #expect(try key(base, tenant: []) == key(base, tenant: []), "shared: no tenant in the key")
-        #expect(TenantScope.scope(credential: "Bearer sk-alice", secret: TenantScope.newSecret()) != alice, "scopes depend on the store's secret")
+        #expect(
+            TenantScope.scope(credential: "Bearer sk-alice", secret: TenantScope.newSecret()) != alice,
+            "scopes depend on the store's secret")
         #expect(!alice.elementsEqual("Bearer sk-alice".utf8))
     }
 }

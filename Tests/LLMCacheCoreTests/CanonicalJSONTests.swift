@@ -18,7 +18,9 @@ import Testing
     }
 
     @Test func keysAreSortedAndWhitespaceDropped() throws {
-        #expect(try canonical(#" { "b" : [ 1 , 2.0 ] , "a" : { "z" : null , "y" : true } } "#) == #"{"a":{"y":true,"z":null},"b":[1,2]}"#)
+        #expect(
+            try canonical(#" { "b" : [ 1 , 2.0 ] , "a" : { "z" : null , "y" : true } } "#)
+                == #"{"a":{"y":true,"z":null},"b":[1,2]}"#)
     }
 
     @Test func stringsKeepTheirTextWithMinimalEscapes() throws {
@@ -97,11 +99,13 @@ enum RandomJSON {
                 .replacingOccurrences(of: "\n", with: scramble ? "\\u000a" : "\\n")
             return "\"\(escaped)\""
         case .array(let elements):
-            return "[" + space + elements.map { write($0, &generator, scramble: scramble) }.joined(separator: "," + space) + "]"
+            return "[" + space
+                + elements.map { write($0, &generator, scramble: scramble) }.joined(separator: "," + space) + "]"
         case .object(let members):
             let ordered = scramble ? members.shuffled(using: &generator) : members
             return "{" + space
-                + ordered.map { "\"\($0.0)\"" + space + ":" + write($0.1, &generator, scramble: scramble) }.joined(separator: ",")
+                + ordered.map { "\"\($0.0)\"" + space + ":" + write($0.1, &generator, scramble: scramble) }.joined(
+                    separator: ",")
                 + space + "}"
         }
     }

@@ -5,8 +5,11 @@ import Testing
     func parse(_ text: String) throws -> JSONValue { try JSONParser.parse(Array(text.utf8)) }
 
     @Test func fieldLevelPathsWithBothValues() throws {
-        let stored = try parse(#"{"model":"m","temperature":0.2,"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"odd key":1}"#)
-        let request = try parse(#"{"model":"m","temperature":0.7,"messages":[{"role":"user","content":"A"}],"odd key":1,"seed":3}"#)
+        let stored = try parse(
+            #"{"model":"m","temperature":0.2,"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"odd key":1}"#
+        )
+        let request = try parse(
+            #"{"model":"m","temperature":0.7,"messages":[{"role":"user","content":"A"}],"odd key":1,"seed":3}"#)
         let differences = JSONDifference.between(stored: stored, request: request)
         #expect(differences.map(\.path) == ["$.messages[0].content", "$.messages[1]", "$.seed", "$.temperature"])
         #expect(differences[0].stored == .string("a") && differences[0].request == .string("A"))

@@ -4,7 +4,7 @@ import Testing
 @testable import LLMCacheCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The governor against the real process: a full L1, then a balloon of touched memory pushes the
@@ -34,7 +34,8 @@ import Glibc
         let balloon = try #require(malloc(balloonBytes))
         memset(balloon, 0x5a, balloonBytes)
         governor.tick()
-        #expect(governor.stats.residentBytes >= machine.hardMark, "the balloon must push the process over the hard mark")
+        #expect(
+            governor.stats.residentBytes >= machine.hardMark, "the balloon must push the process over the hard mark")
         #expect(governor.level == .hard)
 
         var ticks = 1

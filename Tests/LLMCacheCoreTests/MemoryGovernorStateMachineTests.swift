@@ -62,7 +62,8 @@ import Testing
         var machine = Machine(configuration: configuration)
         #expect(machine.sample(sample(990, l1: 80)).contains(.setMemoryTierLimit(64 * Self.mib)))
         // At the floor there is nothing more to lower.
-        #expect(!machine.sample(sample(990, l1: 64)).contains { if case .setMemoryTierLimit = $0 { true } else { false } })
+        #expect(
+            !machine.sample(sample(990, l1: 64)).contains { if case .setMemoryTierLimit = $0 { true } else { false } })
     }
 
     @Test func hardAdmitsToDiskOnlyAndLeavesOnlyBelowSoft() {
@@ -114,9 +115,10 @@ import Testing
         var machine = Machine(configuration: Self.configuration)
         var transitions = 0
         for resident in [845, 855, 846, 852, 848, 851, 790, 810] {
-            transitions += machine.sample(sample(resident, l1: 300)).filter {
-                if case .transition = $0 { true } else { false }
-            }.count
+            transitions +=
+                machine.sample(sample(resident, l1: 300)).filter {
+                    if case .transition = $0 { true } else { false }
+                }.count
         }
         #expect(transitions == 1)
         #expect(machine.level == .soft)

@@ -47,7 +47,9 @@ import Testing
         }
         #expect(tier.sweepExpired() == 0)
         clock.advance(by: .seconds(11))
-        #expect(tier.sweepExpired(limitPerShard: 40) + tier.sweepExpired(limitPerShard: 40) + tier.sweepExpired(limitPerShard: 40) == 25)
+        #expect(
+            tier.sweepExpired(limitPerShard: 40) + tier.sweepExpired(limitPerShard: 40)
+                + tier.sweepExpired(limitPerShard: 40) == 25)
         let stats = tier.stats
         #expect(stats.entries == 75)
         #expect(stats.evictions(.ttl) == 25)

@@ -73,7 +73,9 @@ import Testing
         let tier = try tier(maxBytes: budget, policy: policy, fraction: 0.2)
         var generator = SplitMix64(seed: 7)
         for i in 0..<2_000 {
-            tier.put(key(Int(generator.next() % 500)), makeEntry(size: Int(generator.next() % 5_000), marker: UInt8(i & 0xff)))
+            tier.put(
+                key(Int(generator.next() % 500)),
+                makeEntry(size: Int(generator.next() % 5_000), marker: UInt8(i & 0xff)))
             #expect(tier.stats.bytes <= budget)
         }
         #expect(tier.stats.evictions(.capacity) > 0)

@@ -7,13 +7,15 @@ import Testing
     func usage(_ text: String) -> TokenUsage? { TokenUsage.extract(from: ByteBuffer(string: text)) }
 
     @Test func openAIChatCompletion() {
-        let body = #"{"id":"x","choices":[{"message":{"content":"a \"usage\": {\"prompt_tokens\":999}"}}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}"#
+        let body =
+            #"{"id":"x","choices":[{"message":{"content":"a \"usage\": {\"prompt_tokens\":999}"}}],"usage":{"prompt_tokens":12,"completion_tokens":7,"total_tokens":19}}"#
         // The escaped look-alike inside the content is no object after the marker and is skipped.
         #expect(usage(body) == TokenUsage(inputTokens: 12, outputTokens: 7))
     }
 
     @Test func anthropicMessageAndCacheTokens() {
-        let body = #"{"type":"message","usage":{"input_tokens":20,"cache_read_input_tokens":100,"cache_creation_input_tokens":5,"output_tokens":9}}"#
+        let body =
+            #"{"type":"message","usage":{"input_tokens":20,"cache_read_input_tokens":100,"cache_creation_input_tokens":5,"output_tokens":9}}"#
         #expect(usage(body) == TokenUsage(inputTokens: 125, outputTokens: 9))
     }
 

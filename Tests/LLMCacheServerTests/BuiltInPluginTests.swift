@@ -19,10 +19,12 @@ import Testing
         let noisy = { (date: String, id: String) in chat("Today is \(date). Request \(id). What is 2+2?") }
         // Without the rule the dates make different keys.
         try await ProxyHarness.run(store: nil) { proxy in
-            _ = try await proxy.post("/v1/chat/completions", noisy("2026-11-25", "6f1c0a52-59a4-4f0e-9d1c-3b8f2d1e0a11"))
+            _ = try await proxy.post(
+                "/v1/chat/completions", noisy("2026-11-25", "6f1c0a52-59a4-4f0e-9d1c-3b8f2d1e0a11"))
             await proxy.server.fetchesFinished()
             #expect(proxy.server.cache.memory.stats.entries == 1)
-            let other = try await proxy.post("/v1/chat/completions", noisy("2026-11-26", "0b0c8a1e-1111-4222-8333-944455556666"))
+            let other = try await proxy.post(
+                "/v1/chat/completions", noisy("2026-11-26", "0b0c8a1e-1111-4222-8333-944455556666"))
             #expect(other.header("x-llmcache-status") == "MISS")
         }
         let chain = try plugins(
@@ -38,13 +40,18 @@ import Testing
                   ignore_fields: [temperature]
             """#)
         try await ProxyHarness.run(store: nil, plugins: chain) { proxy in
-            _ = try await proxy.post("/v1/chat/completions", noisy("2026-11-25", "6f1c0a52-59a4-4f0e-9d1c-3b8f2d1e0a11"))
+            _ = try await proxy.post(
+                "/v1/chat/completions", noisy("2026-11-25", "6f1c0a52-59a4-4f0e-9d1c-3b8f2d1e0a11"))
             await proxy.server.fetchesFinished()
             #expect(proxy.server.cache.memory.stats.entries == 1)
-            let hit = try await proxy.post("/v1/chat/completions", noisy("2026-11-26", "0b0c8a1e-1111-4222-8333-944455556666"))
+            let hit = try await proxy.post(
+                "/v1/chat/completions", noisy("2026-11-26", "0b0c8a1e-1111-4222-8333-944455556666"))
             #expect(hit.header("x-llmcache-status") == "HIT")
             let ignored = try await proxy.post(
-                "/v1/chat/completions", chat("Today is 1999-01-01. Request 00000000-0000-4000-8000-000000000000. What is 2+2?", extra: #","temperature":0.7"#))
+                "/v1/chat/completions",
+                chat(
+                    "Today is 1999-01-01. Request 00000000-0000-4000-8000-000000000000. What is 2+2?",
+                    extra: #","temperature":0.7"#))
             #expect(ignored.header("x-llmcache-status") == "HIT")
             // Text outside the rule's pattern still matters.
             let different = try await proxy.post("/v1/chat/completions", noisy("2026-11-26", "no uuid here"))
@@ -121,9 +128,12 @@ import Testing
         }
         // Prompts only when asked.
         let withPrompts = scratch.path + "/prompts.jsonl"
-        let asking = try plugins("plugins:\n  - name: access_log\n    settings: {path: \(withPrompts), include_prompt: true}\n")
+        let asking = try plugins(
+            "plugins:\n  - name: access_log\n    settings: {path: \(withPrompts), include_prompt: true}\n")
         try await ProxyHarness.run(store: nil, plugins: asking) { proxy in
-            _ = try await proxy.post("/v1/chat/completions", chat("the secret prompt"), headers: [("authorization", "Bearer sk-very-secret")])
+            _ = try await proxy.post(
+                "/v1/chat/completions", chat("the secret prompt"), headers: [("authorization", "Bearer sk-very-secret")]
+            )
         }
         #expect(lines(withPrompts)[0].contains("the secret prompt"))
         #expect(!lines(withPrompts)[0].contains("sk-very-secret"))
@@ -146,14 +156,16 @@ import Testing
             """)
         try await ProxyHarness.run(store: nil, plugins: chain) { proxy in
             // The upstream sees the set header (it pads) and not the removed one (no 500).
-            let reply = try await proxy.post("/v1/chat/completions", chat("headers"), headers: [("x-mock-status", "500"), ("x-tenant", "a")])
+            let reply = try await proxy.post(
+                "/v1/chat/completions", chat("headers"), headers: [("x-mock-status", "500"), ("x-tenant", "a")])
             #expect(reply.status == 200)
             #expect(reply.text.contains("lorem ipsum"))
             await proxy.server.fetchesFinished()
             #expect(proxy.server.cache.memory.stats.entries == 1)
             let same = try await proxy.post("/v1/chat/completions", chat("headers"), headers: [("x-tenant", "a")])
             #expect(same.header("x-llmcache-status") == "HIT")
-            let otherTenant = try await proxy.post("/v1/chat/completions", chat("headers"), headers: [("x-tenant", "b")])
+            let otherTenant = try await proxy.post(
+                "/v1/chat/completions", chat("headers"), headers: [("x-tenant", "b")])
             #expect(otherTenant.header("x-llmcache-status") == "MISS")
             let none = try await proxy.post("/v1/chat/completions", chat("headers"))
             #expect(none.header("x-llmcache-status") == "MISS")
@@ -164,7 +176,10 @@ import Testing
         ("plugins:\n  - name: redaction\n", "plugins[0].settings.patterns"),
         ("plugins:\n  - name: redaction\n    settings: {patterns: ['(']}\n", "plugins[0].settings.patterns[0]"),
         ("plugins:\n  - name: key_rules\n    settings: {rules: [{replace: x}]}\n", "plugins[0].settings.rules[0]"),
-        ("plugins:\n  - name: header_rules\n    settings: {set: {'bad header': x}}\n", "plugins[0].settings.set.bad header"),
+        (
+            "plugins:\n  - name: header_rules\n    settings: {set: {'bad header': x}}\n",
+            "plugins[0].settings.set.bad header"
+        ),
         ("plugins:\n  - name: access_log\n    settings: {path: a, colour: red}\n", "plugins[0].settings.colour"),
         ("plugins:\n  - name: acess_log\n", "plugins[0].name"),
     ])

@@ -7,7 +7,7 @@ import Synchronization
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reloading a configuration file into a running proxy, while traffic flows.
@@ -34,7 +34,8 @@ import Glibc
     static func reloader(_ proxy: ProxyHarness, path: String) throws -> ConfigReloader {
         let loader = ConfigLoader(path: path, environment: [:])
         return ConfigReloader(
-            loader: loader, registry: .builtIn, server: proxy.server, settings: try loader.load(), logger: ProxyHarness.quietLogger)
+            loader: loader, registry: .builtIn, server: proxy.server, settings: try loader.load(),
+            logger: ProxyHarness.quietLogger)
     }
 
     @Test func goodAndBadReloadsWhileTrafficFlows() async throws {
@@ -62,11 +63,18 @@ import Glibc
                 }
                 group.addTask {
                     let files = [
-                        Self.yaml(proxy, "cache: {ttl: 1h}\nplugins:\n  - name: access_log\n    settings: {path: \(scratch.path)/a.jsonl}\n"),
+                        Self.yaml(
+                            proxy,
+                            "cache: {ttl: 1h}\nplugins:\n  - name: access_log\n    settings: {path: \(scratch.path)/a.jsonl}\n"
+                        ),
                         "listen: {port: [broken\n",  // not YAML
                         Self.yaml(proxy, "cache: {mode: sometimes}\n"),  // invalid value
-                        Self.yaml(proxy, "plugins:\n  - name: access_log\n    settings: {path: /nonexistent/a.jsonl}\n"),  // cannot start
-                        Self.yaml(proxy, "plugins:\n  - name: key_rules\n    settings: {ignore_fields: [temperature]}\n", l1: "16MiB"),
+                        // A plugin that cannot start:
+                        Self.yaml(
+                            proxy, "plugins:\n  - name: access_log\n    settings: {path: /nonexistent/a.jsonl}\n"),
+                        Self.yaml(
+                            proxy, "plugins:\n  - name: key_rules\n    settings: {ignore_fields: [temperature]}\n",
+                            l1: "16MiB"),
                     ]
                     var results: [Bool] = []
                     for text in files {
@@ -108,11 +116,16 @@ import Glibc
             let reloader = try Self.reloader(proxy, path: path)
             let before = try await proxy.post("/v1/chat/completions", chat("uncached"))
             #expect(before.status == 200)
-            Self.write(Self.yaml(proxy, "cache: {mode: replay}\nroutes: [{prefix: /team/v1/chat/completions, upstream: openai}]\n"), to: path)
+            Self.write(
+                Self.yaml(
+                    proxy, "cache: {mode: replay}\nroutes: [{prefix: /team/v1/chat/completions, upstream: openai}]\n"),
+                to: path)
             #expect(await reloader.reload(reason: "test"))
             let replayMiss = try await proxy.post("/v1/chat/completions", chat("never seen"))
             #expect(replayMiss.status == 504)
-            #expect(proxy.server.currentConfiguration.routes.route(for: "/team/v1/chat/completions")?.upstream.id == "openai")
+            #expect(
+                proxy.server.currentConfiguration.routes.route(for: "/team/v1/chat/completions")?.upstream.id
+                    == "openai")
             Self.write(Self.yaml(proxy, "cache: {ttl: 90s}\n"), to: path)
             #expect(await reloader.reload(reason: "test"))
             #expect(proxy.server.currentConfiguration.defaultTTL == .seconds(90))
@@ -140,7 +153,9 @@ import Glibc
             let reloader = try Self.reloader(proxy, path: path)
             // Each reload's result, as the watcher gets it: the test waits for these, never polls.
             let (results, resultContinuation) = AsyncStream.makeStream(of: Bool.self)
-            let watcher = ConfigWatcher(path: path, interval: .milliseconds(20), watchSignals: false, logger: ProxyHarness.quietLogger) {
+            let watcher = ConfigWatcher(
+                path: path, interval: .milliseconds(20), watchSignals: false, logger: ProxyHarness.quietLogger
+            ) {
                 resultContinuation.yield(await reloader.reload(reason: $0))
             }
             var outcomes = results.makeAsyncIterator()

@@ -2,7 +2,7 @@ import LLMCacheTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The repository stands alone and its documentation holds together: every link in the README
@@ -35,7 +35,8 @@ import Glibc
                 }
                 if let anchor, resolved.hasSuffix(".md") {
                     let target = try #require(readTextFile(Self.root + "/" + resolved))
-                    #expect(MarkdownLinks.headingSlugs(in: target).contains(anchor),
+                    #expect(
+                        MarkdownLinks.headingSlugs(in: target).contains(anchor),
                         "\(document): \(link) — no heading #\(anchor) in \(resolved)")
                 }
             }
@@ -72,7 +73,9 @@ import Glibc
         defer { closedir(directory) }
         var names: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
             if name != "." && name != ".." { names.append(name) }
         }
         return names

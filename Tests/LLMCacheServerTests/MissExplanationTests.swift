@@ -6,7 +6,7 @@ import LLMCacheToolkit
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Replay misses explained through the real proxy, run manifests, and the toolkit against a
@@ -19,7 +19,8 @@ import Glibc
 
     @Test func aReplayMissNamesTheNearestRequestAndTheFieldThatChanged() async throws {
         try await ProxyHarness.run(store: scratch.path + "/s") { harness in
-            let recorded = try await harness.post("/v1/chat/completions", chat("Explain", extra: #","temperature":0.2"#), headers: key)
+            let recorded = try await harness.post(
+                "/v1/chat/completions", chat("Explain", extra: #","temperature":0.2"#), headers: key)
             _ = try await harness.post("/v1/chat/completions", chat("Something else entirely"), headers: key)
             try await harness.server.cache.disk!.flush()
             let reply = try await harness.post(
@@ -45,10 +46,12 @@ import Glibc
             _ = try await harness.post("/v1/chat/completions", chat("Header"), headers: key)
             try await harness.server.cache.disk!.flush()
             let miss = try await harness.post(
-                "/v1/chat/completions", chat("Header", extra: #","seed":7"#), headers: key + [("x-llmcache-explain", "true")])
+                "/v1/chat/completions", chat("Header", extra: #","seed":7"#),
+                headers: key + [("x-llmcache-explain", "true")])
             #expect(miss.status == 200 && miss.header("x-llmcache-status") == "MISS")
             #expect(miss.header("x-llmcache-miss-reason")?.contains("$.seed") == true)
-            let hit = try await harness.post("/v1/chat/completions", chat("Header"), headers: key + [("x-llmcache-explain", "true")])
+            let hit = try await harness.post(
+                "/v1/chat/completions", chat("Header"), headers: key + [("x-llmcache-explain", "true")])
             #expect(hit.header("x-llmcache-status") == "HIT" && hit.header("x-llmcache-miss-reason") == nil)
         }
     }
@@ -104,7 +107,8 @@ import Glibc
             #expect(offline.results[1].reason?.contains("$.temperature") == true)
             #expect(offline.unused.count == 1)
 
-            let online = try await ReplayCheck.run(requestsFile: requests, target: .url("http://127.0.0.1:\(harness.proxyPort)"))
+            let online = try await ReplayCheck.run(
+                requestsFile: requests, target: .url("http://127.0.0.1:\(harness.proxyPort)"))
             #expect(online.results.map(\.hit) == [true, false])
             #expect(online.results[1].reason?.contains("$.temperature") == true)
             #expect(harness.stats.requestCount == 2, "replay-check against the proxy never reaches the upstream")
@@ -126,7 +130,9 @@ import Glibc
         #expect(lines.map { $0?["hit"]?.boolValue } == [false, true, false, false])
         #expect(lines.map { $0?["tier"]?.stringValue } == ["upstream", "memory", "none", "upstream"])
         #expect(lines.map { $0?["http_status"] } == [.number("200"), .number("200"), .number("504"), .number("500")])
-        #expect(lines[0]?["model"]?.stringValue == "gpt-4o-mini" && lines[0]?["path"]?.stringValue == "/v1/chat/completions")
+        #expect(
+            lines[0]?["model"]?.stringValue == "gpt-4o-mini" && lines[0]?["path"]?.stringValue == "/v1/chat/completions"
+        )
         #expect(lines[0]?["key"] == lines[1]?["key"])
     }
 

@@ -32,7 +32,9 @@ final class FixedSampler: MemorySampler, Sendable {
             let input = try #require(usage["prompt_tokens"]?.intValue)
             let output = try #require(usage["completion_tokens"]?.intValue)
             for _ in 0..<2 {
-                #expect(try await harness.post("/v1/chat/completions", chat("Count me")).header("x-llmcache-status") == "HIT")
+                #expect(
+                    try await harness.post("/v1/chat/completions", chat("Count me")).header("x-llmcache-status")
+                        == "HIT")
             }
             let bypass = try await harness.post(
                 "/v1/chat/completions", chat("Count me"), headers: [("x-llmcache-mode", "passthrough")])
@@ -54,17 +56,28 @@ final class FixedSampler: MemorySampler, Sendable {
             #expect(saved["input_tokens"]?.intValue == 2 * input)
             #expect(saved["output_tokens"]?.intValue == 2 * output)
             // gpt-4o-mini is priced by its prefix gpt-4o: 2 × (input × $1 + output × $2) per million.
-            let dollars = try #require(saved["dollars"].flatMap { if case .number(let text) = $0 { Double(text) } else { nil } })
+            let dollars = try #require(
+                saved["dollars"].flatMap { if case .number(let text) = $0 { Double(text) } else { nil } })
             #expect(abs(dollars - 2 * Double(input + 2 * output) / 1_000_000) < 1e-9)
             #expect(stats["governor"] == .null)
 
             // The swift-metrics side, in the in-memory factory.
-            #expect(try metrics.expectTimer("llmcache_request_duration_seconds", [("cache_status", "HIT")]).values.count == 2)
-            #expect(try metrics.expectTimer("llmcache_request_duration_seconds", [("cache_status", "MISS")]).values.count == 1)
-            #expect(try metrics.expectTimer("llmcache_request_duration_seconds", [("cache_status", "ERROR")]).values.count == 1)
-            #expect(metrics.counterTotal(label: "llmcache_upstream_requests_total", dimensions: [("upstream", "openai")]) == 2)
+            #expect(
+                try metrics.expectTimer("llmcache_request_duration_seconds", [("cache_status", "HIT")]).values.count
+                    == 2)
+            #expect(
+                try metrics.expectTimer("llmcache_request_duration_seconds", [("cache_status", "MISS")]).values.count
+                    == 1)
+            #expect(
+                try metrics.expectTimer("llmcache_request_duration_seconds", [("cache_status", "ERROR")]).values.count
+                    == 1)
+            #expect(
+                metrics.counterTotal(label: "llmcache_upstream_requests_total", dimensions: [("upstream", "openai")])
+                    == 2)
             #expect(try metrics.expectTimer("llmcache_upstream_duration_seconds").values.count == 2)
-            #expect(metrics.counterTotal(label: "llmcache_tokens_saved_total", dimensions: [("kind", "input")]) == Int64(2 * input))
+            #expect(
+                metrics.counterTotal(label: "llmcache_tokens_saved_total", dimensions: [("kind", "input")])
+                    == Int64(2 * input))
 
             // Tier counters reach the backend when /metrics is scraped.
             let scrape = try await harness.get("/metrics")
@@ -114,13 +127,16 @@ final class FixedSampler: MemorySampler, Sendable {
             #expect(governor.level == .hard)
             // The mock's answers are a few hundred bytes: over the 64-byte limit under pressure.
             _ = try await harness.post("/v1/chat/completions", chat("Large under pressure"))
-            #expect(try await harness.post("/v1/chat/completions", chat("Large under pressure")).header("x-llmcache-status") == "MISS")
+            #expect(
+                try await harness.post("/v1/chat/completions", chat("Large under pressure")).header("x-llmcache-status")
+                    == "MISS")
 
             sampler.bytes.withLock { $0 = 100 << 20 }
             governor.tick()
             #expect(governor.level == .normal)
             _ = try await harness.post("/v1/chat/completions", chat("Relaxed"))
-            #expect(try await harness.post("/v1/chat/completions", chat("Relaxed")).header("x-llmcache-tier") == "memory")
+            #expect(
+                try await harness.post("/v1/chat/completions", chat("Relaxed")).header("x-llmcache-tier") == "memory")
             let stats = try json(try await harness.get("/stats"))
             #expect(stats["governor"]?["transitions"]?["hard"]?.intValue == 1)
             #expect(stats["governor"]?["level"]?.stringValue == "normal")

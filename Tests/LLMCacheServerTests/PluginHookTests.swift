@@ -22,7 +22,9 @@ struct RecordingPlugin: ProxyPlugin {
         private let entries = Mutex<[String]>([])
         func add(_ entry: String) { entries.withLock { $0.append(entry) } }
         var all: [String] { entries.withLock { $0 } }
-        func of(_ hook: String) -> [String] { all.filter { $0.hasSuffix(".\(hook)") }.map { String($0.prefix { $0 != "." }) } }
+        func of(_ hook: String) -> [String] {
+            all.filter { $0.hasSuffix(".\(hook)") }.map { String($0.prefix { $0 != "." }) }
+        }
     }
 
     struct Failure: Error {}
@@ -43,7 +45,8 @@ struct RecordingPlugin: ProxyPlugin {
         log.add("\(name).beforeLookup")
         try await act()
         switch behaviour {
-        case .answer: return .respond(PluginResponse(status: 200, body: ByteBuffer(string: #"{"answered_by":"\#(name)"}"#)))
+        case .answer:
+            return .respond(PluginResponse(status: 200, body: ByteBuffer(string: #"{"answered_by":"\#(name)"}"#)))
         case .bypass: return .bypass(request)
         default: return .proceed(request)
         }
@@ -98,7 +101,10 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
             for hook in ["beforeLookup", "keyRules", "beforeStore"] {
                 #expect(log.of(hook) == ["a", "b1", "b2", "c", "d"], "\(hook)")
             }
-            #expect(log.all.filter { $0.contains("afterResponse:MISS") }.map { String($0.prefix { $0 != "." }) } == ["a", "b1", "b2", "c", "d"])
+            #expect(
+                log.all.filter { $0.contains("afterResponse:MISS") }.map { String($0.prefix { $0 != "." }) } == [
+                    "a", "b1", "b2", "c", "d",
+                ])
             // Before lookup comes before key rules, which come before storing.
             let first = { (hook: String) in log.all.firstIndex { $0.hasSuffix(hook) }! }
             #expect(first(".beforeLookup") < first(".keyRules"))
@@ -144,7 +150,10 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
 
     @Test func beforeLookupCanAnswerOrBypass() async throws {
         let log = RecordingPlugin.Log()
-        let answering = try chain([(RecordingPlugin(name: "answer", log: log, behaviour: .answer), nil), (RecordingPlugin(name: "later", log: log), nil)])
+        let answering = try chain([
+            (RecordingPlugin(name: "answer", log: log, behaviour: .answer), nil),
+            (RecordingPlugin(name: "later", log: log), nil),
+        ])
         try await ProxyHarness.run(store: nil, plugins: answering) { proxy in
             let reply = try await proxy.post("/v1/chat/completions", chat("hello"))
             #expect(reply.status == 200)
@@ -183,7 +192,8 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
         let log = RecordingPlugin.Log()
         let plugins = try chain([(RecordingPlugin(name: "watch", log: log), nil)])
         try await ProxyHarness.run(
-            store: nil, upstreamPort: 9, configure: { $0.upstream.connectTimeout = .milliseconds(500) }, plugins: plugins
+            store: nil, upstreamPort: 9, configure: { $0.upstream.connectTimeout = .milliseconds(500) },
+            plugins: plugins
         ) { proxy in
             let reply = try await proxy.post("/v1/chat/completions", chat("down"))
             #expect(reply.status == 502)
@@ -212,12 +222,16 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
         var registry = PluginRegistry()
         registry.register(provider: canned, named: "canned")
         let settings = try ConfigLoader(path: nil, environment: [:], providers: ["canned"]).load(
-            text: "upstreams:\n  local: {url: http://unused.invalid, provider: canned}\nroutes: [{prefix: /local/v1/chat/completions, upstream: local}]\n",
+            text:
+                "upstreams:\n  local: {url: http://unused.invalid, provider: canned}\nroutes: [{prefix: /local/v1/chat/completions, upstream: local}]\n",
             source: "t")
         let configuration = try ProxyConfiguration(settings: settings, registry: registry)
         let plugins = try registry.makeChain([])
         try await ProxyHarness.run(
-            store: nil, configure: { $0.routes = $0.routes.adding(configuration.routes.routes.filter { $0.prefix.hasPrefix("/local") }) },
+            store: nil,
+            configure: {
+                $0.routes = $0.routes.adding(configuration.routes.routes.filter { $0.prefix.hasPrefix("/local") })
+            },
             plugins: plugins
         ) { proxy in
             let miss = try await proxy.post("/local/v1/chat/completions", chat("canned"))

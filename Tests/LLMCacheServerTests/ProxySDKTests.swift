@@ -2,7 +2,7 @@ import LLMCacheTestSupport
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The client our users run: the official OpenAI Python SDK, against a real proxy and mock
@@ -13,7 +13,8 @@ import Glibc
             let output = try runPython(["tools/sdk/openai_roundtrip.py", "http://127.0.0.1:\(harness.proxyPort)/v1"])
             #expect(output.contains(#""plain": [{"status": "MISS""#), "\(output)")
             #expect(output.contains(#"{"status": "HIT", "content": "Echo: What does a cache do?"#), "\(output)")
-            #expect(output.contains(#""stream": [{"status": "MISS", "content": "Echo: What does a cache do?"#), "\(output)")
+            #expect(
+                output.contains(#""stream": [{"status": "MISS", "content": "Echo: What does a cache do?"#), "\(output)")
             let streamPart = output.components(separatedBy: #""stream": "#).last ?? ""
             #expect(streamPart.contains(#"{"status": "HIT", "content": "Echo: What does a cache do?"#), "\(output)")
             #expect(harness.stats.requestCount == 2, "one upstream call for each kind")

@@ -27,7 +27,8 @@ import Testing
     @Test func keyOrderAndIgnoredFieldsStillHit() async throws {
         try await ProxyHarness.run(store: nil) { harness in
             _ = try await harness.post("/v1/chat/completions", chat("Order"))
-            let reordered = #"{ "messages":[{"content":"Order","role":"user"}], "stream":false, "model":"gpt-4o-mini", "user":"alice" }"#
+            let reordered =
+                #"{ "messages":[{"content":"Order","role":"user"}], "stream":false, "model":"gpt-4o-mini", "user":"alice" }"#
             let reply = try await harness.post("/v1/chat/completions", reordered)
             #expect(reply.header("x-llmcache-status") == "HIT")
             let changed = try await harness.post("/v1/chat/completions", chat("Order", extra: #","temperature":0.2"#))
@@ -54,7 +55,8 @@ import Testing
     @Test(arguments: ["/v1/chat/completions", "/v1/completions", "/v1/messages", "/v1/responses"])
     func streamsReplayByteIdentical(path: String) async throws {
         try await ProxyHarness.run(store: scratch.path + "/stream") { harness in
-            let body = path == "/v1/completions"
+            let body =
+                path == "/v1/completions"
                 ? #"{"model":"m","stream":true,"prompt":"Tell me a story about caches"}"#
                 : chat("Tell me a story about caches", stream: true)
             let first = try await harness.post(path, body, headers: [("x-mock-chunk-delay-ms", "20")])
@@ -115,7 +117,8 @@ import Testing
 
     @Test func upstreamErrorsReachTheClientAndAreNotStored() async throws {
         try await ProxyHarness.run(store: nil) { harness in
-            let failed = try await harness.post("/v1/chat/completions", chat("fail"), headers: [("x-mock-status", "503")])
+            let failed = try await harness.post(
+                "/v1/chat/completions", chat("fail"), headers: [("x-mock-status", "503")])
             #expect(failed.status == 503)
             #expect(failed.text.contains("mock_error"))
             let retried = try await harness.post("/v1/chat/completions", chat("fail"))
@@ -133,7 +136,8 @@ import Testing
             #expect(reply.text.contains(key))
             #expect(harness.stats.requestCount == 0)
             // A per-request mode overrides the server's.
-            let recorded = try await harness.post("/v1/chat/completions", chat("offline"), headers: [("x-llmcache-mode", "readwrite")])
+            let recorded = try await harness.post(
+                "/v1/chat/completions", chat("offline"), headers: [("x-llmcache-mode", "readwrite")])
             #expect(recorded.status == 200)
             let replayed = try await harness.post("/v1/chat/completions", chat("offline"))
             #expect(replayed.header("x-llmcache-status") == "HIT")
@@ -142,29 +146,38 @@ import Testing
 
     @Test func credentialsAreIsolatedUnlessSharingIsOn() async throws {
         try await ProxyHarness.run(store: nil) { harness in
-            _ = try await harness.post("/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-alice")])
-            let bob = try await harness.post("/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-bob")])
+            _ = try await harness.post(
+                "/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-alice")])
+            let bob = try await harness.post(
+                "/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-bob")])
             #expect(bob.header("x-llmcache-status") == "MISS")
-            let alice = try await harness.post("/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-alice")])
+            let alice = try await harness.post(
+                "/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-alice")])
             #expect(alice.header("x-llmcache-status") == "HIT")
         }
         try await ProxyHarness.run(store: nil, configure: { $0.shareAcrossCredentials = true }) { harness in
-            _ = try await harness.post("/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-alice")])
-            let bob = try await harness.post("/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-bob")])
+            _ = try await harness.post(
+                "/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-alice")])
+            let bob = try await harness.post(
+                "/v1/chat/completions", chat("tenant"), headers: [("authorization", "Bearer sk-bob")])
             #expect(bob.header("x-llmcache-status") == "HIT")
         }
     }
 
     @Test func cacheControlDirectives() async throws {
         try await ProxyHarness.run(store: nil) { harness in
-            let noStore = try await harness.post("/v1/chat/completions", chat("cc"), headers: [("cache-control", "no-store")])
+            let noStore = try await harness.post(
+                "/v1/chat/completions", chat("cc"), headers: [("cache-control", "no-store")])
             #expect(noStore.header("x-llmcache-status") == "MISS")
-            let onlyIfCached = try await harness.post("/v1/chat/completions", chat("cc"), headers: [("cache-control", "only-if-cached")])
+            let onlyIfCached = try await harness.post(
+                "/v1/chat/completions", chat("cc"), headers: [("cache-control", "only-if-cached")])
             #expect(onlyIfCached.status == 504, "no-store left nothing behind")
             _ = try await harness.post("/v1/chat/completions", chat("cc"))
-            let refreshed = try await harness.post("/v1/chat/completions", chat("cc"), headers: [("cache-control", "no-cache")])
+            let refreshed = try await harness.post(
+                "/v1/chat/completions", chat("cc"), headers: [("cache-control", "no-cache")])
             #expect(refreshed.header("x-llmcache-status") == "REFRESH")
-            let hit = try await harness.post("/v1/chat/completions", chat("cc"), headers: [("cache-control", "max-age=3600")])
+            let hit = try await harness.post(
+                "/v1/chat/completions", chat("cc"), headers: [("cache-control", "max-age=3600")])
             #expect(hit.header("x-llmcache-status") == "HIT")
             #expect(harness.stats.requestCount == 3)
         }
@@ -198,12 +211,28 @@ import Testing
                 (try await harness.post("/v1/chat/completions", "not json at all"), 400, "invalid_request"),
                 (try await harness.post("/v1/chat/completions", #"{"a":1,"a":2}"#), 400, "duplicate"),
                 (try await harness.post("/v1/chat/completions", String(repeating: "[", count: 5_000)), 400, "nesting"),
-                (try await harness.post("/v1/chat/completions", "{}", contentType: "text/plain"), 415, "unsupported_media_type"),
-                (try await harness.post("/v1/chat/completions", String(repeating: " ", count: 20_000) + "{}"), 413, "request_too_large"),
+                (
+                    try await harness.post("/v1/chat/completions", "{}", contentType: "text/plain"), 415,
+                    "unsupported_media_type"
+                ),
+                (
+                    try await harness.post("/v1/chat/completions", String(repeating: " ", count: 20_000) + "{}"), 413,
+                    "request_too_large"
+                ),
                 (try await harness.post("/elsewhere", "{}"), 404, "not_found"),
-                (try await harness.post("/v1/chat/completions", "{}", headers: [("x-llmcache-mode", "bogus")]), 400, "x-llmcache-mode"),
-                (try await harness.post("/v1/chat/completions", "{}", headers: [("x-llmcache-ttl", "-5")]), 400, "x-llmcache-ttl"),
-                (try await harness.post("/v1/chat/completions", "{}", headers: [("x-llmcache-namespace", String(repeating: "n", count: 300))]), 400, "namespace"),
+                (
+                    try await harness.post("/v1/chat/completions", "{}", headers: [("x-llmcache-mode", "bogus")]), 400,
+                    "x-llmcache-mode"
+                ),
+                (
+                    try await harness.post("/v1/chat/completions", "{}", headers: [("x-llmcache-ttl", "-5")]), 400,
+                    "x-llmcache-ttl"
+                ),
+                (
+                    try await harness.post(
+                        "/v1/chat/completions", "{}",
+                        headers: [("x-llmcache-namespace", String(repeating: "n", count: 300))]), 400, "namespace"
+                ),
             ]
             for (reply, status, fragment) in cases {
                 #expect(reply.status == status, "\(reply.text)")
@@ -218,7 +247,9 @@ import Testing
 
     @Test func anUnreachableUpstreamIs502() async throws {
         // Port 9 (discard): nothing listens on it here.
-        try await ProxyHarness.run(store: nil, upstreamPort: 9, configure: { $0.upstream.connectTimeout = .milliseconds(500) }) { harness in
+        try await ProxyHarness.run(
+            store: nil, upstreamPort: 9, configure: { $0.upstream.connectTimeout = .milliseconds(500) }
+        ) { harness in
             let reply = try await harness.post("/v1/chat/completions", chat("nobody home"))
             #expect(reply.status == 502)
             #expect(reply.text.contains("upstream_unreachable"))
@@ -231,7 +262,8 @@ import Testing
 @Suite struct RetryTests {
     @Test func transientUpstreamFailuresAreRetried() async throws {
         try await ProxyHarness.run(store: nil) { harness in
-            let reply = try await harness.post("/v1/chat/completions", chat("flaky"), headers: [("x-mock-fail-first", "2")])
+            let reply = try await harness.post(
+                "/v1/chat/completions", chat("flaky"), headers: [("x-mock-fail-first", "2")])
             #expect(reply.status == 200)
             #expect(harness.stats.requestCount == 3)
             #expect(try await harness.post("/v1/chat/completions", chat("flaky")).header("x-llmcache-status") == "HIT")
@@ -243,11 +275,13 @@ import Testing
             let clock = ContinuousClock()
             let start = clock.now
             let reply = try await harness.post(
-                "/v1/chat/completions", chat("patient"), headers: [("x-mock-fail-first", "1"), ("x-mock-retry-after", "1")])
+                "/v1/chat/completions", chat("patient"),
+                headers: [("x-mock-fail-first", "1"), ("x-mock-retry-after", "1")])
             #expect(reply.status == 200)
             #expect(clock.now - start >= .milliseconds(950), "waited for Retry-After: 1")
             let refused = try await harness.post(
-                "/v1/chat/completions", chat("impatient"), headers: [("x-mock-fail-first", "5"), ("x-mock-retry-after", "600")])
+                "/v1/chat/completions", chat("impatient"),
+                headers: [("x-mock-fail-first", "5"), ("x-mock-retry-after", "600")])
             #expect(refused.status == 503, "a 10-minute Retry-After goes to the client")
             #expect(refused.header("retry-after") == "600")
         }
@@ -255,7 +289,8 @@ import Testing
 
     @Test func retriesGiveUpAfterTheAttemptLimit() async throws {
         try await ProxyHarness.run(store: nil) { harness in
-            let reply = try await harness.post("/v1/chat/completions", chat("hopeless"), headers: [("x-mock-fail-first", "10")])
+            let reply = try await harness.post(
+                "/v1/chat/completions", chat("hopeless"), headers: [("x-mock-fail-first", "10")])
             #expect(reply.status == 503)
             #expect(harness.stats.requestCount == 3)
         }
@@ -280,7 +315,8 @@ import Testing
 @Suite struct CredentialTests {
     @Test func clientCredentialsPassThrough() async throws {
         try await ProxyHarness.run(store: nil) { harness in
-            _ = try await harness.post("/v1/chat/completions", chat("mine"), headers: [("authorization", "Bearer sk-client")])
+            _ = try await harness.post(
+                "/v1/chat/completions", chat("mine"), headers: [("authorization", "Bearer sk-client")])
             #expect(harness.stats.lastCredentialHeaders == ["authorization: Bearer sk-client"])
         }
     }
@@ -292,10 +328,12 @@ import Testing
                 let base = configuration.routes.routes.first!.upstream.baseURL
                 configuration.routes = .standard(
                     openAI: Upstream(id: "openai", baseURL: base, provider: .openAI, credential: "sk-server"),
-                    anthropic: Upstream(id: "anthropic", baseURL: base, provider: .anthropic, credential: "sk-ant-server"))
+                    anthropic: Upstream(
+                        id: "anthropic", baseURL: base, provider: .anthropic, credential: "sk-ant-server"))
             }
         ) { harness in
-            _ = try await harness.post("/v1/chat/completions", chat("theirs"), headers: [("authorization", "Bearer sk-client")])
+            _ = try await harness.post(
+                "/v1/chat/completions", chat("theirs"), headers: [("authorization", "Bearer sk-client")])
             #expect(harness.stats.lastCredentialHeaders == ["authorization: Bearer sk-server"])
             _ = try await harness.post("/v1/messages", chat("theirs"), headers: [("x-api-key", "sk-ant-client")])
             #expect(harness.stats.lastCredentialHeaders == ["x-api-key: sk-ant-server"])
@@ -331,7 +369,8 @@ import Testing
 @Suite struct LimitTests {
     @Test func anUpstreamTimeoutIs504AndNotStored() async throws {
         try await ProxyHarness.run(store: nil, configure: { $0.upstream.headTimeout = .milliseconds(300) }) { harness in
-            let reply = try await harness.post("/v1/chat/completions", chat("slow"), headers: [("x-mock-latency-ms", "1000")])
+            let reply = try await harness.post(
+                "/v1/chat/completions", chat("slow"), headers: [("x-mock-latency-ms", "1000")])
             #expect(reply.status == 504)
             #expect(reply.text.contains("upstream_timeout"))
             // The abandoned fetch is over: nothing it might still receive can be stored.

@@ -21,7 +21,9 @@ import Testing
         let claude = try RouteTable.parseRoute("/v1/messages=http://127.0.0.1:9000/,anthropic")
         #expect(claude.upstream.provider == .anthropic && claude.upstream.baseURL == "http://127.0.0.1:9000")
         let extended = table.adding([azure, claude])
-        #expect(extended.route(for: "/openai/deployments/gpt4/chat/completions")?.upstream.id == "route:/openai/deployments")
+        #expect(
+            extended.route(for: "/openai/deployments/gpt4/chat/completions")?.upstream.id == "route:/openai/deployments"
+        )
         #expect(extended.route(for: "/v1/messages")?.upstream.baseURL == "http://127.0.0.1:9000")
     }
 

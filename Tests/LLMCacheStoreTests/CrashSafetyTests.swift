@@ -5,7 +5,7 @@ import Testing
 @testable import LLMCacheStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A child `llmcache store-writer` process with its standard output on a pipe.
@@ -100,7 +100,8 @@ func llmcacheExecutable() throws -> String {
             if last == 50 * 20 - 1 {
                 // Read while the child keeps writing: a second process on the same store.
                 let reader = try DiskTier(configuration: .init(directory: directory, sync: mode))
-                for index in stride(from: 0, through: last, by: 97) where reader.get(CacheKey(identifier: UInt64(index))) != nil {
+                for index in stride(from: 0, through: last, by: 97)
+                where reader.get(CacheKey(identifier: UInt64(index))) != nil {
                     concurrentReads += 1
                 }
             }
@@ -113,7 +114,8 @@ func llmcacheExecutable() throws -> String {
 
         let reopened = try DiskTier(configuration: .init(directory: directory, sync: mode))
         for index in 0...lastCommitted {
-            let entry = try #require(reopened.get(CacheKey(identifier: UInt64(index))), "entry \(index) was reported committed")
+            let entry = try #require(
+                reopened.get(CacheKey(identifier: UInt64(index))), "entry \(index) was reported committed")
             #expect(entry.body.readableBytes == bodyBytes)
             #expect(entry.body.getString(at: entry.body.readerIndex, length: 7 + "\(index)".count) == "entry \(index) ")
         }

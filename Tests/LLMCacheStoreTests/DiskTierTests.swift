@@ -3,7 +3,7 @@ import LMDB
 import NIOCore
 import Testing
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 @testable import LLMCacheStore
@@ -13,7 +13,8 @@ import Glibc
     let clock = ManualClock(Timestamp(secondsSinceEpoch: 1_700_000_000))
 
     func open(_ name: String = "store", maxBytes: Int? = nil, sync: DiskTier.SyncMode = .full) throws -> DiskTier {
-        try DiskTier(configuration: .init(directory: "\(scratch.path)/\(name)", maxBytes: maxBytes, sync: sync), clock: clock)
+        try DiskTier(
+            configuration: .init(directory: "\(scratch.path)/\(name)", maxBytes: maxBytes, sync: sync), clock: clock)
     }
 
     @Test func scanPagesVisitEveryRecordOnceInKeyOrder() async throws {

@@ -12,7 +12,8 @@ import Zstd
     func roundTrip(_ entry: CacheEntry, dictionary: ZstdDictionary? = nil) throws -> CacheEntry {
         let record = try RecordCodec.encode(entry, compressor: compressor, dictionary: dictionary)
         return try record.withUnsafeBytes {
-            try RecordCodec.decode($0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in dictionary })
+            try RecordCodec.decode(
+                $0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in dictionary })
         }
     }
 
@@ -56,7 +57,8 @@ import Zstd
                 damaged[index] ^= UInt8(1 << bit)
                 #expect(throws: (any Error).self, "flip of bit \(bit) at byte \(index)") {
                     try damaged.withUnsafeBytes {
-                        try RecordCodec.decode($0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
+                        try RecordCodec.decode(
+                            $0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
                     }
                 }
             }
@@ -69,7 +71,8 @@ import Zstd
             let cut = Array(record.prefix(length))
             #expect(throws: (any Error).self) {
                 try cut.withUnsafeBytes {
-                    try RecordCodec.decode($0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
+                    try RecordCodec.decode(
+                        $0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
                 }
             }
         }
@@ -81,7 +84,8 @@ import Zstd
             }
             #expect(throws: (any Error).self) {
                 try garbage.withUnsafeBytes {
-                    try RecordCodec.decode($0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
+                    try RecordCodec.decode(
+                        $0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
                 }
             }
         }
@@ -103,7 +107,8 @@ import Zstd
         #expect(try roundTrip(chatEntry(8), dictionary: dictionary) == chatEntry(8))
         #expect {
             try record.withUnsafeBytes {
-                try RecordCodec.decode($0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
+                try RecordCodec.decode(
+                    $0, decompressor: decompressor, maximumRawLength: 1 << 20, dictionary: { _ in nil })
             }
         } throws: { error in
             "\(error)".contains("dictionary")
@@ -120,7 +125,8 @@ import Zstd
         let record = try RecordCodec.encode(entry, compressor: try ZstdCompressor(), dictionary: nil)
         #expect {
             try record.withUnsafeBytes {
-                try RecordCodec.decode($0, decompressor: try ZstdDecompressor(), maximumRawLength: 1 << 20, dictionary: { _ in nil })
+                try RecordCodec.decode(
+                    $0, decompressor: try ZstdDecompressor(), maximumRawLength: 1 << 20, dictionary: { _ in nil })
             }
         } throws: { "\($0)".contains("status 7") }
     }

@@ -38,11 +38,15 @@ import Zstd
     func versionOne(_ entry: CacheEntry) throws -> [UInt8] {
         var record = try RecordCodec.encode(entry, compressor: compressor, dictionary: nil)
         let namespaceEnd = RecordFormat.headerLength + entry.namespace.utf8.count
-        let sectionLength = record.withUnsafeBytes { Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: namespaceEnd, as: UInt32.self))) }
+        let sectionLength = record.withUnsafeBytes {
+            Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: namespaceEnd, as: UInt32.self)))
+        }
         record.removeSubrange(namespaceEnd..<(namespaceEnd + 4 + sectionLength))
         record[RecordFormat.Offset.version] = 1
         let checksum = record.withUnsafeBytes { RecordCodec.checksumOf($0) }
-        withUnsafeBytes(of: checksum.littleEndian) { for index in 0..<4 { record[RecordFormat.Offset.checksum + index] = $0[index] } }
+        withUnsafeBytes(of: checksum.littleEndian) {
+            for index in 0..<4 { record[RecordFormat.Offset.checksum + index] = $0[index] }
+        }
         return record
     }
 
@@ -92,14 +96,18 @@ extension RecordFormatVersionTests {
             let tier = try DiskTier(configuration: .init(directory: scratch.path))
             tier.put(CacheKey(identifier: 1), chatEntry(1))
             tier.commitPending()
-            try tier.environment.write { try $0.put(tier.schema.meta, key: StoreSchema.formatKey, value: StoreSchema.encode(UInt32(1))) }
+            try tier.environment.write {
+                try $0.put(tier.schema.meta, key: StoreSchema.formatKey, value: StoreSchema.encode(UInt32(1)))
+            }
         }
         do {
             let reopened = try DiskTier(configuration: .init(directory: scratch.path))
             #expect(reopened.get(CacheKey(identifier: 1)) != nil, "the old store's records are still served")
             let format = try reopened.environment.read { try $0.get(reopened.schema.meta, key: StoreSchema.formatKey) }
             #expect(format == StoreSchema.encode(UInt32(2)))
-            try reopened.environment.write { try $0.put(reopened.schema.meta, key: StoreSchema.formatKey, value: StoreSchema.encode(UInt32(9))) }
+            try reopened.environment.write {
+                try $0.put(reopened.schema.meta, key: StoreSchema.formatKey, value: StoreSchema.encode(UInt32(9)))
+            }
         }
         #expect(throws: RecordError.self) { _ = try DiskTier(configuration: .init(directory: scratch.path)) }
     }

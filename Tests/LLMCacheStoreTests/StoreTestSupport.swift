@@ -4,7 +4,7 @@ import NIOCore
 @testable import LLMCacheStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A scratch directory, removed when released.
@@ -31,9 +31,12 @@ func key(_ identifier: Int) -> CacheKey { CacheKey(identifier: UInt64(identifier
 
 /// A realistic chat-completion body for entry `index`.
 func chatBody(_ index: Int, words: Int = 40) -> String {
-    let text = (0..<words).map { ["the", "cache", "answer", "model", "token", "stream", "request", "hit"][($0 * 7 + index) % 8] }
-        .joined(separator: " ")
-    return #"{"id":"chatcmpl-\#(index)","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"\#(text)"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(index % 100),"completion_tokens":\#(words),"total_tokens":\#(index % 100 + words)}}"#
+    let text = (0..<words).map {
+        ["the", "cache", "answer", "model", "token", "stream", "request", "hit"][($0 * 7 + index) % 8]
+    }
+    .joined(separator: " ")
+    return
+        #"{"id":"chatcmpl-\#(index)","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"\#(text)"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(index % 100),"completion_tokens":\#(words),"total_tokens":\#(index % 100 + words)}}"#
 }
 
 func chatEntry(
@@ -48,7 +51,8 @@ func chatEntry(
             HeaderField(name: "x-request-id", value: "req-\(index)"),
         ],
         body: ByteBuffer(string: chatBody(index)),
-        canonicalRequest: ByteBuffer(string: #"{"messages":[{"content":"question \#(index)","role":"user"}],"model":"gpt-4o-mini"}"#),
+        canonicalRequest: ByteBuffer(
+            string: #"{"messages":[{"content":"question \#(index)","role":"user"}],"model":"gpt-4o-mini"}"#),
         recipeVersion: 1,
         createdAt: createdAt,
         expiresAt: expiresAt
@@ -62,7 +66,10 @@ func streamEntry(_ index: Int) -> CacheEntry {
         status: 200,
         headers: [HeaderField(name: "content-type", value: "text/event-stream")],
         body: ByteBuffer(string: body),
-        bodyKind: .stream(chunks: events.enumerated().map { StreamChunk(length: UInt32($1.utf8.count), delayMicroseconds: UInt32($0 * 1000)) }),
+        bodyKind: .stream(
+            chunks: events.enumerated().map {
+                StreamChunk(length: UInt32($1.utf8.count), delayMicroseconds: UInt32($0 * 1000))
+            }),
         createdAt: Timestamp(secondsSinceEpoch: 1_700_000_000)
     )
 }

@@ -52,7 +52,8 @@ import Testing
     }
 
     @Test func withoutADiskTierDiskOnlyAdmissionKeepsL1() throws {
-        let cache = TieredCache(memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock), disk: nil)
+        let cache = TieredCache(
+            memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock), disk: nil)
         cache.setDiskOnlyAdmission(true)
         cache.put(key(1), chatEntry(1))
         #expect(cache.get(key(1))?.tier == .memory)

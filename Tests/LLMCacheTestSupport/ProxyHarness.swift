@@ -13,7 +13,7 @@ import NIOHTTP1
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A real mock upstream and a real proxy on 127.0.0.1 with ephemeral ports, plus an HTTP client.
@@ -124,10 +124,12 @@ package struct ProxyHarness {
                 }
             }
             var clientConfiguration = HTTPClient.Configuration()
-            clientConfiguration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
+            clientConfiguration.connectionPool = .init(
+                idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             let harness = ProxyHarness(
-                proxyPort: proxyPort, mockPort: mockPort, adminPort: adminPort, stats: stats, server: server, client: client)
+                proxyPort: proxyPort, mockPort: mockPort, adminPort: adminPort, stats: stats, server: server,
+                client: client)
             var failure: (any Error)?
             do { try await body(harness) } catch { failure = error }
             try await client.shutdown()

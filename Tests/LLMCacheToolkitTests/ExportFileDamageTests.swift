@@ -18,7 +18,10 @@ import Testing
 
     func importing(_ file: String, maximumLineBytes: Int = 1 << 20) throws -> (StoreImport.Summary, DiskTier) {
         let store = try StoreAccess.openOrCreate(scratch.path + "/dest-\(file.split(separator: "/").last!)")
-        return (try StoreImport.run(file, into: store, options: .init(tenant: .shared, maximumLineBytes: maximumLineBytes), now: now), store)
+        return (
+            try StoreImport.run(
+                file, into: store, options: .init(tenant: .shared, maximumLineBytes: maximumLineBytes), now: now), store
+        )
     }
 
     @Test func truncatedZstdFileImportsWhatCameBeforeAndSaysSo() throws {
@@ -88,7 +91,8 @@ import Testing
 
     @Test func hugeLineIsSkippedAndNamed() throws {
         let (_, lines) = try exported()
-        let huge = Array(#"{"crc32":"00000000","record":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 300_000)
+        let huge =
+            Array(#"{"crc32":"00000000","record":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 300_000)
             + Array(#""}"#.utf8)
         let file = scratch.path + "/huge.jsonl"
         try writePlainExport(file, [lines[0], huge] + lines.dropFirst())

@@ -14,7 +14,8 @@ import Zstd
         var stream = chatEntry(99, tenant: []).1
         let events = ["data: {\"x\":1}\n\n", "data: [DONE]\n\n"]
         stream.body = ByteBuffer(string: events.joined())
-        stream.bodyKind = .stream(chunks: events.map { StreamChunk(length: UInt32($0.utf8.count), delayMicroseconds: 1500) })
+        stream.bodyKind = .stream(
+            chunks: events.map { StreamChunk(length: UInt32($0.utf8.count), delayMicroseconds: 1500) })
         stream.headers = [HeaderField(name: "content-type", value: "text/event-stream")]
         let streamKey = stream.keyRecipe!.key
         source.put(streamKey, stream)
@@ -81,7 +82,8 @@ import Zstd
         #expect(shared.get(keys[0]) == nil)
 
         let scoped = try StoreAccess.openOrCreate(scratch.path + "/scoped")
-        let summary = try StoreImport.run(file, into: scoped, options: .init(tenant: .credential("Bearer ci-dummy")), now: now)
+        let summary = try StoreImport.run(
+            file, into: scoped, options: .init(tenant: .credential("Bearer ci-dummy")), now: now)
         #expect(summary.imported == 3)
         let ciScope = TenantScope.scope(credential: "Bearer ci-dummy", secret: try scoped.tenantSecret())
         #expect(scoped.get(chatEntry(0, tenant: ciScope).0) != nil, "readable under the CI credential in this store")
@@ -121,7 +123,9 @@ import Zstd
             other.put(key, older)
             other.commitPending()
             _ = try StoreExport.run(store: other, to: olderFile, filter: EntryFilter(), now: now)
-            #expect(try StoreImport.run(olderFile, into: store, options: .init(conflict: .newer), now: now).keptExisting == 1)
+            #expect(
+                try StoreImport.run(olderFile, into: store, options: .init(conflict: .newer), now: now).keptExisting
+                    == 1)
             #expect(store.get(key)?.body == newer.body)
         }
     }

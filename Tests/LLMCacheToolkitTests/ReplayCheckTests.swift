@@ -7,7 +7,9 @@ import Testing
 @Suite struct ReplayCheckTests {
     let scratch = ScratchDirectory()
 
-    func requestLine(_ index: Int, temperature: String = "0.2", credential: String = "Bearer sk-test", model: String = "gpt-4o-mini")
+    func requestLine(
+        _ index: Int, temperature: String = "0.2", credential: String = "Bearer sk-test", model: String = "gpt-4o-mini"
+    )
         -> String
     {
         // Members in another order and spacing than stored: the canonical form is what counts.
@@ -18,13 +20,17 @@ import Testing
         let file = scratch.path + "/requests.jsonl"
         try writeFile(file, Array(lines.joined(separator: "\n").utf8))
         return try await ReplayCheck.run(
-            requestsFile: file, target: .store(store, routes: try StoreAccess.routes(extra: []), shareAcrossCredentials: false))
+            requestsFile: file,
+            target: .store(store, routes: try StoreAccess.routes(extra: []), shareAcrossCredentials: false))
     }
 
     @Test func hitsMissesExplanationsAndUnusedEntries() async throws {
         let (store, keys) = try makeStore(scratch.path + "/s", count: 4)
         let report = try await check(
-            [requestLine(0), requestLine(1), requestLine(2, temperature: "0.7"), requestLine(1, credential: "Bearer other")],
+            [
+                requestLine(0), requestLine(1), requestLine(2, temperature: "0.7"),
+                requestLine(1, credential: "Bearer other"),
+            ],
             store: store)
         #expect(report.requests == 4 && report.hits == 2)
         #expect(report.hitRate == 0.5)

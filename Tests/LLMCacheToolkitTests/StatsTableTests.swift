@@ -19,11 +19,15 @@ import Testing
         let text = try StatsTable.render(stats: try JSONParser.parse(Array(document.utf8)))
         let lines = text.split(separator: "\n").map(String.init)
         #expect(lines[0].hasPrefix("tier"))
-        #expect(lines[1].split(separator: " ", omittingEmptySubsequences: true) == ["memory", "3", "1", "75.0", "%", "5", "2", "KiB", "capacity", "4"])
+        #expect(
+            lines[1].split(separator: " ", omittingEmptySubsequences: true) == [
+                "memory", "3", "1", "75.0", "%", "5", "2", "KiB", "capacity", "4",
+            ])
         #expect(lines[2].hasPrefix("disk"))
         #expect(text.contains("overall hit rate  75.0 %"))
         #expect(text.contains("requests          HIT 3, MISS 1"))
-        #expect(text.contains("saved             300 input + 120 output tokens, $0.12 (1 hits of models without a price)"))
+        #expect(
+            text.contains("saved             300 input + 120 output tokens, $0.12 (1 hits of models without a price)"))
         #expect(text.contains("memory governor   soft: 900 MiB of 1 GiB budget, L1 limit 256 MiB"))
         #expect(text.contains("upstream calls    2 (errors 1)"))
     }

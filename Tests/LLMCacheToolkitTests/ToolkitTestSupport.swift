@@ -5,7 +5,7 @@ import NIOCore
 @testable import LLMCacheToolkit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A scratch directory, removed when released.
@@ -26,7 +26,9 @@ let now = Timestamp(secondsSinceEpoch: 1_800_000_000)
 
 /// A store with `count` chat entries as the proxy stores them (request recorded), credential
 /// `Bearer sk-test`, optionally a namespace and another model.
-func makeStore(_ path: String, count: Int, namespace: String = "", model: String = "gpt-4o-mini", temperature: String = "0.2")
+func makeStore(
+    _ path: String, count: Int, namespace: String = "", model: String = "gpt-4o-mini", temperature: String = "0.2"
+)
     throws -> (DiskTier, [CacheKey])
 {
     let store = try StoreAccess.openOrCreate(path)

@@ -14,7 +14,8 @@ import LLMCacheCore
     static let traces: [Trace] = [
         Trace.zipf(keySpace: 20_000, requests: 30_000, exponent: 1.0, seed: 7),
         SyntheticTraces.loop(length: 1_500, cycles: 16),
-        SyntheticTraces.zipfWithScans(keySpace: 20_000, requests: 24_000, scanEvery: 2_000, scanLength: 1_500, seed: 11),
+        SyntheticTraces.zipfWithScans(
+            keySpace: 20_000, requests: 24_000, scanEvery: 2_000, scanLength: 1_500, seed: 11),
         SyntheticTraces.recency(requests: 30_000, window: 600, reuse: 0.75, seed: 13),
         phases.whole,
     ]
@@ -46,7 +47,8 @@ import LLMCacheCore
     @Test(arguments: traces)
     func simulatedLRUIsExactLRU(_ trace: Trace) throws {
         for capacity in Self.capacities {
-            #expect(try hits(trace, .lru, capacity) == ReferenceCaches.lruHits(trace.keys, capacity: capacity),
+            #expect(
+                try hits(trace, .lru, capacity) == ReferenceCaches.lruHits(trace.keys, capacity: capacity),
                 "\(trace.name) @ \(capacity)")
         }
     }

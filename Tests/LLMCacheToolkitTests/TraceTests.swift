@@ -4,7 +4,7 @@ import LLMCacheCore
 @testable import LLMCacheToolkit
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Files for the trace reader, written into a scratch directory.

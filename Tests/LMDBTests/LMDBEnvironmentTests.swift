@@ -4,7 +4,7 @@ import Testing
 @testable import LMDB
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 func temporaryDirectory() -> String {
@@ -33,7 +33,9 @@ func removeDirectory(_ path: String) { _ = system("rm -rf '\(path)'") }
         let environment = try LMDBEnvironment(path: path)
         let database = try environment.openDatabase("items")
         try environment.write { transaction in
-            for i in (0..<100).reversed() { try transaction.put(database, key: [UInt8(i)], value: [UInt8](repeating: UInt8(i), count: i)) }
+            for i in (0..<100).reversed() {
+                try transaction.put(database, key: [UInt8(i)], value: [UInt8](repeating: UInt8(i), count: i))
+            }
         }
         try environment.read { transaction in
             #expect(try transaction.get(database, key: [7]) == [UInt8](repeating: 7, count: 7))
@@ -101,7 +103,8 @@ func removeDirectory(_ path: String) { _ = system("rm -rf '\(path)'") }
     @Test func mapFullBeyondTheMaximumIsAnError() throws {
         let path = temporaryDirectory()
         defer { removeDirectory(path) }
-        let environment = try LMDBEnvironment(path: path, options: .init(mapSize: 128 * 1024, maximumMapSize: 256 * 1024))
+        let environment = try LMDBEnvironment(
+            path: path, options: .init(mapSize: 128 * 1024, maximumMapSize: 256 * 1024))
         let database = try environment.openDatabase("items")
         let value = [UInt8](repeating: 1, count: 8192)
         #expect {
@@ -132,7 +135,9 @@ func removeDirectory(_ path: String) { _ = system("rm -rf '\(path)'") }
         let environment = try LMDBEnvironment(path: path)
         let database = try environment.openDatabase("items")
         try environment.write { transaction in
-            for i in 0..<200 { try transaction.put(database, key: [UInt8(i)], value: [UInt8](repeating: 1, count: 2000)) }
+            for i in 0..<200 {
+                try transaction.put(database, key: [UInt8(i)], value: [UInt8](repeating: 1, count: 2000))
+            }
         }
         try environment.write { transaction in
             for i in 0..<190 { try transaction.delete(database, key: [UInt8(i)]) }
@@ -155,7 +160,9 @@ func removeDirectory(_ path: String) { _ = system("rm -rf '\(path)'") }
                 for batch in 0..<50 {
                     try environment.write { transaction in
                         for i in 0..<20 {
-                            try transaction.put(database, key: [UInt8(batch), UInt8(i)], value: [UInt8](repeating: UInt8(batch), count: 1000))
+                            try transaction.put(
+                                database, key: [UInt8(batch), UInt8(i)],
+                                value: [UInt8](repeating: UInt8(batch), count: 1000))
                         }
                     }
                 }

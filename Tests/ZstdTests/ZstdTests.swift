@@ -4,7 +4,9 @@ import Testing
 @testable import Zstd
 
 func sampleBody(_ index: Int) -> [UInt8] {
-    Array(#"{"id":"chatcmpl-\#(index)","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Answer number \#(index) to the question, with some words."},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(index % 97),"completion_tokens":\#(index % 31),"total_tokens":\#(index % 128)}}"#.utf8)
+    Array(
+        #"{"id":"chatcmpl-\#(index)","object":"chat.completion","model":"gpt-4o-mini","choices":[{"index":0,"message":{"role":"assistant","content":"Answer number \#(index) to the question, with some words."},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(index % 97),"completion_tokens":\#(index % 31),"total_tokens":\#(index % 128)}}"#
+            .utf8)
 }
 
 @Suite struct ZstdTests {
@@ -25,8 +27,12 @@ func sampleBody(_ index: Int) -> [UInt8] {
         let input = [UInt8](repeating: 7, count: 100_000)
         let frame = try ZstdCompressor().compress(input)
         let decompressor = try ZstdDecompressor()
-        #expect(throws: ZstdError.self) { try decompressor.decompress(frame, expectedSize: 99_999, maximumSize: 1 << 20) }
-        #expect(throws: ZstdError.self) { try decompressor.decompress(frame, expectedSize: 100_000, maximumSize: 50_000) }
+        #expect(throws: ZstdError.self) {
+            try decompressor.decompress(frame, expectedSize: 99_999, maximumSize: 1 << 20)
+        }
+        #expect(throws: ZstdError.self) {
+            try decompressor.decompress(frame, expectedSize: 100_000, maximumSize: 50_000)
+        }
     }
 
     @Test func framesWithoutAContentSizeAreRejected() throws {
@@ -59,7 +65,9 @@ func sampleBody(_ index: Int) -> [UInt8] {
         let frameID = withDictionary.withUnsafeBytes { ZstdDecompressor.dictionaryID(of: $0) }
         #expect(frameID == dictionary.id)
         let decompressor = try ZstdDecompressor()
-        #expect(try decompressor.decompress(withDictionary, expectedSize: body.count, maximumSize: 1 << 20, dictionary: dictionary) == body)
+        #expect(
+            try decompressor.decompress(
+                withDictionary, expectedSize: body.count, maximumSize: 1 << 20, dictionary: dictionary) == body)
         #expect(throws: ZstdError.self) {
             try decompressor.decompress(withDictionary, expectedSize: body.count, maximumSize: 1 << 20)
         }

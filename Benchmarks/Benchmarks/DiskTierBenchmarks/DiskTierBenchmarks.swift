@@ -5,7 +5,7 @@ import LLMCacheStore
 import NIOCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// L2 benchmarks on a real LMDB store in /tmp: warm reads (read transaction, copy, checksum,
@@ -39,11 +39,14 @@ let benchmarks: @Sendable () -> Void = {
     let indexed = StoreFixture(bodySize: 1024, entries: 0, sync: .none, models: 1)
     Benchmark(
         "DiskTier.put:batched-1KiB-sync-none-indexed",
-        configuration: .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(3)),
+        configuration: .init(
+            metrics: [.wallClock, .throughput], timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(3)
+        ),
         closure: { benchmark in
             let tier = indexed.tier!
             for _ in benchmark.scaledIterations {
-                tier.put(CacheKey(identifier: UInt64(indexed.cursor)), indexed.bodies[indexed.cursor % indexed.bodies.count])
+                tier.put(
+                    CacheKey(identifier: UInt64(indexed.cursor)), indexed.bodies[indexed.cursor % indexed.bodies.count])
                 indexed.cursor += 1
             }
             tier.commitPending()
@@ -56,10 +59,12 @@ let benchmarks: @Sendable () -> Void = {
         let store = StoreFixture(bodySize: 256, entries: entries, sync: .none, models: models)
         Benchmark(
             "DiskTier.explainMiss:\(entries / 1000)k-store-\(entries / models)-per-model",
-            configuration: .init(metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(3), maxIterations: 2_000),
+            configuration: .init(
+                metrics: [.wallClock], timeUnits: .microseconds, maxDuration: .seconds(3), maxIterations: 2_000),
             closure: { _ in
                 var recipe = store.bodies[0].keyRecipe!
-                recipe.canonicalBody = Array(#"{"messages":[{"content":"a new question","role":"user"}],"model":"m0","temperature":0.7}"#.utf8)
+                recipe.canonicalBody = Array(
+                    #"{"messages":[{"content":"a new question","role":"user"}],"model":"m0","temperature":0.7}"#.utf8)
                 blackHole(store.tier!.explainMiss(recipe, model: "m0"))
             },
             setup: store.setUp, teardown: store.tearDown)
@@ -69,11 +74,14 @@ let benchmarks: @Sendable () -> Void = {
         let store = StoreFixture(bodySize: 1024, entries: 0, sync: mode)
         Benchmark(
             "DiskTier.put:batched-1KiB-sync-\(mode.rawValue)",
-            configuration: .init(metrics: [.wallClock, .throughput], timeUnits: .microseconds, scalingFactor: .kilo, maxDuration: .seconds(3)),
+            configuration: .init(
+                metrics: [.wallClock, .throughput], timeUnits: .microseconds, scalingFactor: .kilo,
+                maxDuration: .seconds(3)),
             closure: { benchmark in
                 let tier = store.tier!
                 for _ in benchmark.scaledIterations {
-                    tier.put(CacheKey(identifier: UInt64(store.cursor)), store.bodies[store.cursor % store.bodies.count])
+                    tier.put(
+                        CacheKey(identifier: UInt64(store.cursor)), store.bodies[store.cursor % store.bodies.count])
                     store.cursor += 1
                 }
                 tier.commitPending()
@@ -85,11 +93,13 @@ let benchmarks: @Sendable () -> Void = {
         let large = StoreFixture(bodySize: 1024, entries: 0, sync: mode)
         Benchmark(
             "DiskTier.put:batch10k-1KiB-sync-\(mode.rawValue)",
-            configuration: .init(metrics: [.wallClock], timeUnits: .milliseconds, maxDuration: .seconds(5), maxIterations: 30),
+            configuration: .init(
+                metrics: [.wallClock], timeUnits: .milliseconds, maxDuration: .seconds(5), maxIterations: 30),
             closure: { _ in
                 let tier = large.tier!
                 for _ in 0..<10_000 {
-                    tier.put(CacheKey(identifier: UInt64(large.cursor)), large.bodies[large.cursor % large.bodies.count])
+                    tier.put(
+                        CacheKey(identifier: UInt64(large.cursor)), large.bodies[large.cursor % large.bodies.count])
                     large.cursor += 1
                 }
                 tier.commitPending()
@@ -132,10 +142,14 @@ final class StoreFixture: @unchecked Sendable {
             return CacheEntry(
                 headers: [HeaderField(name: "content-type", value: "application/json")],
                 body: ByteBuffer(bytes: Array(text.utf8.prefix(bodySize))),
-                canonicalRequest: ByteBuffer(string: #"{"messages":[{"content":"question \#(index)","role":"user"}],"model":"m0","temperature":0.2}"#),
+                canonicalRequest: ByteBuffer(
+                    string:
+                        #"{"messages":[{"content":"question \#(index)","role":"user"}],"model":"m0","temperature":0.2}"#
+                ),
                 recipeVersion: CacheKeyRecipe.version,
                 request: models == 0
-                    ? nil : StoredRequest(method: "POST", path: "/v1/chat/completions", upstream: "openai", model: "m0"),
+                    ? nil
+                    : StoredRequest(method: "POST", path: "/v1/chat/completions", upstream: "openai", model: "m0"),
                 createdAt: now)
         }
         for index in 0..<entries {

@@ -77,32 +77,32 @@ let benchmarks: @Sendable () -> Void = {
     // the baseline for the 2-task run's scaling.
     for variant in variants where variant.name != "lfu-bytes" {
         for tasks in [1, 2] {
-        let prepared = Prepared {
-            Fixture(policy: variant.policy, bytes: variant.bytes, entries: 100_000, capacity: 120_000, shards: 16)
-        }
-        let counters = [Counter(start: 20_000_000), Counter(start: 30_000_000)]
-        Benchmark(
-            "MemoryTier.mixed:\(tasks)task\(tasks > 1 ? "s" : "")-\(variant.name)",
-            closure: { benchmark in
-                let fixture = prepared.value
-                await withTaskGroup(of: Void.self) { group in
-                    for worker in 0..<tasks {
-                        group.addTask {
-                            var index = worker * 31
-                            for operation in 0..<1_000 {
-                                if operation % 10 == 9 {
-                                    let key = CacheKey(identifier: counters[worker].next())
-                                    blackHole(fixture.tier.put(key, fixture.writerEntries[worker]))
-                                } else {
-                                    blackHole(fixture.tier.get(fixture.keys[index]))
+            let prepared = Prepared {
+                Fixture(policy: variant.policy, bytes: variant.bytes, entries: 100_000, capacity: 120_000, shards: 16)
+            }
+            let counters = [Counter(start: 20_000_000), Counter(start: 30_000_000)]
+            Benchmark(
+                "MemoryTier.mixed:\(tasks)task\(tasks > 1 ? "s" : "")-\(variant.name)",
+                closure: { benchmark in
+                    let fixture = prepared.value
+                    await withTaskGroup(of: Void.self) { group in
+                        for worker in 0..<tasks {
+                            group.addTask {
+                                var index = worker * 31
+                                for operation in 0..<1_000 {
+                                    if operation % 10 == 9 {
+                                        let key = CacheKey(identifier: counters[worker].next())
+                                        blackHole(fixture.tier.put(key, fixture.writerEntries[worker]))
+                                    } else {
+                                        blackHole(fixture.tier.get(fixture.keys[index]))
+                                    }
+                                    index = (index &+ 7919) % fixture.keys.count
                                 }
-                                index = (index &+ 7919) % fixture.keys.count
                             }
                         }
                     }
-                }
-            },
-            setup: prepared.setUp, teardown: prepared.tearDown)
+                },
+                setup: prepared.setUp, teardown: prepared.tearDown)
         }
     }
 }

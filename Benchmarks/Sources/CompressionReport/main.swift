@@ -5,7 +5,7 @@
 // usage: CompressionReport [bodies]
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import BenchmarkCorpus
 import LLMCacheCore
@@ -61,15 +61,22 @@ for (kind, body) in evaluation {
     }
 }
 
-print("corpus: \(total) bodies (\(training.count) train the dictionary, \(evaluation.count) measured), dictionary \(dictionary.bytes.count) bytes")
+print(
+    "corpus: \(total) bodies (\(training.count) train the dictionary, \(evaluation.count) measured), dictionary \(dictionary.bytes.count) bytes"
+)
 print("| bodies | count | mean size | zstd-3 | zstd-3 + dictionary |")
 print("|---|---|---|---|---|")
 for kind in BodyKindLabel.allCases {
     let tally = byKind[kind.rawValue]!
-    print("| \(kind.rawValue) | \(tally.count) | \(tally.raw / tally.count) B | \(format(tally.plainRatio))× | \(format(tally.dictionaryRatio))× |")
+    print(
+        "| \(kind.rawValue) | \(tally.count) | \(tally.raw / tally.count) B | \(format(tally.plainRatio))× | \(format(tally.dictionaryRatio))× |"
+    )
 }
-print("| 1–2 KiB bodies (all kinds) | \(small.count) | \(small.raw / max(small.count, 1)) B | \(format(small.plainRatio))× | \(format(small.dictionaryRatio))× |")
-print("| all | \(all.count) | \(all.raw / all.count) B | \(format(all.plainRatio))× | \(format(all.dictionaryRatio))× |")
+print(
+    "| 1–2 KiB bodies (all kinds) | \(small.count) | \(small.raw / max(small.count, 1)) B | \(format(small.plainRatio))× | \(format(small.dictionaryRatio))× |"
+)
+print(
+    "| all | \(all.count) | \(all.raw / all.count) B | \(format(all.plainRatio))× | \(format(all.dictionaryRatio))× |")
 
 // The same bodies through a DiskTier: whole records, before and after `train-dict`.
 var template = Array("/tmp/llmcache-ratio-XXXXXX".utf8CString)
@@ -78,16 +85,21 @@ let directory = template.withUnsafeBufferPointer { String(cString: $0.baseAddres
 defer { _ = system("rm -rf '\(directory)'") }
 let tier = try DiskTier(configuration: .init(directory: directory + "/store"))
 for (index, body) in training.enumerated() {
-    tier.put(CacheKey(identifier: UInt64(index)), CacheEntry(body: ByteBuffer(bytes: body), createdAt: SystemClock().now()))
+    tier.put(
+        CacheKey(identifier: UInt64(index)), CacheEntry(body: ByteBuffer(bytes: body), createdAt: SystemClock().now()))
 }
 tier.commitPending()
 let beforeStats = tier.stats
 _ = try tier.trainDictionary(sampleLimit: training.count)
 for (index, (_, body)) in evaluation.enumerated() {
-    tier.put(CacheKey(identifier: UInt64(1_000_000 + index)), CacheEntry(body: ByteBuffer(bytes: body), createdAt: SystemClock().now()))
+    tier.put(
+        CacheKey(identifier: UInt64(1_000_000 + index)),
+        CacheEntry(body: ByteBuffer(bytes: body), createdAt: SystemClock().now()))
 }
 tier.commitPending()
 let afterStats = tier.stats
 let newRaw = afterStats.rawBytes - beforeStats.rawBytes
 let newStored = afterStats.bytes - beforeStats.bytes
-print("DiskTier records: \(format(beforeStats.compressionRatio))× without a dictionary, \(format(Double(newRaw) / Double(newStored)))× with the trained one")
+print(
+    "DiskTier records: \(format(beforeStats.compressionRatio))× without a dictionary, \(format(Double(newRaw) / Double(newStored)))× with the trained one"
+)

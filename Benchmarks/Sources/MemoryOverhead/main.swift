@@ -9,7 +9,7 @@
 // growth slack.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import LLMCacheCore
 import NIOCore

@@ -10,16 +10,24 @@ extension ConfigNode {
         do {
             root = try Yams.compose(yaml: text)
         } catch let error as YamlError {
-            throw ConfigError([ConfigIssue(path: "", origin: ConfigOrigin(source: source, line: error.line), message: "not valid YAML: \(error.problem)")])
+            throw ConfigError([
+                ConfigIssue(
+                    path: "", origin: ConfigOrigin(source: source, line: error.line),
+                    message: "not valid YAML: \(error.problem)")
+            ])
         } catch {
-            throw ConfigError([ConfigIssue(path: "", origin: ConfigOrigin(source: source), message: "not valid YAML: \(error)")])
+            throw ConfigError([
+                ConfigIssue(path: "", origin: ConfigOrigin(source: source), message: "not valid YAML: \(error)")
+            ])
         }
         guard let root else { return .emptyMapping(origin: ConfigOrigin(source: source, line: 1)) }
         var issues: [ConfigIssue] = []
         var budget = maximumValues
         let node = convert(root, source: source, path: "", issues: &issues, budget: &budget)
         if budget < 0 {
-            throw ConfigError(path: "", origin: ConfigOrigin(source: source), "more than \(maximumValues) values (aliases expanding?); not a configuration file")
+            throw ConfigError(
+                path: "", origin: ConfigOrigin(source: source),
+                "more than \(maximumValues) values (aliases expanding?); not a configuration file")
         }
         if !issues.isEmpty { throw ConfigError(issues) }
         return node
@@ -28,7 +36,9 @@ extension ConfigNode {
     /// Values a document may hold once aliases are expanded (a "billion laughs" file stops here).
     static let maximumValues = 100_000
 
-    private static func convert(_ node: Node, source: String, path: String, issues: inout [ConfigIssue], budget: inout Int) -> ConfigNode {
+    private static func convert(
+        _ node: Node, source: String, path: String, issues: inout [ConfigIssue], budget: inout Int
+    ) -> ConfigNode {
         let origin = ConfigOrigin(source: source, line: node.mark?.line)
         budget -= 1
         guard budget >= 0 else { return ConfigNode(.null, origin: origin) }
@@ -43,20 +53,32 @@ extension ConfigNode {
             var seen: Set<String> = []
             for (key, value) in mapping {
                 guard case .scalar(let scalar) = key else {
-                    issues.append(ConfigIssue(path: path, origin: ConfigOrigin(source: source, line: key.mark?.line), message: "keys must be plain text"))
+                    issues.append(
+                        ConfigIssue(
+                            path: path, origin: ConfigOrigin(source: source, line: key.mark?.line),
+                            message: "keys must be plain text"))
                     continue
                 }
                 let childPath = path.isEmpty ? scalar.string : "\(path).\(scalar.string)"
                 guard seen.insert(scalar.string).inserted else {
-                    issues.append(ConfigIssue(path: childPath, origin: ConfigOrigin(source: source, line: key.mark?.line), message: "duplicate key"))
+                    issues.append(
+                        ConfigIssue(
+                            path: childPath, origin: ConfigOrigin(source: source, line: key.mark?.line),
+                            message: "duplicate key"))
                     continue
                 }
-                entries.append(ConfigEntry(key: scalar.string, value: convert(value, source: source, path: childPath, issues: &issues, budget: &budget)))
+                entries.append(
+                    ConfigEntry(
+                        key: scalar.string,
+                        value: convert(value, source: source, path: childPath, issues: &issues, budget: &budget)))
             }
             return ConfigNode(.mapping(entries), origin: origin)
         case .sequence(let sequence):
             return ConfigNode(
-                .sequence(sequence.enumerated().map { convert($1, source: source, path: "\(path)[\($0)]", issues: &issues, budget: &budget) }),
+                .sequence(
+                    sequence.enumerated().map {
+                        convert($1, source: source, path: "\(path)[\($0)]", issues: &issues, budget: &budget)
+                    }),
                 origin: origin)
         case .alias:
             issues.append(ConfigIssue(path: path, origin: origin, message: "unresolved alias"))

@@ -30,7 +30,8 @@ public final class ConfigSection {
         case .null: self.entries = []
         default:
             self.entries = []
-            diagnostics.issues.append(ConfigIssue(path: path, origin: node.origin, message: "expected a mapping, got \(node.kindName)"))
+            diagnostics.issues.append(
+                ConfigIssue(path: path, origin: node.origin, message: "expected a mapping, got \(node.kindName)"))
         }
     }
 
@@ -152,20 +153,28 @@ public final class ConfigSection {
     }
 
     /// A duration: `250ms`, `30s`, `5m`, `2h`, `7d`, or plain seconds; within `range`.
-    public func duration(_ key: String, in range: ClosedRange<Duration> = .zero...Duration.seconds(100 * 365 * 86_400)) -> Duration? {
+    public func duration(_ key: String, in range: ClosedRange<Duration> = .zero...Duration.seconds(100 * 365 * 86_400))
+        -> Duration?
+    {
         guard let text = text(key) else { return nil }
         guard let duration = ConfigDuration.parse(text) else {
             report(key, "must be a duration such as 250ms, 30s, 5m, 2h or 7d, got '\(text)'")
             return nil
         }
         guard range.contains(duration) else {
-            report(key, "must be between \(ConfigDuration.format(range.lowerBound)) and \(ConfigDuration.format(range.upperBound)), got \(text)")
+            report(
+                key,
+                "must be between \(ConfigDuration.format(range.lowerBound)) and \(ConfigDuration.format(range.upperBound)), got \(text)"
+            )
             return nil
         }
         return duration
     }
 
-    public func duration(_ key: String, default value: Duration, in range: ClosedRange<Duration> = .zero...Duration.seconds(100 * 365 * 86_400)) -> Duration {
+    public func duration(
+        _ key: String, default value: Duration,
+        in range: ClosedRange<Duration> = .zero...Duration.seconds(100 * 365 * 86_400)
+    ) -> Duration {
         duration(key, in: range) ?? value
     }
 
@@ -206,7 +215,9 @@ public final class ConfigSection {
         for entry in entries where !used.contains(entry.key) {
             let names = (known ?? used.sorted()).joined(separator: ", ")
             diagnostics.issues.append(
-                ConfigIssue(path: childPath(entry.key), origin: entry.value.origin, message: "unknown key (known here: \(names))"))
+                ConfigIssue(
+                    path: childPath(entry.key), origin: entry.value.origin,
+                    message: "unknown key (known here: \(names))"))
         }
     }
 }

@@ -14,7 +14,8 @@ public enum EnvironmentSubstitution {
         public var description: String {
             switch self {
             case .unset(let name): "environment variable \(name) is not set (write ${\(name):default} for a default)"
-            case .badName(let name): "'\(name)' is not a variable name (letters, digits and _, not starting with a digit)"
+            case .badName(let name):
+                "'\(name)' is not a variable name (letters, digits and _, not starting with a digit)"
             case .unterminated: "'${' without a closing '}' (write $${ for a literal ${)"
             }
         }
@@ -76,19 +77,29 @@ extension ConfigNode {
         case .null: return self
         case .scalar(let text, let quoted):
             do {
-                return ConfigNode(.scalar(try EnvironmentSubstitution.substitute(text, environment: environment), quoted: quoted), origin: origin)
+                return ConfigNode(
+                    .scalar(try EnvironmentSubstitution.substitute(text, environment: environment), quoted: quoted),
+                    origin: origin)
             } catch {
                 issues.append(ConfigIssue(path: path, origin: origin, message: error.description))
                 return self
             }
         case .mapping(let entries):
             return ConfigNode(
-                .mapping(entries.map {
-                    ConfigEntry(key: $0.key, value: $0.value.substituted(environment: environment, path: path.isEmpty ? $0.key : "\(path).\($0.key)", issues: &issues))
-                }), origin: origin)
+                .mapping(
+                    entries.map {
+                        ConfigEntry(
+                            key: $0.key,
+                            value: $0.value.substituted(
+                                environment: environment, path: path.isEmpty ? $0.key : "\(path).\($0.key)",
+                                issues: &issues))
+                    }), origin: origin)
         case .sequence(let nodes):
             return ConfigNode(
-                .sequence(nodes.enumerated().map { $1.substituted(environment: environment, path: "\(path)[\($0)]", issues: &issues) }),
+                .sequence(
+                    nodes.enumerated().map {
+                        $1.substituted(environment: environment, path: "\(path)[\($0)]", issues: &issues)
+                    }),
                 origin: origin)
         }
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A value given on the command line for a key path (flags win over everything).
@@ -29,7 +29,9 @@ public struct ConfigLoader: Sendable {
     /// Repeatable flags (routes, prices, fallbacks), added after the file is read.
     public var additions = ConfigAdditions()
 
-    public init(path: String?, environment: [String: String], overrides: [ConfigOverride] = [], providers: Set<String> = []) {
+    public init(
+        path: String?, environment: [String: String], overrides: [ConfigOverride] = [], providers: Set<String> = []
+    ) {
         self.path = path
         self.environment = environment
         self.overrides = overrides
@@ -40,7 +42,9 @@ public struct ConfigLoader: Sendable {
     public func load() throws(ConfigError) -> LLMCacheSettings {
         let text: String
         if let path {
-            do { text = try Self.readFile(path) } catch { throw ConfigError(path: "", origin: ConfigOrigin(source: path), error.message) }
+            do { text = try Self.readFile(path) } catch {
+                throw ConfigError(path: "", origin: ConfigOrigin(source: path), error.message)
+            }
         } else {
             text = ""
         }
@@ -58,10 +62,14 @@ public struct ConfigLoader: Sendable {
         }
         for key in LLMCacheSettings.reference {
             guard let name = key.environmentVariable, let value = environment[name] else { continue }
-            root = root.setting(key.path.split(separator: ".").map(String.init)[...], to: value, origin: ConfigOrigin(source: "environment \(name)"))
+            root = root.setting(
+                key.path.split(separator: ".").map(String.init)[...], to: value,
+                origin: ConfigOrigin(source: "environment \(name)"))
         }
         for override in overrides {
-            root = root.setting(override.path.split(separator: ".").map(String.init)[...], to: override.value, origin: ConfigOrigin(source: "flag \(override.flag)"))
+            root = root.setting(
+                override.path.split(separator: ".").map(String.init)[...], to: override.value,
+                origin: ConfigOrigin(source: "flag \(override.flag)"))
         }
         var settings = try LLMCacheSettings.decode(root, providers: providers)
         additions.apply(to: &settings)
@@ -133,7 +141,9 @@ public struct ConfigAdditions: Sendable, Equatable {
             }
         }
         for (id, extra) in fallbacks.sorted(by: { $0.key < $1.key }) {
-            if let index = settings.upstreams.firstIndex(where: { $0.id == id }) { settings.upstreams[index].fallbacks += extra }
+            if let index = settings.upstreams.firstIndex(where: { $0.id == id }) {
+                settings.upstreams[index].fallbacks += extra
+            }
         }
         let prefixes = Set(routes.map(\.prefix))
         settings.routes = settings.routes.filter { !prefixes.contains($0.prefix) } + routes

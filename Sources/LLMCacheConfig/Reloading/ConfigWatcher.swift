@@ -3,7 +3,7 @@ import ServiceLifecycle
 import UnixSignals
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Asks for a reload on SIGHUP and when the configuration file changes (polled: modification

@@ -24,45 +24,129 @@ extension String {
 extension LLMCacheSettings {
     /// Every key, as docs/configuration.md's reference lists it.
     public static let reference: [ConfigKey] = [
-        .init(path: "listen.host", type: "string", defaultValue: "127.0.0.1", reloadable: false, secret: false, summary: "Address the proxy listens on."),
-        .init(path: "listen.port", type: "int 0–65535", defaultValue: "8080", reloadable: false, secret: false, summary: "Port (0: any free port)."),
-        .init(path: "store.enabled", type: "bool", defaultValue: "true", reloadable: false, secret: false, summary: "false: memory only, no disk tier."),
-        .init(path: "store.path", type: "string", defaultValue: ".llmcache", reloadable: false, secret: false, summary: "Store directory (LMDB)."),
-        .init(path: "store.max_bytes", type: "size ≥ 1MiB", defaultValue: "unbounded", reloadable: false, secret: false, summary: "Bound on stored record bytes (least recently used evicted)."),
-        .init(path: "store.map_size", type: "size ≥ 16MiB", defaultValue: "1TiB", reloadable: false, secret: false, summary: "Largest the LMDB map may grow to."),
-        .init(path: "cache.mode", type: "readwrite, replay, record, passthrough", defaultValue: "readwrite", reloadable: true, secret: false, summary: "Server-wide mode (per request: x-llmcache-mode)."),
-        .init(path: "cache.ttl", type: "duration", defaultValue: "0 (forever)", reloadable: true, secret: false, summary: "Time to live of new entries (per request: x-llmcache-ttl)."),
-        .init(path: "cache.share_across_credentials", type: "bool", defaultValue: "false", reloadable: true, secret: false, summary: "No tenant scope in keys (replay recordings under another key)."),
-        .init(path: "cache.max_request_bytes", type: "size ≥ 1KiB", defaultValue: "32MiB", reloadable: true, secret: false, summary: "Larger request bodies get 413."),
-        .init(path: "cache.max_stored_response_bytes", type: "size ≥ 1KiB", defaultValue: "16MiB", reloadable: true, secret: false, summary: "Larger answers are relayed, not stored."),
-        .init(path: "cache.max_json_depth", type: "int 4–10000", defaultValue: "128", reloadable: true, secret: false, summary: "Nesting limit of request JSON."),
-        .init(path: "memory.l1_bytes", type: "size ≥ 1MiB", defaultValue: "256MiB (or half of memory.limit)", reloadable: true, secret: false, summary: "Memory tier (L1) size; both tiers keep their entries on reload."),
-        .init(path: "memory.limit", type: "size ≥ 16MiB", defaultValue: "none", reloadable: true, secret: false, summary: "Process memory budget for the governor (reloads when the proxy started with one; adding or removing it needs a restart)."),
-        .init(path: "upstreams.<id>.url", type: "http(s) URL", defaultValue: "openai: https://api.openai.com, anthropic: https://api.anthropic.com", reloadable: true, secret: false, summary: "Base URL of an upstream; openai and anthropic always exist."),
-        .init(path: "upstreams.<id>.provider", type: "openai, anthropic, or a plugin's provider", defaultValue: "openai (anthropic for id anthropic)", reloadable: true, secret: false, summary: "Wire format, default ignore list and credential header — or a plugin's transport."),
-        .init(path: "upstreams.<id>.api_key", type: "string", defaultValue: "none (the client's credential passes through)", reloadable: true, secret: true, summary: "Credential sent instead of the client's."),
-        .init(path: "upstreams.<id>.fallbacks", type: "list of upstream ids", defaultValue: "[]", reloadable: true, secret: false, summary: "Tried in order when the upstream stays failing after retries."),
-        .init(path: "routes[].prefix", type: "path", defaultValue: "—", reloadable: true, secret: false, summary: "Extra route prefix (longest prefix wins; replaces a standard route with the same prefix)."),
-        .init(path: "routes[].upstream", type: "upstream id", defaultValue: "—", reloadable: true, secret: false, summary: "Where the route goes."),
-        .init(path: "routes[].cacheable", type: "bool", defaultValue: "true", reloadable: true, secret: false, summary: "false: pass through untouched."),
-        .init(path: "upstream_client.connect_timeout", type: "duration", defaultValue: "10s", reloadable: false, secret: false, summary: "Connect timeout."),
-        .init(path: "upstream_client.head_timeout", type: "duration", defaultValue: "120s", reloadable: false, secret: false, summary: "Time allowed until the response head."),
-        .init(path: "upstream_client.total_timeout", type: "duration", defaultValue: "600s", reloadable: false, secret: false, summary: "Time allowed for a whole exchange."),
-        .init(path: "upstream_client.max_connections_per_host", type: "int 1–10000", defaultValue: "64", reloadable: false, secret: false, summary: "Connection pool size per upstream host."),
-        .init(path: "manifest.file", type: "path", defaultValue: "none", reloadable: false, secret: false, summary: "Append a run manifest line per cacheable request."),
-        .init(path: "manifest.directory", type: "path", defaultValue: "none", reloadable: false, secret: false, summary: "Run manifests per namespace (NAMESPACE.jsonl)."),
-        .init(path: "prices.<model>.input", type: "number ≥ 0", defaultValue: "—", reloadable: true, secret: false, summary: "Dollars per million input tokens (a name also prices models it prefixes)."),
-        .init(path: "prices.<model>.output", type: "number ≥ 0", defaultValue: "—", reloadable: true, secret: false, summary: "Dollars per million output tokens."),
-        .init(path: "admin.enabled", type: "bool", defaultValue: "true", reloadable: false, secret: false, summary: "Run the admin API."),
-        .init(path: "admin.host", type: "string", defaultValue: "127.0.0.1", reloadable: false, secret: false, summary: "Admin API address."),
-        .init(path: "admin.port", type: "int 0–65535", defaultValue: "8091", reloadable: false, secret: false, summary: "Admin API port."),
-        .init(path: "admin.token", type: "string", defaultValue: "none", reloadable: false, secret: true, summary: "Bearer token the admin API requires."),
-        .init(path: "plugins[].name", type: "string", defaultValue: "—", reloadable: true, secret: false, summary: "A built-in (access_log, redaction, key_rules, header_rules) or a linked-in plugin."),
-        .init(path: "plugins[].enabled", type: "bool", defaultValue: "true", reloadable: true, secret: false, summary: "false: keep the entry, skip the plugin."),
-        .init(path: "plugins[].priority", type: "int", defaultValue: "the plugin's (built-ins: 100)", reloadable: true, secret: false, summary: "Hooks run in ascending priority (ties: file order)."),
-        .init(path: "plugins[].critical", type: "bool", defaultValue: "the plugin's (built-ins: false)", reloadable: true, secret: false, summary: "A failing or slow hook fails the request instead of being skipped."),
-        .init(path: "plugins[].timeout", type: "duration 1ms–600s", defaultValue: "the plugin's (built-ins: 1s)", reloadable: true, secret: false, summary: "How long an async hook may take."),
-        .init(path: "plugins[].settings", type: "mapping", defaultValue: "{}", reloadable: true, secret: false, summary: "The plugin's own keys (see Plugins); keys named *token*, *secret*, *password* or *key are redacted."),
+        .init(
+            path: "listen.host", type: "string", defaultValue: "127.0.0.1", reloadable: false, secret: false,
+            summary: "Address the proxy listens on."),
+        .init(
+            path: "listen.port", type: "int 0–65535", defaultValue: "8080", reloadable: false, secret: false,
+            summary: "Port (0: any free port)."),
+        .init(
+            path: "store.enabled", type: "bool", defaultValue: "true", reloadable: false, secret: false,
+            summary: "false: memory only, no disk tier."),
+        .init(
+            path: "store.path", type: "string", defaultValue: ".llmcache", reloadable: false, secret: false,
+            summary: "Store directory (LMDB)."),
+        .init(
+            path: "store.max_bytes", type: "size ≥ 1MiB", defaultValue: "unbounded", reloadable: false, secret: false,
+            summary: "Bound on stored record bytes (least recently used evicted)."),
+        .init(
+            path: "store.map_size", type: "size ≥ 16MiB", defaultValue: "1TiB", reloadable: false, secret: false,
+            summary: "Largest the LMDB map may grow to."),
+        .init(
+            path: "cache.mode", type: "readwrite, replay, record, passthrough", defaultValue: "readwrite",
+            reloadable: true, secret: false, summary: "Server-wide mode (per request: x-llmcache-mode)."),
+        .init(
+            path: "cache.ttl", type: "duration", defaultValue: "0 (forever)", reloadable: true, secret: false,
+            summary: "Time to live of new entries (per request: x-llmcache-ttl)."),
+        .init(
+            path: "cache.share_across_credentials", type: "bool", defaultValue: "false", reloadable: true,
+            secret: false, summary: "No tenant scope in keys (replay recordings under another key)."),
+        .init(
+            path: "cache.max_request_bytes", type: "size ≥ 1KiB", defaultValue: "32MiB", reloadable: true,
+            secret: false, summary: "Larger request bodies get 413."),
+        .init(
+            path: "cache.max_stored_response_bytes", type: "size ≥ 1KiB", defaultValue: "16MiB", reloadable: true,
+            secret: false, summary: "Larger answers are relayed, not stored."),
+        .init(
+            path: "cache.max_json_depth", type: "int 4–10000", defaultValue: "128", reloadable: true, secret: false,
+            summary: "Nesting limit of request JSON."),
+        .init(
+            path: "memory.l1_bytes", type: "size ≥ 1MiB", defaultValue: "256MiB (or half of memory.limit)",
+            reloadable: true, secret: false, summary: "Memory tier (L1) size; both tiers keep their entries on reload."),
+        .init(
+            path: "memory.limit", type: "size ≥ 16MiB", defaultValue: "none", reloadable: true, secret: false,
+            summary:
+                "Process memory budget for the governor (reloads when the proxy started with one; adding or removing it needs a restart)."
+        ),
+        .init(
+            path: "upstreams.<id>.url", type: "http(s) URL",
+            defaultValue: "openai: https://api.openai.com, anthropic: https://api.anthropic.com", reloadable: true,
+            secret: false, summary: "Base URL of an upstream; openai and anthropic always exist."),
+        .init(
+            path: "upstreams.<id>.provider", type: "openai, anthropic, or a plugin's provider",
+            defaultValue: "openai (anthropic for id anthropic)", reloadable: true, secret: false,
+            summary: "Wire format, default ignore list and credential header — or a plugin's transport."),
+        .init(
+            path: "upstreams.<id>.api_key", type: "string",
+            defaultValue: "none (the client's credential passes through)", reloadable: true, secret: true,
+            summary: "Credential sent instead of the client's."),
+        .init(
+            path: "upstreams.<id>.fallbacks", type: "list of upstream ids", defaultValue: "[]", reloadable: true,
+            secret: false, summary: "Tried in order when the upstream stays failing after retries."),
+        .init(
+            path: "routes[].prefix", type: "path", defaultValue: "—", reloadable: true, secret: false,
+            summary: "Extra route prefix (longest prefix wins; replaces a standard route with the same prefix)."),
+        .init(
+            path: "routes[].upstream", type: "upstream id", defaultValue: "—", reloadable: true, secret: false,
+            summary: "Where the route goes."),
+        .init(
+            path: "routes[].cacheable", type: "bool", defaultValue: "true", reloadable: true, secret: false,
+            summary: "false: pass through untouched."),
+        .init(
+            path: "upstream_client.connect_timeout", type: "duration", defaultValue: "10s", reloadable: false,
+            secret: false, summary: "Connect timeout."),
+        .init(
+            path: "upstream_client.head_timeout", type: "duration", defaultValue: "120s", reloadable: false,
+            secret: false, summary: "Time allowed until the response head."),
+        .init(
+            path: "upstream_client.total_timeout", type: "duration", defaultValue: "600s", reloadable: false,
+            secret: false, summary: "Time allowed for a whole exchange."),
+        .init(
+            path: "upstream_client.max_connections_per_host", type: "int 1–10000", defaultValue: "64",
+            reloadable: false, secret: false, summary: "Connection pool size per upstream host."),
+        .init(
+            path: "manifest.file", type: "path", defaultValue: "none", reloadable: false, secret: false,
+            summary: "Append a run manifest line per cacheable request."),
+        .init(
+            path: "manifest.directory", type: "path", defaultValue: "none", reloadable: false, secret: false,
+            summary: "Run manifests per namespace (NAMESPACE.jsonl)."),
+        .init(
+            path: "prices.<model>.input", type: "number ≥ 0", defaultValue: "—", reloadable: true, secret: false,
+            summary: "Dollars per million input tokens (a name also prices models it prefixes)."),
+        .init(
+            path: "prices.<model>.output", type: "number ≥ 0", defaultValue: "—", reloadable: true, secret: false,
+            summary: "Dollars per million output tokens."),
+        .init(
+            path: "admin.enabled", type: "bool", defaultValue: "true", reloadable: false, secret: false,
+            summary: "Run the admin API."),
+        .init(
+            path: "admin.host", type: "string", defaultValue: "127.0.0.1", reloadable: false, secret: false,
+            summary: "Admin API address."),
+        .init(
+            path: "admin.port", type: "int 0–65535", defaultValue: "8091", reloadable: false, secret: false,
+            summary: "Admin API port."),
+        .init(
+            path: "admin.token", type: "string", defaultValue: "none", reloadable: false, secret: true,
+            summary: "Bearer token the admin API requires."),
+        .init(
+            path: "plugins[].name", type: "string", defaultValue: "—", reloadable: true, secret: false,
+            summary: "A built-in (access_log, redaction, key_rules, header_rules) or a linked-in plugin."),
+        .init(
+            path: "plugins[].enabled", type: "bool", defaultValue: "true", reloadable: true, secret: false,
+            summary: "false: keep the entry, skip the plugin."),
+        .init(
+            path: "plugins[].priority", type: "int", defaultValue: "the plugin's (built-ins: 100)", reloadable: true,
+            secret: false, summary: "Hooks run in ascending priority (ties: file order)."),
+        .init(
+            path: "plugins[].critical", type: "bool", defaultValue: "the plugin's (built-ins: false)", reloadable: true,
+            secret: false, summary: "A failing or slow hook fails the request instead of being skipped."),
+        .init(
+            path: "plugins[].timeout", type: "duration 1ms–600s", defaultValue: "the plugin's (built-ins: 1s)",
+            reloadable: true, secret: false, summary: "How long an async hook may take."),
+        .init(
+            path: "plugins[].settings", type: "mapping", defaultValue: "{}", reloadable: true, secret: false,
+            summary:
+                "The plugin's own keys (see Plugins); keys named *token*, *secret*, *password* or *key are redacted."),
     ]
 
     /// Keys that only take effect at startup (a reload that changes them warns).

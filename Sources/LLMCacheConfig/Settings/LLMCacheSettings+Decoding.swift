@@ -40,11 +40,15 @@ extension LLMCacheSettings {
         let ttl = cache.duration("ttl")
         self.cache.ttl = ttl == .zero ? nil : ttl
         self.cache.shareAcrossCredentials = cache.bool("share_across_credentials", default: false)
-        self.cache.maxRequestBytes = cache.bytes("max_request_bytes", default: self.cache.maxRequestBytes, minimum: 1024)
+        self.cache.maxRequestBytes = cache.bytes(
+            "max_request_bytes", default: self.cache.maxRequestBytes, minimum: 1024)
         self.cache.maxStoredResponseBytes = cache.bytes(
             "max_stored_response_bytes", default: self.cache.maxStoredResponseBytes, minimum: 1024)
         self.cache.maxJSONDepth = cache.int("max_json_depth", default: self.cache.maxJSONDepth, in: 4...10_000)
-        cache.finish(known: ["mode", "ttl", "share_across_credentials", "max_request_bytes", "max_stored_response_bytes", "max_json_depth"])
+        cache.finish(known: [
+            "mode", "ttl", "share_across_credentials", "max_request_bytes", "max_stored_response_bytes",
+            "max_json_depth",
+        ])
 
         let memory = document.section("memory")
         self.memory.l1Bytes = memory.bytes("l1_bytes", minimum: 1 << 20)
@@ -58,10 +62,14 @@ extension LLMCacheSettings {
         readRoutes(document)
 
         let client = document.section("upstream_client")
-        upstreamClient.connectTimeout = client.duration("connect_timeout", default: upstreamClient.connectTimeout, in: .milliseconds(1)...Duration.seconds(3600))
-        upstreamClient.headTimeout = client.duration("head_timeout", default: upstreamClient.headTimeout, in: .milliseconds(1)...Duration.seconds(86_400))
-        upstreamClient.totalTimeout = client.duration("total_timeout", default: upstreamClient.totalTimeout, in: .milliseconds(1)...Duration.seconds(86_400))
-        upstreamClient.maxConnectionsPerHost = client.int("max_connections_per_host", default: upstreamClient.maxConnectionsPerHost, in: 1...10_000)
+        upstreamClient.connectTimeout = client.duration(
+            "connect_timeout", default: upstreamClient.connectTimeout, in: .milliseconds(1)...Duration.seconds(3600))
+        upstreamClient.headTimeout = client.duration(
+            "head_timeout", default: upstreamClient.headTimeout, in: .milliseconds(1)...Duration.seconds(86_400))
+        upstreamClient.totalTimeout = client.duration(
+            "total_timeout", default: upstreamClient.totalTimeout, in: .milliseconds(1)...Duration.seconds(86_400))
+        upstreamClient.maxConnectionsPerHost = client.int(
+            "max_connections_per_host", default: upstreamClient.maxConnectionsPerHost, in: 1...10_000)
         client.finish(known: ["connect_timeout", "head_timeout", "total_timeout", "max_connections_per_host"])
 
         let manifest = document.section("manifest")
@@ -78,7 +86,9 @@ extension LLMCacheSettings {
             let input = price.double("input", in: 0...1_000_000)
             let output = price.double("output", in: 0...1_000_000)
             if input == nil, !price.contains("input") { price.report(nil, "needs input (dollars per million tokens)") }
-            if output == nil, !price.contains("output") { price.report(nil, "needs output (dollars per million tokens)") }
+            if output == nil, !price.contains("output") {
+                price.report(nil, "needs output (dollars per million tokens)")
+            }
             price.finish(known: ["input", "output"])
             self.prices.append(PriceSettings(model: model, input: input ?? 0, output: output ?? 0))
         }
@@ -120,20 +130,28 @@ extension LLMCacheSettings {
             }
             let provider = upstream.string("provider") ?? standard?.provider ?? "openai"
             if !providers.contains(provider) {
-                upstream.report("provider", "unknown provider '\(provider)' (known: \(providers.sorted().joined(separator: ", ")))")
+                upstream.report(
+                    "provider", "unknown provider '\(provider)' (known: \(providers.sorted().joined(separator: ", ")))")
             }
             let fallbacks = upstream.strings("fallbacks")
             fallbackPaths.append((id, upstream.childPath("fallbacks"), upstream.origin, fallbacks))
             let settings = UpstreamSettings(
-                id: id, url: url ?? "", provider: provider, apiKey: upstream.string("api_key").flatMap { $0.isEmpty ? nil : $0 },
+                id: id, url: url ?? "", provider: provider,
+                apiKey: upstream.string("api_key").flatMap { $0.isEmpty ? nil : $0 },
                 fallbacks: fallbacks)
-            if let index = upstreams.firstIndex(where: { $0.id == id }) { upstreams[index] = settings } else { upstreams.append(settings) }
+            if let index = upstreams.firstIndex(where: { $0.id == id }) {
+                upstreams[index] = settings
+            } else {
+                upstreams.append(settings)
+            }
             upstream.finish(known: ["url", "provider", "api_key", "fallbacks"])
         }
         let ids = Set(upstreams.map(\.id))
         for (id, path, origin, targets) in fallbackPaths {
             for target in targets where !ids.contains(target) || target == id {
-                section.report(path: path, origin: origin, target == id ? "an upstream cannot fall back to itself" : "unknown upstream '\(target)'")
+                section.report(
+                    path: path, origin: origin,
+                    target == id ? "an upstream cannot fall back to itself" : "unknown upstream '\(target)'")
             }
         }
     }
@@ -143,12 +161,16 @@ extension LLMCacheSettings {
         for (path, node) in document.list("routes") {
             let route = document.section(for: node, path: path)
             let prefix = route.string("prefix") ?? ""
-            if !prefix.hasPrefix("/") || prefix.contains(" ") { route.report("prefix", "must start with '/' (no spaces), got '\(prefix)'") }
+            if !prefix.hasPrefix("/") || prefix.contains(" ") {
+                route.report("prefix", "must start with '/' (no spaces), got '\(prefix)'")
+            }
             let upstream = route.string("upstream") ?? ""
             if !ids.contains(upstream) {
-                route.report("upstream", "unknown upstream '\(upstream)' (known: \(ids.sorted().joined(separator: ", ")))")
+                route.report(
+                    "upstream", "unknown upstream '\(upstream)' (known: \(ids.sorted().joined(separator: ", ")))")
             }
-            routes.append(RouteSettings(prefix: prefix, upstream: upstream, cacheable: route.bool("cacheable", default: true)))
+            routes.append(
+                RouteSettings(prefix: prefix, upstream: upstream, cacheable: route.bool("cacheable", default: true)))
             route.finish(known: ["prefix", "upstream", "cacheable"])
         }
     }

@@ -87,12 +87,14 @@ extension LLMCacheSettings {
     /// Whether a plugin setting's key names a secret (`token`, `secret`, `password`, `…key`).
     public static func isSecretKey(_ key: String) -> Bool {
         let lower = key.lowercased()
-        return lower.contains("token") || lower.contains("secret") || lower.contains("password") || lower.hasSuffix("key")
+        return lower.contains("token") || lower.contains("secret") || lower.contains("password")
+            || lower.hasSuffix("key")
     }
 
     /// Exact sizes in the largest binary unit that divides them.
     static func size(_ bytes: Int) -> String {
-        for (unit, shift) in [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)] where bytes != 0 && bytes % (1 << shift) == 0 {
+        for (unit, shift) in [("TiB", 40), ("GiB", 30), ("MiB", 20), ("KiB", 10)]
+        where bytes != 0 && bytes % (1 << shift) == 0 {
             return "\(bytes >> shift)\(unit)"
         }
         return "\(bytes)"
@@ -119,11 +121,14 @@ struct YAMLWriter {
         var child = YAMLWriter()
         child.indent = indent + 2
         body(&child)
-        text += String(repeating: " ", count: indent) + Self.key(key) + (child.text.isEmpty ? ": {}\n" : ":\n" + child.text)
+        text +=
+            String(repeating: " ", count: indent) + Self.key(key) + (child.text.isEmpty ? ": {}\n" : ":\n" + child.text)
     }
 
     mutating func list(_ key: String, _ values: [Scalar]) {
-        text += String(repeating: " ", count: indent) + Self.key(key) + ": [" + values.map(Self.render).joined(separator: ", ") + "]\n"
+        text +=
+            String(repeating: " ", count: indent) + Self.key(key) + ": ["
+            + values.map(Self.render).joined(separator: ", ") + "]\n"
     }
 
     mutating func items<T>(_ key: String, _ values: [T], _ body: (T, inout YAMLWriter) -> Void) {
@@ -139,7 +144,9 @@ struct YAMLWriter {
             var lines = child.text
             // The first line of an item starts with "- ".
             let pad = String(repeating: " ", count: indent + 4)
-            if lines.hasPrefix(pad) { lines = String(repeating: " ", count: indent + 2) + "- " + lines.dropFirst(pad.count) }
+            if lines.hasPrefix(pad) {
+                lines = String(repeating: " ", count: indent + 2) + "- " + lines.dropFirst(pad.count)
+            }
             text += lines
         }
     }
@@ -149,7 +156,8 @@ struct YAMLWriter {
         switch node.kind {
         case .null: scalar(key, .null)
         case .scalar(let value, _):
-            scalar(key, .string(redactingSecrets && LLMCacheSettings.isSecretKey(key) ? LLMCacheSettings.redacted : value))
+            scalar(
+                key, .string(redactingSecrets && LLMCacheSettings.isSecretKey(key) ? LLMCacheSettings.redacted : value))
         case .mapping(let entries):
             section(key) { child in
                 for entry in entries { child.node(entry.key, entry.value, redactingSecrets: redactingSecrets) }
@@ -158,7 +166,9 @@ struct YAMLWriter {
             items(key, nodes) { item, child in
                 if item.text != nil || item.kind == .null {
                     // A list of scalars: one "- value" line each.
-                    child.text += String(repeating: " ", count: child.indent) + Self.render(item.text.map { .string($0) } ?? .null) + "\n"
+                    child.text +=
+                        String(repeating: " ", count: child.indent)
+                        + Self.render(item.text.map { .string($0) } ?? .null) + "\n"
                 } else if let entries = item.entries {
                     for entry in entries { child.node(entry.key, entry.value, redactingSecrets: redactingSecrets) }
                 } else {
@@ -174,13 +184,19 @@ struct YAMLWriter {
         switch value {
         case .null: "null"
         case .plain(let text): text
-        case .string(let text): isPlain(text) && !["true", "false", "null", "yes", "no", "on", "off", "~"].contains(text.lowercased()) && Double(text) == nil ? text : quoted(text)
+        case .string(let text):
+            isPlain(text) && !["true", "false", "null", "yes", "no", "on", "off", "~"].contains(text.lowercased())
+                && Double(text) == nil ? text : quoted(text)
         }
     }
 
     static func isPlain(_ text: String) -> Bool {
-        guard let first = text.unicodeScalars.first, first.properties.isAlphabetic || first == "/" || first == "." || first == "_" else { return false }
-        return text.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-/<>".unicodeScalars.contains($0) }
+        guard let first = text.unicodeScalars.first,
+            first.properties.isAlphabetic || first == "/" || first == "." || first == "_"
+        else { return false }
+        return text.unicodeScalars.allSatisfy {
+            $0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-/<>".unicodeScalars.contains($0)
+        }
     }
 
     static func quoted(_ text: String) -> String {

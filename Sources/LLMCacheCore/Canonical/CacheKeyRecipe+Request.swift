@@ -28,12 +28,14 @@ extension CacheKeyRecipe {
             case "x-llmcache-namespace": namespaceHeader = namespaceHeader ?? value
             case "authorization": authorization = authorization ?? value
             case "x-api-key": apiKey = apiKey ?? value
-            case _ where answerChangingHeaders.contains(name): answerChanging.append(HeaderField(name: name, value: value))
+            case _ where answerChangingHeaders.contains(name):
+                answerChanging.append(HeaderField(name: name, value: value))
             default: break
             }
         }
         let namespace = namespaceHeader ?? ""
-        guard namespace.utf8.count <= 128, namespace.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f }) else {
+        guard namespace.utf8.count <= 128, namespace.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
+        else {
             throw RequestKeyError("x-llmcache-namespace must be at most 128 printable ASCII characters")
         }
         return CacheKeyRecipe(

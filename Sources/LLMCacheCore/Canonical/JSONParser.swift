@@ -15,14 +15,18 @@ public struct JSONParser {
     }
 
     /// Parses exactly one JSON value from `bytes`.
-    public static func parse(_ bytes: some Collection<UInt8>, maximumDepth: Int = defaultMaximumDepth) throws -> JSONValue {
+    public static func parse(_ bytes: some Collection<UInt8>, maximumDepth: Int = defaultMaximumDepth) throws
+        -> JSONValue
+    {
         let array = Array(bytes)
         return try array.withUnsafeBytes { buffer in
             var parser = JSONParser(buffer, maximumDepth: maximumDepth)
             parser.skipWhitespace()
             let value = try parser.parseValue(depth: 0)
             parser.skipWhitespace()
-            guard parser.offset == buffer.count else { throw JSONParseError("unexpected data after the JSON value", offset: parser.offset) }
+            guard parser.offset == buffer.count else {
+                throw JSONParseError("unexpected data after the JSON value", offset: parser.offset)
+            }
             return value
         }
     }
@@ -42,7 +46,9 @@ public struct JSONParser {
     }
 
     private mutating func parseObject(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth <= maximumDepth else { throw JSONParseError("nesting deeper than \(maximumDepth) levels", offset: offset) }
+        guard depth <= maximumDepth else {
+            throw JSONParseError("nesting deeper than \(maximumDepth) levels", offset: offset)
+        }
         offset += 1
         var members: [JSONMember] = []
         var keys = Set<String>()
@@ -56,7 +62,9 @@ public struct JSONParser {
             guard peek() == UInt8(ascii: "\"") else { throw JSONParseError("expected a member name", offset: offset) }
             let keyOffset = offset
             let key = try parseString()
-            guard keys.insert(key).inserted else { throw JSONParseError("duplicate member \"\(key)\"", offset: keyOffset) }
+            guard keys.insert(key).inserted else {
+                throw JSONParseError("duplicate member \"\(key)\"", offset: keyOffset)
+            }
             skipWhitespace()
             guard peek() == UInt8(ascii: ":") else { throw JSONParseError("expected ':'", offset: offset) }
             offset += 1
@@ -72,7 +80,9 @@ public struct JSONParser {
     }
 
     private mutating func parseArray(depth: Int) throws(JSONParseError) -> JSONValue {
-        guard depth <= maximumDepth else { throw JSONParseError("nesting deeper than \(maximumDepth) levels", offset: offset) }
+        guard depth <= maximumDepth else {
+            throw JSONParseError("nesting deeper than \(maximumDepth) levels", offset: offset)
+        }
         offset += 1
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -100,7 +110,8 @@ public struct JSONParser {
         while scan < bytes.count {
             let byte = bytes[scan]
             if byte == UInt8(ascii: "\"") {
-                guard let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[offset..<scan]), as: UTF8.self)
+                guard
+                    let text = String(validating: UnsafeRawBufferPointer(rebasing: bytes[offset..<scan]), as: UTF8.self)
                 else { throw JSONParseError("invalid UTF-8 in string", offset: offset) }
                 offset = scan + 1
                 return text
@@ -144,11 +155,14 @@ public struct JSONParser {
             case UInt8(ascii: "u"):
                 var code = try parseHex4()
                 if (0xD800...0xDBFF).contains(code) {
-                    guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"), bytes[offset + 1] == UInt8(ascii: "u")
+                    guard offset + 1 < bytes.count, bytes[offset] == UInt8(ascii: "\\"),
+                        bytes[offset + 1] == UInt8(ascii: "u")
                     else { throw JSONParseError("lone high surrogate", offset: offset) }
                     offset += 2
                     let low = try parseHex4()
-                    guard (0xDC00...0xDFFF).contains(low) else { throw JSONParseError("invalid low surrogate", offset: offset) }
+                    guard (0xDC00...0xDFFF).contains(low) else {
+                        throw JSONParseError("invalid low surrogate", offset: offset)
+                    }
                     code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
                 } else if (0xDC00...0xDFFF).contains(code) {
                     throw JSONParseError("lone low surrogate", offset: offset)
@@ -201,7 +215,9 @@ public struct JSONParser {
         var exponent = 0
         if peek() == UInt8(ascii: ".") {
             offset += 1
-            guard let byte = peek(), isDigit(byte) else { throw JSONParseError("digit expected after '.'", offset: offset) }
+            guard let byte = peek(), isDigit(byte) else {
+                throw JSONParseError("digit expected after '.'", offset: offset)
+            }
             while let byte = peek(), isDigit(byte) {
                 digits.append(byte - UInt8(ascii: "0"))
                 exponent -= 1
@@ -215,7 +231,9 @@ public struct JSONParser {
                 exponentNegative = peek() == UInt8(ascii: "-")
                 offset += 1
             }
-            guard let byte = peek(), isDigit(byte) else { throw JSONParseError("digit expected in exponent", offset: offset) }
+            guard let byte = peek(), isDigit(byte) else {
+                throw JSONParseError("digit expected in exponent", offset: offset)
+            }
             var value = 0
             while let byte = peek(), isDigit(byte) {
                 value = value * 10 + Int(byte - UInt8(ascii: "0"))

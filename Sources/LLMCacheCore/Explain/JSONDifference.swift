@@ -66,10 +66,12 @@ public struct JSONDifference: Sendable, Hashable {
     /// `.name` for identifier-like names, `["name"]` otherwise.
     private static func member(_ name: String) -> String {
         let utf8 = name.utf8
-        let isIdentifier = !utf8.isEmpty && utf8.enumerated().allSatisfy { index, byte in
-            byte == UInt8(ascii: "_") || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
-                || (index > 0 && byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
-        }
+        let isIdentifier =
+            !utf8.isEmpty
+            && utf8.enumerated().allSatisfy { index, byte in
+                byte == UInt8(ascii: "_") || (byte | 0x20 >= UInt8(ascii: "a") && byte | 0x20 <= UInt8(ascii: "z"))
+                    || (index > 0 && byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+            }
         return isIdentifier ? "." + name : "[\"" + JSONString.escaped(name) + "\"]"
     }
 }
@@ -80,11 +82,15 @@ extension JSONValue {
     public func abbreviated(maximumCharacters: Int = 200) -> JSONValue {
         switch self {
         case .string(let text) where text.count > maximumCharacters:
-            return .string(String(text.prefix(maximumCharacters)) + "… (\(text.count - maximumCharacters) more characters)")
+            return .string(
+                String(text.prefix(maximumCharacters)) + "… (\(text.count - maximumCharacters) more characters)")
         case .array(let elements):
             return .array(elements.map { $0.abbreviated(maximumCharacters: maximumCharacters) })
         case .object(let members):
-            return .object(members.map { JSONMember(key: $0.key, value: $0.value.abbreviated(maximumCharacters: maximumCharacters)) })
+            return .object(
+                members.map {
+                    JSONMember(key: $0.key, value: $0.value.abbreviated(maximumCharacters: maximumCharacters))
+                })
         default:
             return self
         }

@@ -59,11 +59,13 @@ public struct MissExplanation: Sendable, Equatable {
             }
             let fields = nearest.differences.prefix(8).map(\.path).joined(separator: ", ")
             let more = nearest.differences.count > 8 ? " and \(nearest.differences.count - 8) more" : ""
-            return "no stored response for \(route); nearest stored request \(nearest.key.hex) differs in \(fields)\(more)"
+            return
+                "no stored response for \(route); nearest stored request \(nearest.key.hex) differs in \(fields)\(more)"
         }
         var text = "no stored response for \(route), and no stored request of that route and model to compare"
         if otherTenants > 0 {
-            text += "; \(otherTenants) stored under other credentials (replay with --share-across-credentials, or import with --tenant)"
+            text +=
+                "; \(otherTenants) stored under other credentials (replay with --share-across-credentials, or import with --tenant)"
         }
         if !otherModels.isEmpty { text += "; stored models on this route: \(otherModels.joined(separator: ", "))" }
         return text
@@ -86,8 +88,12 @@ public struct MissExplanation: Sendable, Equatable {
         if let nearest {
             let differences: [JSONValue] = nearest.differences.map { difference in
                 var fields = [JSONMember(key: "path", value: .string(difference.path))]
-                if let stored = difference.stored { fields.append(JSONMember(key: "stored", value: stored.abbreviated())) }
-                if let request = difference.request { fields.append(JSONMember(key: "request", value: request.abbreviated())) }
+                if let stored = difference.stored {
+                    fields.append(JSONMember(key: "stored", value: stored.abbreviated()))
+                }
+                if let request = difference.request {
+                    fields.append(JSONMember(key: "request", value: request.abbreviated()))
+                }
                 return .object(fields)
             }
             members.append(

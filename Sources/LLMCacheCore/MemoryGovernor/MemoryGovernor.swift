@@ -73,7 +73,11 @@ public final class MemoryGovernor: Service, Sendable {
             return actions
         }
         for case .setMemoryTierLimit(let bytes) in actions { memory.setByteLimit(bytes) }
-        logger.info("memory governor reconfigured", metadata: ["budget_bytes": "\(configuration.budgetBytes)", "memory_tier_bytes": "\(configuration.memoryTierBytes)"])
+        logger.info(
+            "memory governor reconfigured",
+            metadata: [
+                "budget_bytes": "\(configuration.budgetBytes)", "memory_tier_bytes": "\(configuration.memoryTierBytes)",
+            ])
     }
 
     /// Samples once and acts. Returns the actions taken.

@@ -63,7 +63,8 @@ public struct MemoryGovernorStateMachine: Sendable {
     /// `normal`, and never above it otherwise.
     public mutating func reconfigure(_ configuration: MemoryGovernorConfiguration) -> [Action] {
         self.configuration = configuration
-        let target = level == .normal ? configuration.memoryTierBytes : min(memoryTierLimit, configuration.memoryTierBytes)
+        let target =
+            level == .normal ? configuration.memoryTierBytes : min(memoryTierLimit, configuration.memoryTierBytes)
         guard target != memoryTierLimit else { return [] }
         memoryTierLimit = target
         return [.setMemoryTierLimit(target)]

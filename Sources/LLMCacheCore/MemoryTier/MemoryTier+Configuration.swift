@@ -47,7 +47,9 @@ extension MemoryTier {
                 throw MemoryTierError("memory tier needs maxBytes or maxEntries")
             }
             if let maxBytes, maxBytes < 1 { throw MemoryTierError("maxBytes must be positive, got \(maxBytes)") }
-            if let maxEntries, maxEntries < 1 { throw MemoryTierError("maxEntries must be positive, got \(maxEntries)") }
+            if let maxEntries, maxEntries < 1 {
+                throw MemoryTierError("maxEntries must be positive, got \(maxEntries)")
+            }
             if !(maxEntryFraction > 0 && maxEntryFraction <= 1) {
                 throw MemoryTierError("maxEntryFraction must be in (0, 1], got \(maxEntryFraction)")
             }

@@ -36,20 +36,21 @@ public final class MemoryTier: @unchecked Sendable {
         let weighsBytes = configuration.maxBytes != nil
         let maximumWeight = (configuration.maxBytes ?? configuration.maxEntries!) / shardCount
         let maximumEntries = configuration.maxEntries.map { $0 / shardCount } ?? Int.max
-        let maximumEntryBytes = Self.maximumEntryBytes(configuration, byteLimit: configuration.maxBytes, shards: shardCount)
+        let maximumEntryBytes = Self.maximumEntryBytes(
+            configuration, byteLimit: configuration.maxBytes, shards: shardCount)
         self.shardCount = shardCount
         self.shards = .allocate(capacity: shardCount)
         for index in 0..<shardCount {
             (shards + index).initialize(
                 to: Mutex(
                     MemoryTierShard(
-                    policy: configuration.policy,
-                    weighsBytes: weighsBytes,
-                    maximumWeight: maximumWeight,
-                    maximumEntries: maximumEntries,
-                    maximumEntryBytes: maximumEntryBytes,
-                    perEntryOverhead: configuration.perEntryOverhead,
-                    seed: 0x5eed_0000 &+ UInt64(index)
+                        policy: configuration.policy,
+                        weighsBytes: weighsBytes,
+                        maximumWeight: maximumWeight,
+                        maximumEntries: maximumEntries,
+                        maximumEntryBytes: maximumEntryBytes,
+                        perEntryOverhead: configuration.perEntryOverhead,
+                        seed: 0x5eed_0000 &+ UInt64(index)
                     )))
         }
     }

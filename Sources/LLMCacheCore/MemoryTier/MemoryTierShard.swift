@@ -72,7 +72,7 @@ struct MemoryTierShard {
     var stats = MemoryTierStats()
     var sweepCursor = 0
     #if LLMCACHE_INVARIANT_CHECKS
-    var operationsSinceFullCheck = 0
+        var operationsSinceFullCheck = 0
     #endif
 
     init(

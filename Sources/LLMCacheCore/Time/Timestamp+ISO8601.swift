@@ -79,7 +79,8 @@ extension Timestamp {
             } else if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") {
                 let sign: Int64 = bytes[index] == UInt8(ascii: "+") ? 1 : -1
                 index += 1
-                guard let zoneHours = number(2), expect(":"), let zoneMinutes = number(2), zoneHours < 24, zoneMinutes < 60
+                guard let zoneHours = number(2), expect(":"), let zoneMinutes = number(2), zoneHours < 24,
+                    zoneMinutes < 60
                 else { return nil }
                 seconds -= sign * (zoneHours * 3600 + zoneMinutes * 60)
             }

@@ -11,7 +11,8 @@ public struct Timestamp: Sendable, Hashable, Comparable, CustomStringConvertible
     }
 
     public init(secondsSinceEpoch: Int64) {
-        self.nanosecondsSinceEpoch = secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000_000).overflow
+        self.nanosecondsSinceEpoch =
+            secondsSinceEpoch.multipliedReportingOverflow(by: 1_000_000_000).overflow
             ? (secondsSinceEpoch < 0 ? .min : .max)
             : secondsSinceEpoch * 1_000_000_000
     }

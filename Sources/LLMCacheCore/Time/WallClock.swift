@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 import Synchronization
 
@@ -20,9 +20,9 @@ public struct SystemClock: WallClock {
     public func now() -> Timestamp {
         var spec = timespec()
         #if os(Linux)
-        clock_gettime(CLOCK_REALTIME_COARSE, &spec)
+            clock_gettime(CLOCK_REALTIME_COARSE, &spec)
         #else
-        clock_gettime(CLOCK_REALTIME, &spec)
+            clock_gettime(CLOCK_REALTIME, &spec)
         #endif
         return Timestamp(nanosecondsSinceEpoch: Int64(spec.tv_sec) * 1_000_000_000 + Int64(spec.tv_nsec))
     }

@@ -4,7 +4,7 @@ import NIOPosix
 import ServiceLifecycle
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Writes the run manifest: one JSON line per cacheable request (time, key, route, model,
@@ -87,7 +87,9 @@ public final class ManifestWriter: Service, Sendable {
                 case UInt8(ascii: ".") where !name.isEmpty:
                     name.unicodeScalars.append(Unicode.Scalar(byte))
                 default:
-                    name += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xf, radix: 16, uppercase: true)
+                    name +=
+                        "%" + String(byte >> 4, radix: 16, uppercase: true)
+                        + String(byte & 0xf, radix: 16, uppercase: true)
                 }
             }
             return directory + "/" + name + ".jsonl"
@@ -103,7 +105,9 @@ public final class ManifestWriter: Service, Sendable {
         defer { close(descriptor) }
         var offset = 0
         while offset < bytes.count {
-            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset) }
+            let written = bytes.withUnsafeBytes {
+                Glibc.write(descriptor, $0.baseAddress! + offset, bytes.count - offset)
+            }
             if written < 0 {
                 if errno == EINTR { continue }
                 throw ManifestError("cannot write manifest \(path): \(String(cString: strerror(errno)))")

@@ -22,8 +22,10 @@ package struct ObservabilityEndpoints: Sendable {
     package func response(method: HTTPRequest.Method, path: String) -> Response? {
         guard Self.paths.contains(path) else { return nil }
         guard method == .get || method == .head else {
-            return ProxyError(status: .methodNotAllowed, type: "method_not_allowed", message: "\(path) answers GET only")
-                .response
+            return ProxyError(
+                status: .methodNotAllowed, type: "method_not_allowed", message: "\(path) answers GET only"
+            )
+            .response
         }
         switch path {
         case "/healthz":
@@ -36,7 +38,8 @@ package struct ObservabilityEndpoints: Sendable {
             return json(String(decoding: CanonicalJSON.serialize(statsJSON()), as: UTF8.self))
         default:
             guard let exposition else {
-                return ProxyError(status: .notFound, type: "not_found", message: "no metrics backend is configured").response
+                return ProxyError(status: .notFound, type: "not_found", message: "no metrics backend is configured")
+                    .response
             }
             publishMetrics()
             return Response(
@@ -62,6 +65,8 @@ package struct ObservabilityEndpoints: Sendable {
     }
 
     private func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+        Response(
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 }

@@ -44,7 +44,8 @@ public struct PriceTable: Sendable, Equatable {
         guard numbers.count == 2, let input = Double(numbers[0]), let output = Double(numbers[1]),
             input >= 0, output >= 0, input.isFinite, output.isFinite
         else {
-            throw PriceTableError("price \"\(text)\": INPUT and OUTPUT must be non-negative numbers, e.g. gpt-4o-mini=0.15,0.60")
+            throw PriceTableError(
+                "price \"\(text)\": INPUT and OUTPUT must be non-negative numbers, e.g. gpt-4o-mini=0.15,0.60")
         }
         return (String(parts[0]), ModelPrice(inputPerMillion: input, outputPerMillion: output))
     }

@@ -50,15 +50,20 @@ public final class ProxyMetrics: Sendable {
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
-        configReloads = Counter(label: "llmcache_config_reloads_total", dimensions: [("result", "applied")], factory: factory)
-        configRejections = Counter(label: "llmcache_config_reloads_total", dimensions: [("result", "rejected")], factory: factory)
+        configReloads = Counter(
+            label: "llmcache_config_reloads_total", dimensions: [("result", "applied")], factory: factory)
+        configRejections = Counter(
+            label: "llmcache_config_reloads_total", dimensions: [("result", "rejected")], factory: factory)
         requestTimers = Self.cacheStatuses.map {
-            CoreMetrics.Timer(label: "llmcache_request_duration_seconds", dimensions: [("cache_status", $0)], factory: factory)
+            CoreMetrics.Timer(
+                label: "llmcache_request_duration_seconds", dimensions: [("cache_status", $0)], factory: factory)
         }
         upstreamTimer = CoreMetrics.Timer(label: "llmcache_upstream_duration_seconds", factory: factory)
         coalescedCounter = Counter(label: "llmcache_coalesced_requests_total", factory: factory)
-        savedInputTokens = Counter(label: "llmcache_tokens_saved_total", dimensions: [("kind", "input")], factory: factory)
-        savedOutputTokens = Counter(label: "llmcache_tokens_saved_total", dimensions: [("kind", "output")], factory: factory)
+        savedInputTokens = Counter(
+            label: "llmcache_tokens_saved_total", dimensions: [("kind", "input")], factory: factory)
+        savedOutputTokens = Counter(
+            label: "llmcache_tokens_saved_total", dimensions: [("kind", "output")], factory: factory)
         savedDollars = FloatingPointCounter(label: "llmcache_dollars_saved_total", factory: factory)
     }
 
@@ -86,7 +91,8 @@ public final class ProxyMetrics: Sendable {
         pluginFailureHandles.withLock { handles in
             if handles[label] == nil {
                 handles[label] = Counter(
-                    label: "llmcache_plugin_failures_total", dimensions: [("plugin", plugin), ("hook", hook), ("kind", kind)],
+                    label: "llmcache_plugin_failures_total",
+                    dimensions: [("plugin", plugin), ("hook", hook), ("kind", kind)],
                     factory: factory)
             }
             handles[label]!.increment()
@@ -124,7 +130,9 @@ public final class ProxyMetrics: Sendable {
         upstreamHandles.withLock { handles in
             if handles[upstream] == nil {
                 handles[upstream] = (
-                    Counter(label: "llmcache_upstream_requests_total", dimensions: [("upstream", upstream)], factory: factory),
+                    Counter(
+                        label: "llmcache_upstream_requests_total", dimensions: [("upstream", upstream)],
+                        factory: factory),
                     [:]
                 )
             }

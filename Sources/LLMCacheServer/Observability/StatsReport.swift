@@ -9,7 +9,9 @@ enum StatsReport {
     ) -> JSONValue {
         var tiers: [JSONMember] = [JSONMember(key: "memory", value: memory(cache.memory))]
         if let disk = cache.disk { tiers.append(JSONMember(key: "disk", value: self.disk(disk))) }
-        let requests = zip(ProxyMetrics.cacheStatuses, proxy.requestsByStatus).map { JSONMember(key: $0, value: int($1)) }
+        let requests = zip(ProxyMetrics.cacheStatuses, proxy.requestsByStatus).map {
+            JSONMember(key: $0, value: int($1))
+        }
         return object([
             "uptime_seconds": number(uptimeSeconds),
             "hit_ratio": number(cache.hitRatio),
@@ -32,7 +34,8 @@ enum StatsReport {
         object([
             "hits": int(stats.hits), "misses": int(stats.misses), "hit_ratio": number(stats.hitRatio),
             "insertions": int(stats.insertions), "updates": int(stats.updates), "rejections": int(stats.rejections),
-            "evictions": object(Dictionary(uniqueKeysWithValues: EvictionReason.allCases.map { ("\($0)", int(stats.evictions($0))) })),
+            "evictions": object(
+                Dictionary(uniqueKeysWithValues: EvictionReason.allCases.map { ("\($0)", int(stats.evictions($0))) })),
             "bytes": int(stats.bytes), "entries": int(stats.entries), "byte_limit": stats.byteLimit.map(int) ?? .null,
         ])
     }
@@ -40,9 +43,11 @@ enum StatsReport {
     private static func disk(_ stats: DiskTierStats) -> JSONValue {
         object([
             "hits": int(stats.hits), "misses": int(stats.misses), "hit_ratio": number(stats.hitRatio),
-            "writes": int(stats.writes), "rejections": int(stats.rejections), "dropped_writes": int(stats.droppedWrites),
+            "writes": int(stats.writes), "rejections": int(stats.rejections),
+            "dropped_writes": int(stats.droppedWrites),
             "write_errors": int(stats.writeErrors), "corrupt_records": int(stats.corruptRecords),
-            "evictions": object(Dictionary(uniqueKeysWithValues: DiskRemovalReason.allCases.map { ("\($0)", int(stats.removals($0))) })),
+            "evictions": object(
+                Dictionary(uniqueKeysWithValues: DiskRemovalReason.allCases.map { ("\($0)", int(stats.removals($0))) })),
             "bytes": int(stats.bytes), "raw_bytes": int(stats.rawBytes), "file_bytes": int(stats.bytesOnDisk),
             "entries": int(stats.entries), "pending_writes": int(stats.pendingWrites),
             "compression_ratio": number(stats.compressionRatio),
@@ -55,9 +60,10 @@ enum StatsReport {
             "resident_bytes": int(stats.residentBytes), "memory_tier_limit": int(stats.memoryTierLimit),
             "samples": int(stats.samples), "sample_errors": int(stats.sampleErrors), "heap_trims": int(stats.heapTrims),
             "transitions": object(
-                Dictionary(uniqueKeysWithValues: MemoryGovernorStateMachine.Level.allCases.map {
-                    ("\($0)", int(stats.transitions[$0.rawValue]))
-                })),
+                Dictionary(
+                    uniqueKeysWithValues: MemoryGovernorStateMachine.Level.allCases.map {
+                        ("\($0)", int(stats.transitions[$0.rawValue]))
+                    })),
         ])
     }
 

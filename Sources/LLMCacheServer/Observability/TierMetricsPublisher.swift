@@ -28,7 +28,9 @@ final class TierMetricsPublisher: Sendable {
         count("llmcache_cache_misses_total", [("tier", "memory")], memory.misses)
         count("llmcache_cache_insertions_total", [("tier", "memory")], memory.insertions)
         for reason in EvictionReason.allCases {
-            count("llmcache_cache_evictions_total", [("tier", "memory"), ("reason", "\(reason)")], memory.evictions(reason))
+            count(
+                "llmcache_cache_evictions_total", [("tier", "memory"), ("reason", "\(reason)")],
+                memory.evictions(reason))
         }
         gauge("llmcache_cache_bytes", [("tier", "memory")], Double(memory.bytes))
         gauge("llmcache_cache_entries", [("tier", "memory")], Double(memory.entries))
@@ -41,7 +43,9 @@ final class TierMetricsPublisher: Sendable {
             count("llmcache_cache_misses_total", [("tier", "disk")], disk.misses)
             count("llmcache_cache_insertions_total", [("tier", "disk")], disk.writes)
             for reason in DiskRemovalReason.allCases {
-                count("llmcache_cache_evictions_total", [("tier", "disk"), ("reason", "\(reason)")], disk.removals(reason))
+                count(
+                    "llmcache_cache_evictions_total", [("tier", "disk"), ("reason", "\(reason)")], disk.removals(reason)
+                )
             }
             count("llmcache_disk_write_errors_total", [], disk.writeErrors)
             count("llmcache_disk_dropped_writes_total", [], disk.droppedWrites)

@@ -21,7 +21,9 @@ public struct PluginChain: Sendable {
 
     init(plugins: [ConfiguredPlugin], providers: [String: any UpstreamProvider]) {
         // Stable: equal priorities keep configuration order.
-        let ordered = plugins.enumerated().sorted { ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset) }.map(\.element)
+        let ordered = plugins.enumerated().sorted {
+            ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset)
+        }.map(\.element)
         self.plugins = ordered
         self.byHook = PluginHooks.all.map { hook in ordered.filter { $0.plugin.hooks.contains(hook) } }
         self.providers = providers
@@ -117,16 +119,25 @@ struct PluginRunner: Sendable {
         let elapsed = ContinuousClock.now - started
         if elapsed > plugin.timeout {
             metrics.pluginFailure(plugin: plugin.name, hook: hook.name, kind: "slow")
-            logger.warning("plugin hook slow", metadata: ["plugin": "\(plugin.name)", "hook": "\(hook.name)", "elapsed": "\(elapsed)"])
+            logger.warning(
+                "plugin hook slow",
+                metadata: ["plugin": "\(plugin.name)", "hook": "\(hook.name)", "elapsed": "\(elapsed)"])
         }
     }
 
-    private func failed(_ plugin: ConfiguredPlugin, _ hook: PluginHooks, kind: String, error: String) throws(ProxyError) {
+    private func failed(_ plugin: ConfiguredPlugin, _ hook: PluginHooks, kind: String, error: String) throws(ProxyError)
+    {
         metrics.pluginFailure(plugin: plugin.name, hook: hook.name, kind: kind)
         logger.error(
-            "plugin hook failed", metadata: ["plugin": "\(plugin.name)", "hook": "\(hook.name)", "kind": "\(kind)", "error": "\(error)", "critical": "\(plugin.critical)"])
+            "plugin hook failed",
+            metadata: [
+                "plugin": "\(plugin.name)", "hook": "\(hook.name)", "kind": "\(kind)", "error": "\(error)",
+                "critical": "\(plugin.critical)",
+            ])
         if plugin.critical {
-            throw ProxyError(status: .badGateway, type: "plugin_failed", message: "plugin \(plugin.name) (\(hook.name)) failed: \(kind)")
+            throw ProxyError(
+                status: .badGateway, type: "plugin_failed",
+                message: "plugin \(plugin.name) (\(hook.name)) failed: \(kind)")
         }
     }
 }

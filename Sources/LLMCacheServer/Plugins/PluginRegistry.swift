@@ -53,9 +53,12 @@ public struct PluginRegistry: Sendable {
         var configured: [ConfiguredPlugin] = []
         for entry in settings where entry.enabled {
             guard let factory = factories[entry.name] else {
-                issues.append(ConfigIssue(
-                    path: "\(entry.path).name", origin: entry.settings.origin,
-                    message: "unknown plugin '\(entry.name)' (this binary has: \(factories.keys.sorted().joined(separator: ", ")))"))
+                issues.append(
+                    ConfigIssue(
+                        path: "\(entry.path).name", origin: entry.settings.origin,
+                        message:
+                            "unknown plugin '\(entry.name)' (this binary has: \(factories.keys.sorted().joined(separator: ", ")))"
+                    ))
                 continue
             }
             let section = ConfigSection(entry.settings, path: "\(entry.path).settings")

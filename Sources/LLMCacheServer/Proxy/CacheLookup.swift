@@ -48,7 +48,8 @@ package struct CacheLookup {
         self.model = model
         self.maxAge = directives.maxAge
         self.explains = ["true", "1", "yes"].contains(request.headers[ProxyHeaders.explain]?.lowercased() ?? "")
-        let effective: CacheMode = directives.onlyIfCached ? .replay : (directives.noCache && mode == .readwrite ? .record : mode)
+        let effective: CacheMode =
+            directives.onlyIfCached ? .replay : (directives.noCache && mode == .readwrite ? .record : mode)
         self.readsCache = effective == .readwrite || effective == .replay
         self.offline = effective == .replay
         self.refresh = effective == .record

@@ -26,7 +26,9 @@ package struct ProxyError: Error, CustomStringConvertible {
 
     package var description: String { message }
 
-    static func badRequest(_ message: String) -> ProxyError { ProxyError(status: .badRequest, type: "invalid_request", message: message) }
+    static func badRequest(_ message: String) -> ProxyError {
+        ProxyError(status: .badRequest, type: "invalid_request", message: message)
+    }
 
     package var response: Response {
         var body = #"{"error":{"type":"\#(JSONString.escaped(type))","message":"\#(JSONString.escaped(message))""#

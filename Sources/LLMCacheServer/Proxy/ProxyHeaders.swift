@@ -38,7 +38,9 @@ enum ProxyHeaders {
 
     /// `text` as a header value: printable ASCII only (others become `?`), at most 2,048 bytes.
     static func headerSafe(_ text: String) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.prefix(2048).map { $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
+        String(
+            String.UnicodeScalarView(
+                text.unicodeScalars.prefix(2048).map { $0.value >= 0x20 && $0.value < 0x7f ? $0 : "?" }))
     }
 
     static func fields(_ headers: [HeaderField]) -> HTTPFields {

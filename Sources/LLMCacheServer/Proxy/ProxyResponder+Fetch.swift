@@ -18,12 +18,14 @@ extension ProxyResponder {
         if lookup.refresh {
             // no-cache / record: a fresh answer of its own, not shared.
             flight = Flight()
-            try startFetch(flight, request: request, body: body, route: route, lookup: lookup, context: context, shared: false)
+            try startFetch(
+                flight, request: request, body: body, route: route, lookup: lookup, context: context, shared: false)
         } else {
             switch flights.join(lookup.key) {
             case .leader(let leading):
                 flight = leading
-                try startFetch(flight, request: request, body: body, route: route, lookup: lookup, context: context, shared: true)
+                try startFetch(
+                    flight, request: request, body: body, route: route, lookup: lookup, context: context, shared: true)
             case .follower(let following):
                 flight = following
                 status = .coalesced
@@ -36,7 +38,10 @@ extension ProxyResponder {
         let headers = ProxyHeaders.fields(head.headers)
         if !ProxyHeaders.isEventStream(head.headers), let whole = try await flight.completeBody() {
             // A complete body goes out in one write, with a content length.
-            return (Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole)), status)
+            return (
+                Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole)),
+                status
+            )
         }
         let response = Response(
             status: .init(code: head.status), headers: headers,
@@ -85,13 +90,17 @@ extension ProxyResponder {
                     flight.deliver(chunk: chunk)
                 }
             } catch {
-                context.logger.warning("upstream body failed; not stored", metadata: ["key": "\(lookup.key)", "error": "\(error)"])
+                context.logger.warning(
+                    "upstream body failed; not stored", metadata: ["key": "\(lookup.key)", "error": "\(error)"])
                 flight.finish(.failure(ProxyError(status: .badGateway, type: "upstream_cut", message: "\(error)")))
                 return
             }
-            if lookup.writesCache, (200..<300).contains(upstream.status), capture.storable, !isStream || capture.isComplete {
+            if lookup.writesCache, (200..<300).contains(upstream.status), capture.storable,
+                !isStream || capture.isComplete
+            {
                 let entry = CacheEntry(
-                    namespace: lookup.namespace, status: upstream.status, headers: upstream.headers.filter(\.isStorable),
+                    namespace: lookup.namespace, status: upstream.status,
+                    headers: upstream.headers.filter(\.isStorable),
                     body: capture.body, bodyKind: isStream ? .stream(chunks: capture.chunks) : .complete,
                     canonicalRequest: ByteBuffer(bytes: lookup.canonical), recipeVersion: CacheKeyRecipe.version,
                     request: lookup.recipe.storedRequest(model: lookup.model),

@@ -14,14 +14,17 @@ extension ProxyResponder {
     }
 
     /// Runs the before-lookup hooks in order; an answer or a bypass ends the chain.
-    func beforeLookup(_ request: Request, body: ByteBuffer, route: RouteTable.Route) async throws -> BeforeLookupOutcome {
+    func beforeLookup(_ request: Request, body: ByteBuffer, route: RouteTable.Route) async throws -> BeforeLookupOutcome
+    {
         var pluginRequest = PluginRequest(
             method: request.method.rawValue, path: request.uri.path, headers: request.headers, body: body,
             upstream: route.upstream.id, cacheable: route.cacheable)
         var bypass = false
         for plugin in plugins.plugins(for: .beforeLookup) {
             let current = pluginRequest
-            guard let decision = try await hooks.run(plugin, .beforeLookup, { try await plugin.plugin.beforeLookup(current) })
+            guard
+                let decision = try await hooks.run(
+                    plugin, .beforeLookup, { try await plugin.plugin.beforeLookup(current) })
             else { continue }
             switch decision {
             case .proceed(let changed): pluginRequest = changed
@@ -30,20 +33,26 @@ extension ProxyResponder {
                 bypass = true
             case .respond(let answer):
                 return .answer(
-                    Response(status: .init(code: answer.status), headers: answer.headers, body: ResponseBody(byteBuffer: answer.body)))
+                    Response(
+                        status: .init(code: answer.status), headers: answer.headers,
+                        body: ResponseBody(byteBuffer: answer.body)))
             }
             if bypass { break }
         }
         var head = request.head
         head.headerFields = pluginRequest.headers
-        return .proceed(Request(head: head, body: RequestBody(buffer: pluginRequest.body)), pluginRequest.body, bypass: bypass)
+        return .proceed(
+            Request(head: head, body: RequestBody(buffer: pluginRequest.body)), pluginRequest.body, bypass: bypass)
     }
 
     /// Runs the key rules in order over the normalized request; a rule that throws leaves the
     /// value as it was.
-    func rewriteKey(_ value: JSONValue, request: Request, route: RouteTable.Route) throws -> (value: JSONValue, canonical: [UInt8]) {
+    func rewriteKey(_ value: JSONValue, request: Request, route: RouteTable.Route) throws -> (
+        value: JSONValue, canonical: [UInt8]
+    ) {
         let keyRequest = KeyRuleRequest(
-            method: request.method.rawValue, path: request.uri.path, upstream: route.upstream.id, headers: request.headers)
+            method: request.method.rawValue, path: request.uri.path, upstream: route.upstream.id,
+            headers: request.headers)
         var value = value
         for plugin in plugins.plugins(for: .keyRules) {
             var attempt = value
@@ -120,7 +129,8 @@ extension ProxyResponder {
             stored.bodyKind = .stream(
                 chunks: candidate.segments.enumerated().map { index, segment in
                     StreamChunk(
-                        length: UInt32(segment.readableBytes), delayMicroseconds: index < chunks.count ? chunks[index].delayMicroseconds : 0)
+                        length: UInt32(segment.readableBytes),
+                        delayMicroseconds: index < chunks.count ? chunks[index].delayMicroseconds : 0)
                 })
         }
         stored.body = body

@@ -30,11 +30,15 @@ extension ProxyResponder {
             do {
                 if let name = upstream.customProvider {
                     let response = try await viaProvider(
-                        name, UpstreamRequest(
-                            upstream: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
+                        name,
+                        UpstreamRequest(
+                            upstream: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery,
+                            headers: headers,
                             body: upstreamBody))
                     noteUpstream(upstream, response: response, started: started)
-                    if response.status >= 500 { await upstreamAnswered5xx(response, upstream: upstream, request: request) }
+                    if response.status >= 500 {
+                        await upstreamAnswered5xx(response, upstream: upstream, request: request)
+                    }
                     if isLast || !retrying || !RetryPolicy.isRetryable(status: response.status) { return response }
                     for try await _ in response.body {}
                     continue
@@ -54,7 +58,9 @@ extension ProxyResponder {
                 if response.status >= 500 { await upstreamAnswered5xx(response, upstream: upstream, request: request) }
                 if isLast || !RetryPolicy.isRetryable(status: response.status) { return response }
                 for try await _ in response.body {}  // give up on this upstream, try the next
-                context.logger.warning("upstream failing, trying fallback", metadata: ["upstream": "\(upstream.id)", "status": "\(response.status)"])
+                context.logger.warning(
+                    "upstream failing, trying fallback",
+                    metadata: ["upstream": "\(upstream.id)", "status": "\(response.status)"])
             } catch let failure as UpstreamClient.Failure {
                 let kind: String
                 switch failure {
@@ -64,7 +70,9 @@ extension ProxyResponder {
                 metrics.upstreamCall(upstream.id, nanoseconds: nil, error: kind)
                 lastFailure = failure
                 if !isLast {
-                    context.logger.warning("upstream failing, trying fallback", metadata: ["upstream": "\(upstream.id)", "error": "\(failure)"])
+                    context.logger.warning(
+                        "upstream failing, trying fallback",
+                        metadata: ["upstream": "\(upstream.id)", "error": "\(failure)"])
                 }
             }
         }
@@ -76,7 +84,8 @@ extension ProxyResponder {
             }
             await upstreamFailed(
                 UpstreamErrorEvent(
-                    upstream: route.upstream.id, method: request.method.rawValue, path: request.uri.path, kind: kind, status: nil,
+                    upstream: route.upstream.id, method: request.method.rawValue, path: request.uri.path, kind: kind,
+                    status: nil,
                     message: lastFailure.map { "\($0)" } ?? "no upstream answered"))
         }
         switch lastFailure {
@@ -89,7 +98,8 @@ extension ProxyResponder {
         }
     }
 
-    private func noteUpstream(_ upstream: Upstream, response: UpstreamClient.Response, started: ContinuousClock.Instant) {
+    private func noteUpstream(_ upstream: Upstream, response: UpstreamClient.Response, started: ContinuousClock.Instant)
+    {
         metrics.upstreamCall(
             upstream.id, nanoseconds: Self.nanoseconds(since: started),
             error: response.status >= 500 ? "status_5xx" : nil)

@@ -125,7 +125,9 @@ struct ProxyResponder: HTTPResponder {
         }
         let mode = try requestMode(request)
         guard route.cacheable, request.method == .post, mode != .passthrough, !bypass else {
-            return ProxyAnswer(try await forward(request, body: body, route: route, context: context), status: .bypass, tier: .upstream)
+            return ProxyAnswer(
+                try await forward(request, body: body, route: route, context: context), status: .bypass, tier: .upstream
+            )
         }
         if let contentType = request.headers[.contentType]?.lowercased(), !contentType.hasPrefix("application/json"),
             !contentType.contains("+json")
@@ -152,7 +154,9 @@ struct ProxyResponder: HTTPResponder {
 
         if lookup.readsCache, let (entry, tier) = cache.get(lookup.key), lookup.isFresh(entry, now: clock.now()) {
             note(lookup, status: .hit, tier: ResponseTier(tier), httpStatus: entry.status)
-            if let usage = entry.usage { metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices) }
+            if let usage = entry.usage {
+                metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices)
+            }
             let response = CachedResponse.response(
                 entry, now: clock.now(), paced: request.headers[ProxyHeaders.replay]?.lowercased() == "paced")
             return ProxyAnswer(response, status: .hit, tier: ResponseTier(tier), key: lookup.key)
@@ -200,17 +204,20 @@ struct ProxyResponder: HTTPResponder {
         if let disk = cache.disk {
             let recipe = lookup.recipe
             let model = lookup.model
-            explanation = (try? await NIOThreadPool.singleton.runIfActive { disk.explainMiss(recipe, model: model) })
+            explanation =
+                (try? await NIOThreadPool.singleton.runIfActive { disk.explainMiss(recipe, model: model) })
                 ?? explanation
         }
-        context.logger.info("cache miss explained", metadata: ["key": "\(lookup.key)", "explanation": "\(explanation.summary)"])
+        context.logger.info(
+            "cache miss explained", metadata: ["key": "\(lookup.key)", "explanation": "\(explanation.summary)"])
         return explanation
     }
 
     private func requestMode(_ request: Request) throws -> CacheMode {
         guard let value = request.headers[ProxyHeaders.mode] else { return configuration.mode }
         guard let mode = CacheMode(rawValue: value.lowercased()) else {
-            throw ProxyError.badRequest("x-llmcache-mode must be one of \(CacheMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ProxyError.badRequest(
+                "x-llmcache-mode must be one of \(CacheMode.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         return mode
     }

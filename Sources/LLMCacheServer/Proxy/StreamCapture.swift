@@ -27,7 +27,8 @@ struct StreamCapture {
         let delay = instant - last
         last = instant
         let micros = delay.components.seconds * 1_000_000 + delay.components.attoseconds / 1_000_000_000_000
-        chunks.append(StreamChunk(length: UInt32(chunk.readableBytes), delayMicroseconds: UInt32(clamping: max(0, micros))))
+        chunks.append(
+            StreamChunk(length: UInt32(chunk.readableBytes), delayMicroseconds: UInt32(clamping: max(0, micros))))
         var copy = chunk
         body.writeBuffer(&copy)
     }
@@ -37,7 +38,8 @@ struct StreamCapture {
     var isComplete: Bool {
         let view = body.readableBytesView
         let tail = view.suffix(65_536)
-        for marker in ["data: [DONE]", "event: message_stop", "\"type\":\"message_stop\"", "event: response.completed"] {
+        for marker in ["data: [DONE]", "event: message_stop", "\"type\":\"message_stop\"", "event: response.completed"]
+        {
             if tail.firstRange(of: Array(marker.utf8)) != nil { return true }
         }
         return false

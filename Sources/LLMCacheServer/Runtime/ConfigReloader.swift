@@ -14,7 +14,9 @@ public final class ConfigReloader: Sendable {
     private let settings: Mutex<LLMCacheSettings>
 
     /// - Parameter settings: what the proxy is running with now.
-    public init(loader: ConfigLoader, registry: PluginRegistry, server: ProxyServer, settings: LLMCacheSettings, logger: Logger) {
+    public init(
+        loader: ConfigLoader, registry: PluginRegistry, server: ProxyServer, settings: LLMCacheSettings, logger: Logger
+    ) {
         self.loader = loader
         self.registry = registry
         self.server = server
@@ -58,7 +60,8 @@ public final class ConfigReloader: Sendable {
         logger.info(
             "configuration reloaded",
             metadata: [
-                "reason": "\(reason)", "file": "\(loader.path ?? "none")", "plugins": "\(plugins.names.joined(separator: ","))",
+                "reason": "\(reason)", "file": "\(loader.path ?? "none")",
+                "plugins": "\(plugins.names.joined(separator: ","))",
                 "duration": "\(ContinuousClock.now - started)",
             ])
         return true

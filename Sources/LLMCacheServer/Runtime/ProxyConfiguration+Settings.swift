@@ -18,13 +18,15 @@ extension ProxyConfiguration {
                 wire = provider.wireFormat
                 custom = upstream.provider
             } else {
-                issues.append(ConfigIssue(
-                    path: "upstreams.\(upstream.id).provider", origin: ConfigOrigin(source: "configuration"),
-                    message: "unknown provider '\(upstream.provider)'"))
+                issues.append(
+                    ConfigIssue(
+                        path: "upstreams.\(upstream.id).provider", origin: ConfigOrigin(source: "configuration"),
+                        message: "unknown provider '\(upstream.provider)'"))
                 continue
             }
             upstreams[upstream.id] = Upstream(
-                id: upstream.id, baseURL: upstream.url, provider: wire, credential: upstream.apiKey, customProvider: custom)
+                id: upstream.id, baseURL: upstream.url, provider: wire, credential: upstream.apiKey,
+                customProvider: custom)
         }
         if !issues.isEmpty { throw ConfigError(issues) }
         func withFallbacks(_ id: String) -> (Upstream, [Upstream]) {
@@ -40,7 +42,8 @@ extension ProxyConfiguration {
         table = table.adding(
             settings.routes.map { route in
                 let (upstream, fallbacks) = withFallbacks(route.upstream)
-                return RouteTable.Route(prefix: route.prefix, upstream: upstream, cacheable: route.cacheable, fallbacks: fallbacks)
+                return RouteTable.Route(
+                    prefix: route.prefix, upstream: upstream, cacheable: route.cacheable, fallbacks: fallbacks)
             })
         self.init(
             host: settings.listen.host, port: settings.listen.port,
@@ -54,14 +57,18 @@ extension ProxyConfiguration {
             defaultTTL: settings.cache.ttl,
             maximumJSONDepth: settings.cache.maxJSONDepth,
             upstream: .init(
-                connectTimeout: settings.upstreamClient.connectTimeout, headTimeout: settings.upstreamClient.headTimeout,
+                connectTimeout: settings.upstreamClient.connectTimeout,
+                headTimeout: settings.upstreamClient.headTimeout,
                 totalTimeout: settings.upstreamClient.totalTimeout,
                 maximumConnectionsPerHost: settings.upstreamClient.maxConnectionsPerHost),
             manifest: settings.manifest.file.map { .file($0) } ?? settings.manifest.directory.map { .directory($0) },
             memoryLimit: settings.memory.limit,
-            prices: PriceTable(Dictionary(
-                settings.prices.map { ($0.model, ModelPrice(inputPerMillion: $0.input, outputPerMillion: $0.output)) },
-                uniquingKeysWith: { $1 })),
+            prices: PriceTable(
+                Dictionary(
+                    settings.prices.map {
+                        ($0.model, ModelPrice(inputPerMillion: $0.input, outputPerMillion: $0.output))
+                    },
+                    uniquingKeysWith: { $1 })),
             storeMaxBytes: settings.store.maxBytes,
             storeMapSize: settings.store.mapSize)
     }

@@ -29,7 +29,8 @@ extension DiskTier {
         try commitLock.withLock { _ in
             try environment.write { transaction in
                 try transaction.put(schema.dictionaries, key: StoreSchema.encode(dictionary.id), value: bytes)
-                try transaction.put(schema.meta, key: StoreSchema.dictionaryKey, value: StoreSchema.encode(dictionary.id))
+                try transaction.put(
+                    schema.meta, key: StoreSchema.dictionaryKey, value: StoreSchema.encode(dictionary.id))
             }
         }
         dictionaries.withLock { set in
@@ -48,7 +49,9 @@ extension DiskTier {
     /// store so scopes, and so keys, are stable across restarts; never exported.
     public func tenantSecret() throws -> [UInt8] {
         let name = Array("tenant-secret".utf8)
-        if let secret = try environment.read({ try $0.get(schema.meta, key: name) }), secret.count == 32 { return secret }
+        if let secret = try environment.read({ try $0.get(schema.meta, key: name) }), secret.count == 32 {
+            return secret
+        }
         return try commitLock.withLock { _ in
             try environment.write { transaction in
                 if let secret = try transaction.get(schema.meta, key: name), secret.count == 32 { return secret }

@@ -12,7 +12,8 @@ extension DiskTier {
     ///
     /// Blocks (LMDB reads, decompression): call it off the event loop. Never throws: an
     /// unreadable store gives an explanation with nothing compared.
-    public func explainMiss(_ recipe: CacheKeyRecipe, model: String, maximumCandidates: Int = 2_000) -> MissExplanation {
+    public func explainMiss(_ recipe: CacheKeyRecipe, model: String, maximumCandidates: Int = 2_000) -> MissExplanation
+    {
         let request = recipe.storedRequest(model: model)
         var explanation = MissExplanation(
             key: recipe.key, namespace: recipe.namespace, method: recipe.method, path: recipe.path, model: model)
@@ -38,9 +39,10 @@ extension DiskTier {
                 guard candidates.isEmpty else { return }
                 try schema.forEachIndexed(route, transaction) { digest, key in
                     guard digest != modelDigest, otherModels[digest] == nil else { return true }
-                    otherModels[digest] = try transaction.withValue(schema.records, key: key.bytes) { record in
-                        (try? RecordCodec.header(of: record, verifyChecksum: false))?.request?.model
-                    } ?? nil
+                    otherModels[digest] =
+                        try transaction.withValue(schema.records, key: key.bytes) { record in
+                            (try? RecordCodec.header(of: record, verifyChecksum: false))?.request?.model
+                        } ?? nil
                     return otherModels.count < 64
                 }
             }
@@ -48,7 +50,8 @@ extension DiskTier {
             logger.warning("cannot read the request index", metadata: ["error": "\(error)"])
         }
         explanation.otherModels = otherModels.values.filter { !$0.isEmpty }.sorted()
-        let entries = candidates.compactMap { key, record in (try? decode(record)).map { (key, $0) } }
+        let entries =
+            candidates.compactMap { key, record in (try? decode(record)).map { (key, $0) } }
             + pendingEntries(matching: recipe, model: model)
         explanation.compared = entries.count
         explanation.nearest = Self.nearest(to: recipe, among: entries, now: clock.now())
@@ -76,14 +79,16 @@ extension DiskTier {
         for (key, entry) in entries {
             guard let stored = try? JSONParser.parse(entry.canonicalRequest.readableBytesView) else { continue }
             let limit = best.map { $0.score + 1 } ?? .max
-            let score = JSONDifference.count(stored: stored, request: body, limit: limit)
+            let score =
+                JSONDifference.count(stored: stored, request: body, limit: limit)
                 + headerDifferences(entry.request?.headers ?? [], recipe.headers).count
             if best == nil || score < best!.score || (score == best!.score && entry.createdAt > best!.entry.createdAt) {
                 best = (score, key, entry, stored)
             }
         }
         guard let best else { return nil }
-        let differences = JSONDifference.between(stored: best.body, request: body)
+        let differences =
+            JSONDifference.between(stored: best.body, request: body)
             + headerDifferences(best.entry.request?.headers ?? [], recipe.headers)
         return MissExplanation.Nearest(
             key: best.key, createdAt: best.entry.createdAt, differences: differences,
@@ -100,7 +105,9 @@ extension DiskTier {
         return Set(old.keys).union(new.keys).sorted().compactMap { name in
             old[name] == new[name]
                 ? nil
-                : JSONDifference(path: "header:\(name)", stored: old[name].map { .string($0) }, request: new[name].map { .string($0) })
+                : JSONDifference(
+                    path: "header:\(name)", stored: old[name].map { .string($0) },
+                    request: new[name].map { .string($0) })
         }
     }
 }

@@ -103,7 +103,8 @@ extension DiskTier {
             do {
                 let entry = try decode(value)
                 // A record that knows its request must sit under the key that request gives.
-                if entry.recipeVersion == CacheKeyRecipe.version, let recipe = entry.keyRecipe, recipe.key.bytes != key {
+                if entry.recipeVersion == CacheKeyRecipe.version, let recipe = entry.keyRecipe, recipe.key.bytes != key
+                {
                     bad.append((name, "stored under another key than its request gives (\(recipe.key.hex))"))
                 }
             } catch {
@@ -122,7 +123,9 @@ extension DiskTier {
                 var totals = try schema.totals(transaction)
                 var removed = 0
                 for key in keys {
-                    guard try transaction.withValue(schema.records, key: key.bytes, stillMatches) == true else { continue }
+                    guard try transaction.withValue(schema.records, key: key.bytes, stillMatches) == true else {
+                        continue
+                    }
                     if try schema.deleteRecord(key, totals: &totals, transaction) { removed += 1 }
                 }
                 try schema.store(totals, transaction)

@@ -5,7 +5,7 @@ import Synchronization
 import Zstd
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The persistent L2 tier: one LMDB environment of zstd-compressed, checksummed records.
@@ -113,7 +113,8 @@ public final class DiskTier: Sendable {
         } catch {
             counters.corruptRecords.add(1, ordering: .relaxed)
             counters.misses.add(1, ordering: .relaxed)
-            logger.warning("corrupt record treated as a miss and removed", metadata: ["key": "\(key)", "error": "\(error)"])
+            logger.warning(
+                "corrupt record treated as a miss and removed", metadata: ["key": "\(key)", "error": "\(error)"])
             enqueueIfIdle(key, .remove(.corrupt))
             return nil
         }

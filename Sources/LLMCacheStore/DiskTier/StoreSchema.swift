@@ -72,7 +72,9 @@ struct StoreSchema: Sendable {
     }
 
     /// Writes `record` under `key` (replacing any old one) and marks it accessed at `time`.
-    func putRecord(_ key: CacheKey, _ record: [UInt8], time: UInt64, totals: inout Totals, _ transaction: LMDBTransaction) throws {
+    func putRecord(
+        _ key: CacheKey, _ record: [UInt8], time: UInt64, totals: inout Totals, _ transaction: LMDBTransaction
+    ) throws {
         _ = try deleteRecord(key, totals: &totals, transaction)
         try transaction.put(records, key: key.bytes, value: record)
         totals.bytes += record.count
@@ -174,6 +176,7 @@ struct StoreSchema: Sendable {
     /// The raw payload length a record's header claims (0 if the header is unreadable).
     static func rawLength(of record: UnsafeRawBufferPointer) -> Int {
         guard record.count >= RecordFormat.headerLength else { return 0 }
-        return Int(UInt32(littleEndian: record.loadUnaligned(fromByteOffset: RecordFormat.Offset.rawLength, as: UInt32.self)))
+        return Int(
+            UInt32(littleEndian: record.loadUnaligned(fromByteOffset: RecordFormat.Offset.rawLength, as: UInt32.self)))
     }
 }

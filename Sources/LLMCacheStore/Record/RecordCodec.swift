@@ -49,7 +49,9 @@ enum RecordCodec {
     }
 
     /// Reads and validates the header (and checksum when `verifyChecksum`), without decompressing.
-    static func header(of record: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(RecordError) -> RecordHeader {
+    static func header(of record: UnsafeRawBufferPointer, verifyChecksum: Bool = true) throws(RecordError)
+        -> RecordHeader
+    {
         guard record.count >= RecordFormat.headerLength else {
             throw RecordError("record of \(record.count) bytes is shorter than its header")
         }

@@ -47,7 +47,10 @@ enum StoredRequestCoding {
             let value = try section.readString(Int(try section.read(UInt32.self)))
             headers.append(HeaderField(name: name, value: value))
         }
-        guard section.remaining == 0 else { throw RecordError("\(section.remaining) stray bytes in the request section") }
-        return StoredRequest(method: method, path: path, upstream: upstream, headers: headers, tenant: tenant, model: model)
+        guard section.remaining == 0 else {
+            throw RecordError("\(section.remaining) stray bytes in the request section")
+        }
+        return StoredRequest(
+            method: method, path: path, upstream: upstream, headers: headers, tenant: tenant, model: model)
     }
 }

@@ -3,19 +3,24 @@ import LLMCacheStore
 
 /// `llmcache inspect`: an entry for people to read.
 public enum EntryDescription {
-    public static func text(key: CacheKey, entry: CacheEntry, tiers: [String], now: Timestamp, bodyLimit: Int?) -> String {
+    public static func text(key: CacheKey, entry: CacheEntry, tiers: [String], now: Timestamp, bodyLimit: Int?)
+        -> String
+    {
         var out = "key        \(key.hex)\n"
         out += "tiers      \(tiers.joined(separator: ", "))\n"
         out += "namespace  \(entry.namespace.isEmpty ? "(none)" : entry.namespace)\n"
         out += "stored     \(entry.createdAt.iso8601)\n"
-        out += "expires    \(entry.expiresAt.map { $0.iso8601 + (entry.isExpired(at: now) ? " (expired)" : "") } ?? "never")\n"
+        out +=
+            "expires    \(entry.expiresAt.map { $0.iso8601 + (entry.isExpired(at: now) ? " (expired)" : "") } ?? "never")\n"
         out += "recipe     version \(entry.recipeVersion)"
         if let recipe = entry.keyRecipe {
-            out += recipe.key == key ? ", key matches the request" : ", KEY DOES NOT MATCH THE REQUEST (\(recipe.key.hex))"
+            out +=
+                recipe.key == key ? ", key matches the request" : ", KEY DOES NOT MATCH THE REQUEST (\(recipe.key.hex))"
         }
         out += "\n"
         if let request = entry.request {
-            out += "request    \(request.method) \(request.path) → upstream \(request.upstream), model \(request.model.isEmpty ? "(none)" : request.model)\n"
+            out +=
+                "request    \(request.method) \(request.path) → upstream \(request.upstream), model \(request.model.isEmpty ? "(none)" : request.model)\n"
             out += "tenant     \(request.tenant.isEmpty ? "shared across credentials" : "scoped to one credential")\n"
             for header in request.headers { out += "  \(header.name): \(header.value)\n" }
         } else {

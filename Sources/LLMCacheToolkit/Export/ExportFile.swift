@@ -161,7 +161,8 @@ extension ExportFileReader {
                     if let outcome { return try body(number, outcome.store, .failure(ToolkitError("a second header"))) }
                     guard version == ExportFormat.version else {
                         throw ToolkitError(
-                            "\(path): export format version \(version) is not supported (this build reads \(ExportFormat.version))")
+                            "\(path): export format version \(version) is not supported (this build reads \(ExportFormat.version))"
+                        )
                     }
                     outcome = Outcome(store: store)
                 case .trailer(let count):

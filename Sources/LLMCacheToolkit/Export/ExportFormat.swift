@@ -58,7 +58,8 @@ public enum ExportFormat {
             let bodyStart = checksumStart + 8 + recordInfix.count
             guard line.count > recordPrefix.count + 8 + recordInfix.count + 1, line.last == UInt8(ascii: "}"),
                 line[(checksumStart + 8)..<bodyStart].elementsEqual(recordInfix),
-                let stated = UInt32(String(decoding: line[checksumStart..<(checksumStart + 8)], as: UTF8.self), radix: 16)
+                let stated = UInt32(
+                    String(decoding: line[checksumStart..<(checksumStart + 8)], as: UTF8.self), radix: 16)
             else { throw ToolkitError("malformed record line") }
             let body = line[bodyStart..<(line.endIndex - 1)]
             let actual = body.withUnsafeBytes { crc($0) }
@@ -84,7 +85,9 @@ public enum ExportFormat {
         guard value["format"]?.stringValue == name else {
             throw ToolkitError("not an llmcache export (no \"format\":\"\(name)\" header)")
         }
-        guard let found = value["version"].flatMap(\.intValue) else { throw ToolkitError("export header has no version") }
+        guard let found = value["version"].flatMap(\.intValue) else {
+            throw ToolkitError("export header has no version")
+        }
         return .header(version: found, store: value["store"]?.stringValue ?? "")
     }
 

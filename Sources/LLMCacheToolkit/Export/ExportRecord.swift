@@ -39,16 +39,18 @@ public struct ExportRecord: Sendable, Equatable {
             response.append(
                 JSONMember(
                     key: "stream",
-                    value: .array(chunks.map {
-                        .array([.number(String($0.length)), .number(String($0.delayMicroseconds))])
-                    })))
+                    value: .array(
+                        chunks.map {
+                            .array([.number(String($0.length)), .number(String($0.delayMicroseconds))])
+                        })))
         }
         return .object([
             JSONMember(key: "key", value: .string(key.hex)),
             JSONMember(key: "namespace", value: .string(entry.namespace)),
             JSONMember(key: "created", value: .string(entry.createdAt.iso8601)),
             JSONMember(key: "created_ns", value: .number(String(entry.createdAt.nanosecondsSinceEpoch))),
-            JSONMember(key: "expires_ns", value: entry.expiresAt.map { .number(String($0.nanosecondsSinceEpoch)) } ?? .null),
+            JSONMember(
+                key: "expires_ns", value: entry.expiresAt.map { .number(String($0.nanosecondsSinceEpoch)) } ?? .null),
             JSONMember(key: "recipe_version", value: .number(String(entry.recipeVersion))),
             JSONMember(key: "request", value: .object(request)),
             JSONMember(key: "response", value: .object(response)),
@@ -61,19 +63,26 @@ public struct ExportRecord: Sendable, Equatable {
             return found
         }
         func string(_ name: String, in object: JSONValue?) throws -> String {
-            guard let text = try field(name, in: object).stringValue else { throw ToolkitError("\(name) is not a string") }
+            guard let text = try field(name, in: object).stringValue else {
+                throw ToolkitError("\(name) is not a string")
+            }
             return text
         }
         func integer(_ name: String, in object: JSONValue?) throws -> Int {
-            guard let number = try field(name, in: object).intValue else { throw ToolkitError("\(name) is not an integer") }
+            guard let number = try field(name, in: object).intValue else {
+                throw ToolkitError("\(name) is not an integer")
+            }
             return number
         }
-        guard let key = CacheKey(hex: try string("key", in: value)) else { throw ToolkitError("key is not 64 hex digits") }
+        guard let key = CacheKey(hex: try string("key", in: value)) else {
+            throw ToolkitError("key is not 64 hex digits")
+        }
         let request = try field("request", in: value)
         let response = try field("response", in: value)
         var stored: StoredRequest?
         if request["method"] != nil {
-            guard let tenant = [UInt8](hex: try string("tenant", in: request)), tenant.isEmpty || tenant.count == 32 else {
+            guard let tenant = [UInt8](hex: try string("tenant", in: request)), tenant.isEmpty || tenant.count == 32
+            else {
                 throw ToolkitError("tenant is not empty or 64 hex digits")
             }
             stored = StoredRequest(
@@ -146,7 +155,9 @@ extension Array where Element == UInt8 {
         guard utf8.count % 2 == 0 else { return nil }
         var bytes: [UInt8] = []
         for index in stride(from: 0, to: utf8.count, by: 2) {
-            guard let byte = UInt8(String(decoding: utf8[index..<(index + 2)], as: UTF8.self), radix: 16) else { return nil }
+            guard let byte = UInt8(String(decoding: utf8[index..<(index + 2)], as: UTF8.self), radix: 16) else {
+                return nil
+            }
             bytes.append(byte)
         }
         self = bytes

@@ -30,7 +30,10 @@ public enum StoreImport {
         public var tenant: Tenant
         public var maximumLineBytes: Int
 
-        public init(conflict: Conflict = .keep, namespace: String? = nil, tenant: Tenant = .keep, maximumLineBytes: Int = 160 << 20) {
+        public init(
+            conflict: Conflict = .keep, namespace: String? = nil, tenant: Tenant = .keep,
+            maximumLineBytes: Int = 160 << 20
+        ) {
             self.conflict = conflict
             self.namespace = namespace
             self.tenant = tenant
@@ -60,7 +63,8 @@ public enum StoreImport {
         let outcome = try reader.forEachRecord { number, source, record in
             do {
                 try importRecord(
-                    try record.get(), into: store, options: options, foreign: source != storeID, secret: secret, now: now,
+                    try record.get(), into: store, options: options, foreign: source != storeID, secret: secret,
+                    now: now,
                     summary: &summary)
             } catch let error as ToolkitError {
                 summary.bad.append((number, error.message))
@@ -79,10 +83,14 @@ public enum StoreImport {
         var key = record.key
         let rescoped = options.namespace != nil || options.tenant != .keep
         if let request = entry.request, entry.recipeVersion == CacheKeyRecipe.version {
-            guard request.recipe(namespace: entry.namespace, canonicalBody: Array(entry.canonicalRequest.readableBytesView)).key == key
+            guard
+                request.recipe(
+                    namespace: entry.namespace, canonicalBody: Array(entry.canonicalRequest.readableBytesView)
+                ).key == key
             else { throw ToolkitError("key \(key.hex) does not match its request") }
         } else if rescoped {
-            throw ToolkitError("entry \(key.hex) does not record its request (or has another key recipe): it cannot be re-keyed")
+            throw ToolkitError(
+                "entry \(key.hex) does not record its request (or has another key recipe): it cannot be re-keyed")
         }
         if let namespace = options.namespace { entry.namespace = namespace }
         if var request = entry.request {
@@ -95,7 +103,12 @@ public enum StoreImport {
                 request.tenant = TenantScope.scope(credential: credential, secret: secret)
             }
             entry.request = request
-            if rescoped { key = request.recipe(namespace: entry.namespace, canonicalBody: Array(entry.canonicalRequest.readableBytesView)).key }
+            if rescoped {
+                key =
+                    request.recipe(
+                        namespace: entry.namespace, canonicalBody: Array(entry.canonicalRequest.readableBytesView)
+                    ).key
+            }
         }
         if entry.isExpired(at: now) {
             summary.expired += 1

@@ -19,7 +19,8 @@ public enum Verify {
     /// Checks checksums, structure and that each record's key matches its request.
     public static func exportFile(_ path: String, maximumLineBytes: Int = 160 << 20) throws -> Report {
         var report = Report()
-        let outcome = try ExportFileReader(path: path, maximumLineBytes: maximumLineBytes).forEachRecord { number, _, result in
+        let outcome = try ExportFileReader(path: path, maximumLineBytes: maximumLineBytes).forEachRecord {
+            number, _, result in
             switch result {
             case .success(let record):
                 if let recipe = record.entry.keyRecipe, record.entry.recipeVersion == CacheKeyRecipe.version,

@@ -47,7 +47,9 @@ public enum ReplayCheck {
         public var invalid: Int { results.filter { $0.key == nil }.count }
     }
 
-    public static func run(requestsFile path: String, target: Target, maximumLineBytes: Int = 160 << 20) async throws -> Report {
+    public static func run(requestsFile path: String, target: Target, maximumLineBytes: Int = 160 << 20) async throws
+        -> Report
+    {
         var requests: [(Int, Swift.Result<ReplayRequest, ToolkitError>)] = []
         try ExportFileReader(path: path, maximumLineBytes: maximumLineBytes).forEachLine { number, line in
             guard let bytes = try? line.get() else {
@@ -99,14 +101,16 @@ public enum ReplayCheck {
                 report.results.append(
                     Result(
                         line: line, summary: request.summary, key: key, hit: hit,
-                        reason: hit ? nil : "key \(key.hex) is not in the store (a manifest line has no request to compare)"))
+                        reason: hit
+                            ? nil : "key \(key.hex) is not in the store (a manifest line has no request to compare)"))
             case .request:
                 let recipe: CacheKeyRecipe
                 let model: String
                 do {
                     (recipe, model) = try keyRecipe(
                         request, routes: routes, normalizers: normalizers,
-                        tenantScope: shareAcrossCredentials ? nil : { TenantScope.scope(credential: $0, secret: secret) })
+                        tenantScope: shareAcrossCredentials
+                            ? nil : { TenantScope.scope(credential: $0, secret: secret) })
                 } catch {
                     report.results.append(Result(line: line, summary: request.summary, hit: false, reason: "\(error)"))
                     continue
@@ -150,7 +154,9 @@ public enum ReplayCheck {
         guard case .request(let method, let path, let headers, let body) = request else {
             throw ToolkitError("a manifest line names a key, not a request")
         }
-        guard let route = routes.route(for: path), route.cacheable else { throw ToolkitError("no cacheable route for \(path)") }
+        guard let route = routes.route(for: path), route.cacheable else {
+            throw ToolkitError("no cacheable route for \(path)")
+        }
         let canonical = try normalizers.for(route.upstream.provider).normalize(CanonicalJSON.serialize(body)).canonical
         let recipe = try CacheKeyRecipe.request(
             method: method, path: path, headers: headers.map { (name: $0.name, value: $0.value) }, canonical: canonical,
@@ -160,7 +166,9 @@ public enum ReplayCheck {
 
     // MARK: - Against a running proxy
 
-    static func checkServer(_ requests: [(Int, Swift.Result<ReplayRequest, ToolkitError>)], base: String) async throws -> Report {
+    static func checkServer(_ requests: [(Int, Swift.Result<ReplayRequest, ToolkitError>)], base: String) async throws
+        -> Report
+    {
         var trimmed = base
         while trimmed.hasSuffix("/") { trimmed.removeLast() }
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
@@ -199,7 +207,9 @@ public enum ReplayCheck {
             let response = try await client.execute(outgoing, timeout: .seconds(60))
             let answer = try await response.body.collect(upTo: 64 << 20)
             let key = response.headers.first(name: "x-llmcache-key").flatMap { CacheKey(hex: $0) }
-            if (200..<300).contains(response.status.code), response.headers.first(name: "x-llmcache-status") == CacheStatus.hit.rawValue {
+            if (200..<300).contains(response.status.code),
+                response.headers.first(name: "x-llmcache-status") == CacheStatus.hit.rawValue
+            {
                 return Result(line: line, summary: request.summary, key: key, hit: true)
             }
             let error = try? JSONParser.parse(answer.readableBytesView)
@@ -207,7 +217,8 @@ public enum ReplayCheck {
             let reason =
                 explanation?["summary"]?.stringValue ?? error?["error"]?["message"]?.stringValue
                 ?? "HTTP \(response.status.code)"
-            return Result(line: line, summary: request.summary, key: key, hit: false, reason: reason, explanation: explanation)
+            return Result(
+                line: line, summary: request.summary, key: key, hit: false, reason: reason, explanation: explanation)
         } catch {
             return Result(line: line, summary: request.summary, hit: false, reason: "request failed: \(error)")
         }

@@ -49,7 +49,9 @@ extension ReplayCheck.Report {
             return result
         }
         var xml = #"<?xml version="1.0" encoding="UTF-8"?>"# + "\n"
-        xml += #"<testsuites><testsuite name="llmcache replay-check" tests="\#(requests)" failures="\#(requests - hits)" errors="0">"# + "\n"
+        xml +=
+            #"<testsuites><testsuite name="llmcache replay-check" tests="\#(requests)" failures="\#(requests - hits)" errors="0">"#
+            + "\n"
         for result in results {
             let name = escaped("line \(result.line): \(result.summary)")
             xml += #"  <testcase classname="llmcache.replay-check" name="\#(name)""#
@@ -58,7 +60,9 @@ extension ReplayCheck.Report {
             } else {
                 let detail = result.explanation?.canonicalText ?? ""
                 xml += ">\n"
-                xml += #"    <failure message="\#(escaped(result.reason ?? "miss"))" type="cache_miss">\#(escaped(detail))</failure>"# + "\n"
+                xml +=
+                    #"    <failure message="\#(escaped(result.reason ?? "miss"))" type="cache_miss">\#(escaped(detail))</failure>"#
+                    + "\n"
                 xml += "  </testcase>\n"
             }
         }

@@ -32,7 +32,9 @@ public enum ReplayRequest: Sendable, Equatable {
             break
         case .object(let members)?:
             for member in members {
-                guard let text = member.value.stringValue else { throw ToolkitError("header \(member.key) is not a string") }
+                guard let text = member.value.stringValue else {
+                    throw ToolkitError("header \(member.key) is not a string")
+                }
                 headers.append(HeaderField(name: member.key.lowercased(), value: text))
             }
         case .array(let pairs)?:

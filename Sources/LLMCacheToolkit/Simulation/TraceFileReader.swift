@@ -1,9 +1,9 @@
 import CZlib
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Reads a text file line by line, transparently gunzipping it when it starts with the gzip magic.
@@ -139,7 +139,8 @@ private struct TraceLineSplitter {
 
     private func check(_ length: Int, number: Int? = nil) throws(TraceError) {
         if length > maxLineLength {
-            throw TraceError("\(path): line \(number ?? lineNumber) is longer than \(maxLineLength) bytes (not a text trace?)")
+            throw TraceError(
+                "\(path): line \(number ?? lineNumber) is longer than \(maxLineLength) bytes (not a text trace?)")
         }
     }
 }

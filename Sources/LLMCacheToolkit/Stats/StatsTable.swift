@@ -22,7 +22,8 @@ public enum StatsTable {
             text += "\nupstream calls    \(int(upstream["requests"])) (errors \(int(upstream["errors"])))"
         }
         if let saved = stats["saved"] {
-            text += "\nsaved             \(int(saved["input_tokens"])) input + \(int(saved["output_tokens"])) output tokens"
+            text +=
+                "\nsaved             \(int(saved["input_tokens"])) input + \(int(saved["output_tokens"])) output tokens"
             text += ", $\(number(saved["dollars"]))"
             if (saved["unpriced_hits"]?.intValue ?? 0) > 0 {
                 text += " (\(int(saved["unpriced_hits"])) hits of models without a price)"
@@ -57,8 +58,12 @@ public enum StatsTable {
                 "\(Double(Int(stats.compressionRatio * 100)) / 100)x", ByteCount.format(stats.bytesOnDisk),
             ],
         ])
-        text += "\n" + table([["namespace", "entries"]] + byNamespace.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
-        text += "\n" + table([["model", "entries"]] + byModel.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
+        text +=
+            "\n"
+            + table(
+                [["namespace", "entries"]] + byNamespace.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
+        text +=
+            "\n" + table([["model", "entries"]] + byModel.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         text += "\nhit rates are counted by a running proxy: llmcache stats --url http://HOST:PORT\n"
         return text
     }

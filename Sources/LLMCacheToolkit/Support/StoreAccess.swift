@@ -4,7 +4,7 @@ import LLMCacheUpstream
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Opening stores and building route tables for the command-line tools.

@@ -27,7 +27,8 @@ public struct MaxTokensGuard: ProxyPlugin {
             let asked = (body["max_tokens"] ?? body["max_completion_tokens"] ?? body["max_output_tokens"])?.intValue,
             asked > limit
         else { return .proceed(request) }
-        let message = #"{"error":{"type":"max_tokens_exceeded","message":"max_tokens \#(asked) is above this proxy's limit of \#(limit)"}}"#
+        let message =
+            #"{"error":{"type":"max_tokens_exceeded","message":"max_tokens \#(asked) is above this proxy's limit of \#(limit)"}}"#
         return .respond(PluginResponse(status: 400, body: ByteBuffer(string: message)))
     }
 }

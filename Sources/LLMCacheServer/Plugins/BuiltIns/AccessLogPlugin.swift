@@ -22,7 +22,8 @@ struct AccessLogPlugin: ProxyPlugin {
             return AccessLogPlugin(file: JSONLinesFile(path: ""), includePrompt: false, clock: SystemClock())
         }
         return AccessLogPlugin(
-            file: JSONLinesFile(path: path), includePrompt: settings.bool("include_prompt", default: false), clock: SystemClock())
+            file: JSONLinesFile(path: path), includePrompt: settings.bool("include_prompt", default: false),
+            clock: SystemClock())
     }
 
     func start() async throws { try file.open() }
@@ -40,9 +41,14 @@ struct AccessLogPlugin: ProxyPlugin {
         ]
         if let key = event.key { members.append(JSONMember(key: "key", value: .string(key))) }
         if let model = event.model, !model.isEmpty { members.append(JSONMember(key: "model", value: .string(model))) }
-        if let namespace = event.namespace, !namespace.isEmpty { members.append(JSONMember(key: "namespace", value: .string(namespace))) }
+        if let namespace = event.namespace, !namespace.isEmpty {
+            members.append(JSONMember(key: "namespace", value: .string(namespace)))
+        }
         if includePrompt {
-            members.append(JSONMember(key: "request_body", value: .string(String(decoding: event.requestBody.readableBytesView, as: UTF8.self))))
+            members.append(
+                JSONMember(
+                    key: "request_body",
+                    value: .string(String(decoding: event.requestBody.readableBytesView, as: UTF8.self))))
         }
         try file.append(CanonicalJSON.serialize(.object(members)))
     }

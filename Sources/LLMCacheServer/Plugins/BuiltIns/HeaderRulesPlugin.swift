@@ -35,10 +35,16 @@ struct HeaderRulesPlugin: ProxyPlugin {
         var set: [(HTTPField.Name, String)] = []
         for header in setSection.keys {
             let value = setSection.string(header, default: "")
-            if let parsed = name(header, path: setSection.childPath(header), origin: setSection.origin) { set.append((parsed, value)) }
+            if let parsed = name(header, path: setSection.childPath(header), origin: setSection.origin) {
+                set.append((parsed, value))
+            }
         }
-        let remove = settings.list("remove").compactMap { path, node in node.text.flatMap { name($0, path: path, origin: node.origin) } }
-        let keyed = settings.list("key").compactMap { path, node in node.text.flatMap { name($0, path: path, origin: node.origin) } }
+        let remove = settings.list("remove").compactMap { path, node in
+            node.text.flatMap { name($0, path: path, origin: node.origin) }
+        }
+        let keyed = settings.list("key").compactMap { path, node in
+            node.text.flatMap { name($0, path: path, origin: node.origin) }
+        }
         if set.isEmpty, remove.isEmpty, keyed.isEmpty, settings.issues.isEmpty {
             settings.report(nil, "header_rules needs set, remove or key")
         }

@@ -1,7 +1,7 @@
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A file that JSON lines are appended to (`O_APPEND`: concurrent writers never interleave a
@@ -28,7 +28,9 @@ final class JSONLinesFile: Sendable {
         try descriptor.withLock { fd in
             guard let fd else { return }
             let written = line.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-            if written != line.count { throw JSONLinesFileError("cannot write \(path): \(String(cString: strerror(errno)))") }
+            if written != line.count {
+                throw JSONLinesFileError("cannot write \(path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 

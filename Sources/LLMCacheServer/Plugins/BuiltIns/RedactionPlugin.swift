@@ -22,7 +22,9 @@ struct RedactionPlugin: ProxyPlugin {
 
     static let factory = PluginFactory(name: "redaction") { settings in
         let patterns = settings.regexes("patterns")
-        if patterns.isEmpty, settings.issues.isEmpty { settings.report("patterns", "redaction needs at least one pattern") }
+        if patterns.isEmpty, settings.issues.isEmpty {
+            settings.report("patterns", "redaction needs at least one pattern")
+        }
         return RedactionPlugin(
             patterns: patterns, replacement: settings.string("replacement", default: "[REDACTED]"),
             requests: settings.bool("requests", default: false))
