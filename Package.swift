@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "LLMCacheConfig", targets: ["LLMCacheConfig"]),
         .library(name: "LLMCacheCLI", targets: ["LLMCacheCLI"]),
         .library(name: "LLMCacheMockUpstream", targets: ["LLMCacheMockUpstream"]),
+        .library(name: "LLMCachePlugins", targets: ["LLMCachePlugins"]),
         .library(name: "Zstd", targets: ["Zstd"]),
         .library(name: "LMDB", targets: ["LMDB"]),
     ],
@@ -92,10 +93,21 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // What a plugin author imports: the plugin protocol, events, upstream providers, the
+        // registry — no HTTP server.
+        .target(
+            name: "LLMCachePlugins",
+            dependencies: [
+                "LLMCacheCore", "LLMCacheConfig", "LLMCacheUpstream",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .target(
             name: "LLMCacheServer",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheConfig",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheConfig", "LLMCachePlugins",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -142,7 +154,7 @@ let package = Package(
         .target(
             name: "LLMCacheApp",
             dependencies: [
-                "LLMCacheCore", "LLMCacheServer", "LLMCacheAdmin", "LLMCacheConfig",
+                "LLMCacheCore", "LLMCacheServer", "LLMCacheAdmin", "LLMCacheConfig", "LLMCachePlugins",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -153,7 +165,7 @@ let package = Package(
             name: "LLMCacheCLI",
             dependencies: [
                 "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheUpstream", "LLMCacheAdmin",
-                "LLMCacheConfig", "LLMCacheMockUpstream", "LLMCacheApp",
+                "LLMCacheConfig", "LLMCacheMockUpstream", "LLMCacheApp", "LLMCachePlugins",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -165,6 +177,7 @@ let package = Package(
             name: "LLMCacheTestSupport",
             dependencies: [
                 "LLMCacheServer", "LLMCacheAdmin", "LLMCacheApp", "LLMCacheCore", "LLMCacheUpstream", "LLMCacheMockUpstream",
+                "LLMCachePlugins",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -179,6 +192,7 @@ let package = Package(
             name: "LLMCacheServerTests",
             dependencies: [
                 "LLMCacheTestSupport", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
+                "LLMCachePlugins",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

@@ -16,7 +16,7 @@ let package = Package(
         .target(
             name: "ExamplePlugins",
             dependencies: [
-                .product(name: "LLMCacheServer", package: "llmcache"),
+                .product(name: "LLMCachePlugins", package: "llmcache"),
                 .product(name: "LLMCacheConfig", package: "llmcache"),
                 .product(name: "LLMCacheCore", package: "llmcache"),
                 .product(name: "LLMCacheUpstream", package: "llmcache"),
@@ -28,6 +28,7 @@ let package = Package(
             dependencies: [
                 "ExamplePlugins",
                 .product(name: "LLMCacheCLI", package: "llmcache"),
+                .product(name: "LLMCachePlugins", package: "llmcache"),
                 .product(name: "LLMCacheServer", package: "llmcache"),
             ]
         ),

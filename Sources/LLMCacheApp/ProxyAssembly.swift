@@ -2,6 +2,7 @@ import CoreMetrics
 import LLMCacheAdmin
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheServer
 import Logging
 import ServiceLifecycle

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LLMCacheConfig
+import LLMCachePlugins
 import LLMCacheServer
 
 struct ConfigCommand: ParsableCommand {
@@ -55,13 +56,6 @@ struct ConfigReferenceCommand: ParsableCommand {
     )
 
     func run() {
-        print("| key | type | default | reloads | secret | environment | |")
-        print("|---|---|---|---|---|---|---|")
-        for key in LLMCacheSettings.reference {
-            let variable = key.environmentVariable.map { "`\($0)`" } ?? "—"
-            print(
-                "| `\(key.path)` | \(key.type) | \(key.defaultValue) | \(key.reloadable ? "yes" : "no (warns)") | \(key.secret ? "yes" : "") | \(variable) | \(key.summary) |"
-            )
-        }
+        print(LLMCacheSettings.referenceTable, terminator: "")
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheServer
 
 /// The `llmcache` command line. A binary with third-party plugins calls

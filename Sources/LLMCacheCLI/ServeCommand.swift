@@ -4,6 +4,7 @@ import LLMCacheAdmin
 import LLMCacheApp
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheServer
 import LLMCacheUpstream
 import Logging

@@ -35,9 +35,9 @@ public final class UpstreamClient: Sendable {
     public struct Response: Sendable {
         public var status: Int
         public var headers: [HeaderField]
-        public var body: HTTPClientResponse.Body
+        public var body: UpstreamBody
 
-        public init(status: Int, headers: [HeaderField], body: HTTPClientResponse.Body) {
+        public init(status: Int, headers: [HeaderField], body: UpstreamBody) {
             self.status = status
             self.headers = headers
             self.body = body
@@ -88,7 +88,7 @@ public final class UpstreamClient: Sendable {
             return Response(
                 status: Int(response.status.code),
                 headers: response.headers.map { HeaderField(name: $0.name, value: $0.value) },
-                body: response.body)
+                body: UpstreamBody(response.body))
         } catch let error as HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout:

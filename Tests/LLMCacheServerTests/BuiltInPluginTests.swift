@@ -1,5 +1,6 @@
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheServer
 import LLMCacheTestSupport
 import Testing

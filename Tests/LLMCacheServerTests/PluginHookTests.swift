@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheServer
 import LLMCacheTestSupport
 import LLMCacheUpstream

@@ -5,6 +5,7 @@ import CoreMetrics
 import Hummingbird
 import LLMCacheCore
 import LLMCacheMockUpstream
+import LLMCachePlugins
 import LLMCacheServer
 import LLMCacheUpstream
 import Logging

@@ -22,6 +22,18 @@ extension String {
 }
 
 extension LLMCacheSettings {
+    /// ``reference`` as the Markdown table of docs/configuration.md (printed by
+    /// `llmcache config reference`; a test keeps the page equal to it).
+    public static var referenceTable: String {
+        var table = "| key | type | default | reloads | secret | environment | |\n|---|---|---|---|---|---|---|\n"
+        for key in reference {
+            let variable = key.environmentVariable.map { "`\($0)`" } ?? "—"
+            table += "| `\(key.path)` | \(key.type) | \(key.defaultValue) | \(key.reloadable ? "yes" : "no (warns)") "
+            table += "| \(key.secret ? "yes" : "") | \(variable) | \(key.summary) |\n"
+        }
+        return table
+    }
+
     /// Every key, as docs/configuration.md's reference lists it.
     public static let reference: [ConfigKey] = [
         .init(

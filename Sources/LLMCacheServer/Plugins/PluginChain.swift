@@ -1,66 +1,6 @@
 import LLMCacheCore
+import LLMCachePlugins
 import Logging
-
-/// A plugin as configured: its instance and how its hooks run.
-struct ConfiguredPlugin: Sendable {
-    let name: String
-    let plugin: any ProxyPlugin
-    let priority: Int
-    let critical: Bool
-    let timeout: Duration
-}
-
-/// The plugins of one configuration in hook order, with the isolation rules of ``ProxyPlugin``.
-/// Empty chains cost a check per hook point.
-public struct PluginChain: Sendable {
-    let plugins: [ConfiguredPlugin]
-    /// Per hook point (indexed by its bit), the plugins that implement it.
-    private let byHook: [[ConfiguredPlugin]]
-    /// Upstream providers by name.
-    let providers: [String: any UpstreamProvider]
-
-    init(plugins: [ConfiguredPlugin], providers: [String: any UpstreamProvider]) {
-        // Stable: equal priorities keep configuration order.
-        let ordered = plugins.enumerated().sorted {
-            ($0.element.priority, $0.offset) < ($1.element.priority, $1.offset)
-        }.map(\.element)
-        self.plugins = ordered
-        self.byHook = PluginHooks.all.map { hook in ordered.filter { $0.plugin.hooks.contains(hook) } }
-        self.providers = providers
-    }
-
-    public static let empty = PluginChain(plugins: [], providers: [:])
-
-    /// The plugins' names in hook order.
-    public var names: [String] { plugins.map(\.name) }
-
-    func uses(_ hook: PluginHooks) -> Bool { !byHook[hook.index].isEmpty }
-
-    func plugins(for hook: PluginHooks) -> [ConfiguredPlugin] { byHook[hook.index] }
-
-    func startAll() async throws {
-        var started: [ConfiguredPlugin] = []
-        for plugin in plugins {
-            do {
-                try await plugin.plugin.start()
-                started.append(plugin)
-            } catch {
-                for done in started { await done.plugin.shutdown() }
-                throw PluginStartError(plugin: plugin.name, underlying: error)
-            }
-        }
-    }
-
-    func shutdownAll() async {
-        for plugin in plugins.reversed() { await plugin.plugin.shutdown() }
-    }
-}
-
-struct PluginStartError: Error, CustomStringConvertible {
-    let plugin: String
-    let underlying: any Error
-    var description: String { "plugin \(plugin) failed to start: \(underlying)" }
-}
 
 /// Runs hooks with isolation: failures are logged and counted, and skipped unless critical.
 struct PluginRunner: Sendable {

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheUpstream
 import NIOCore
 

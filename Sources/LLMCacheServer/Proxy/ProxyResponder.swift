@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheStore
 import LLMCacheUpstream
 import Logging

@@ -1,4 +1,5 @@
 import LLMCacheConfig
+import LLMCachePlugins
 import Logging
 import Synchronization
 

@@ -1,5 +1,6 @@
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 import LLMCacheUpstream
 
 extension ProxyConfiguration {

@@ -1,3 +1,4 @@
+import LLMCachePlugins
 import LLMCacheUpstream
 import Synchronization
 

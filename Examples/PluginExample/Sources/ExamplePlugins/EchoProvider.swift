@@ -1,5 +1,5 @@
 import LLMCacheCore
-import LLMCacheServer
+import LLMCachePlugins
 import LLMCacheUpstream
 import NIOCore
 

@@ -1,6 +1,6 @@
 import LLMCacheConfig
 import LLMCacheCore
-import LLMCacheServer
+import LLMCachePlugins
 import NIOCore
 
 /// `max_tokens_guard`: answers 400 itself — before the cache or any upstream is involved — when

@@ -1,5 +1,6 @@
 import ExamplePlugins
 import LLMCacheCLI
+import LLMCachePlugins
 import LLMCacheServer
 
 // `llmcache` with this package's plugins linked in: every subcommand works as usual, and

@@ -1,5 +1,6 @@
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 import NIOCore
 
 /// `access_log`: one JSON line per request — time, method, path, cache status, tier, HTTP

@@ -1,6 +1,7 @@
 import HTTPTypes
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 
 /// `header_rules`: edits request headers before lookup (so the upstream sees the edit) and can
 /// make headers part of the cache key.

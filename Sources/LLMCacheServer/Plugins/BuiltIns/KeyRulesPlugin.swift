@@ -1,5 +1,6 @@
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 
 /// `key_rules`: rewrites the canonical request before the key is computed, so that requests
 /// that differ only in noise share an entry — e.g. a date or a UUID in the system prompt.

@@ -1,5 +1,6 @@
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCachePlugins
 import NIOCore
 
 /// `redaction`: scrubs configured patterns (API keys, e-mail addresses, …) from answers before

@@ -57,13 +57,13 @@ public struct PluginHooks: OptionSet, Sendable, Hashable {
     public static let upstreamError = PluginHooks(rawValue: 1 << 4)
 
     /// Every hook point, in bit order.
-    static let all: [PluginHooks] = [.beforeLookup, .keyRules, .beforeStore, .afterResponse, .upstreamError]
+    package static let all: [PluginHooks] = [.beforeLookup, .keyRules, .beforeStore, .afterResponse, .upstreamError]
 
     /// The position of a single hook point's bit.
-    var index: Int { rawValue.trailingZeroBitCount }
+    package var index: Int { rawValue.trailingZeroBitCount }
 
     /// Names used in logs and metrics.
-    var name: String {
+    package var name: String {
         switch self {
         case .beforeLookup: "before_lookup"
         case .keyRules: "key_rules"

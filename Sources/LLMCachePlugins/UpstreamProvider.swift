@@ -19,4 +19,12 @@ public struct UpstreamRequest: Sendable {
     public let pathAndQuery: String
     public let headers: [HeaderField]
     public let body: ByteBuffer?
+
+    package init(upstream: Upstream, method: String, pathAndQuery: String, headers: [HeaderField], body: ByteBuffer?) {
+        self.upstream = upstream
+        self.method = method
+        self.pathAndQuery = pathAndQuery
+        self.headers = headers
+        self.body = body
+    }
 }

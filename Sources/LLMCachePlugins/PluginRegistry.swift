@@ -1,6 +1,5 @@
 import LLMCacheConfig
 import Logging
-import Synchronization
 
 /// Makes a plugin from its settings (read through the section, so that mistakes carry key
 /// paths and lines; unknown keys are reported after `make` returns).
@@ -14,37 +13,19 @@ public struct PluginFactory: Sendable {
     }
 }
 
-/// The plugins and upstream providers a binary knows, by name. The built-ins are always there;
-/// a third-party binary adds its own and hands the registry to `LLMCacheCLI.main(plugins:)`.
+/// The plugins and upstream providers a binary knows, by name. `PluginRegistry.builtIn` (in the
+/// server module) holds the built-ins; a third-party binary adds its own and hands the registry to `LLMCacheCLI.main(plugins:)`.
 public struct PluginRegistry: Sendable {
     public private(set) var factories: [String: PluginFactory] = [:]
     public private(set) var providers: [String: any UpstreamProvider] = [:]
 
     public init() {}
 
-    /// access_log, redaction, key_rules, header_rules.
-    public static var builtIn: PluginRegistry {
-        var registry = PluginRegistry()
-        registry.register(AccessLogPlugin.factory)
-        registry.register(RedactionPlugin.factory)
-        registry.register(KeyRulesPlugin.factory)
-        registry.register(HeaderRulesPlugin.factory)
-        return registry
-    }
-
     /// Adds (or replaces) a plugin.
     public mutating func register(_ factory: PluginFactory) { factories[factory.name] = factory }
 
     /// Adds an upstream provider that `upstreams.<id>.provider: NAME` can use.
     public mutating func register(provider: any UpstreamProvider, named name: String) { providers[name] = provider }
-
-    /// The registry of this process (set by `LLMCacheCLI.main(plugins:)`).
-    public static var installed: PluginRegistry {
-        get { installedRegistry.withLock { $0 } }
-        set { installedRegistry.withLock { $0 = newValue } }
-    }
-
-    private static let installedRegistry = Mutex(PluginRegistry.builtIn)
 
     /// Makes the enabled plugins of `settings` (not yet started).
     /// - Throws: ``ConfigError`` for unknown names and bad plugin settings, with key paths.

@@ -14,6 +14,16 @@ public struct PluginRequest: Sendable {
     public let upstream: String
     /// Whether the route is looked up in the cache at all.
     public let cacheable: Bool
+
+    package init(method: String, path: String, headers: HTTPFields, body: ByteBuffer, upstream: String, cacheable: Bool)
+    {
+        self.method = method
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.upstream = upstream
+        self.cacheable = cacheable
+    }
 }
 
 /// What a before-lookup hook decided.
@@ -45,6 +55,13 @@ public struct KeyRuleRequest: Sendable {
     public let path: String
     public let upstream: String
     public let headers: HTTPFields
+
+    package init(method: String, path: String, upstream: String, headers: HTTPFields) {
+        self.method = method
+        self.path = path
+        self.upstream = upstream
+        self.headers = headers
+    }
 }
 
 /// An answer about to be stored.
@@ -63,6 +80,21 @@ public struct StoreCandidate: Sendable {
     /// The stored copy of the canonical request (what `inspect` and miss explanations show);
     /// the key is already computed and does not change.
     public var canonicalRequest: ByteBuffer
+
+    package init(
+        key: String, path: String, model: String, namespace: String, status: Int, headers: [HeaderField],
+        segments: [ByteBuffer], isStream: Bool, canonicalRequest: ByteBuffer
+    ) {
+        self.key = key
+        self.path = path
+        self.model = model
+        self.namespace = namespace
+        self.status = status
+        self.headers = headers
+        self.segments = segments
+        self.isStream = isStream
+        self.canonicalRequest = canonicalRequest
+    }
 }
 
 public enum StoreDecision: Sendable {
@@ -88,6 +120,22 @@ public struct ResponseEvent: Sendable {
     public let namespace: String?
     /// The request body as the client sent it (for plugins that are asked to log prompts).
     public let requestBody: ByteBuffer
+
+    package init(
+        method: String, path: String, cacheStatus: String, tier: String, httpStatus: Int, durationNanoseconds: Int64,
+        key: String?, model: String?, namespace: String?, requestBody: ByteBuffer
+    ) {
+        self.method = method
+        self.path = path
+        self.cacheStatus = cacheStatus
+        self.tier = tier
+        self.httpStatus = httpStatus
+        self.durationNanoseconds = durationNanoseconds
+        self.key = key
+        self.model = model
+        self.namespace = namespace
+        self.requestBody = requestBody
+    }
 }
 
 /// An upstream failure.
@@ -100,4 +148,13 @@ public struct UpstreamErrorEvent: Sendable {
     /// The answer's status for kind `status`.
     public let status: Int?
     public let message: String
+
+    package init(upstream: String, method: String, path: String, kind: String, status: Int?, message: String) {
+        self.upstream = upstream
+        self.method = method
+        self.path = path
+        self.kind = kind
+        self.status = status
+        self.message = message
+    }
 }
