@@ -236,6 +236,26 @@ import Testing
         #expect(stats.pendingWrites == 0)
     }
 
+    @Test func committedWaitsForWhoeverCommitsAndReturnsAtOnceWhenIdle() async throws {
+        let tier = try open()
+        await tier.committed()  // nothing queued
+        for i in 0..<50 { tier.put(key(i), chatEntry(i)) }
+        #expect(tier.stats.pendingWrites == 50)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await tier.committed()
+                #expect(tier.stats.entries == 50 && tier.stats.pendingWrites == 0)
+            }
+            group.addTask { try await tier.flush() }
+            try await group.waitForAll()
+        }
+        // A purge of everything also empties the queue: nobody is left waiting.
+        for i in 50..<60 { tier.put(key(i), chatEntry(i)) }
+        try tier.removeAll()
+        await tier.committed()
+        #expect(tier.stats.entries == 0)
+    }
+
     @Test func aFullQueueDropsWritesInsteadOfBlocking() throws {
         let tier = try DiskTier(
             configuration: .init(directory: "\(scratch.path)/q", maximumPendingBytes: 5_000), clock: clock)

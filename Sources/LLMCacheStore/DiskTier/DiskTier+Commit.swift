@@ -23,6 +23,14 @@ extension DiskTier {
         }
     }
 
+    /// With the queue's lock held: the callers of ``committed()`` to resume, when nothing is
+    /// queued or committing any more.
+    static func takeDrainWaiters(_ queue: inout WriteQueue) -> [CheckedContinuation<Void, Never>] {
+        guard queue.pending.isEmpty && queue.committing.isEmpty else { return [] }
+        defer { queue.drainWaiters = [] }
+        return queue.drainWaiters
+    }
+
     /// Commits everything queued so far in one transaction, on the calling thread (it blocks:
     /// call it from a thread pool or a command-line tool, never from a request handler).
     /// A failed commit is logged and counted; its changes are lost, the tier keeps serving.
@@ -39,9 +47,7 @@ extension DiskTier {
             defer {
                 let drained = queue.withLock { queue in
                     queue.committing = [:]
-                    guard queue.pending.isEmpty else { return [CheckedContinuation<Void, Never>]() }
-                    defer { queue.drainWaiters = [] }
-                    return queue.drainWaiters
+                    return Self.takeDrainWaiters(&queue)
                 }
                 for waiter in drained { waiter.resume() }
             }

@@ -59,11 +59,13 @@ extension DiskTier {
     /// Removes every record; returns how many. Blocks.
     @discardableResult
     public func removeAll() throws -> Int {
-        queue.withLock { queue in
+        let drained = queue.withLock { queue in
             queue.pending = [:]
             queue.pendingBytes = 0
             queue.accesses = [:]
+            return Self.takeDrainWaiters(&queue)
         }
+        for waiter in drained { waiter.resume() }
         let removed = try commitLock.withLock { _ in
             try environment.write { transaction in
                 let count = try transaction.count(schema.records)
