@@ -11,20 +11,3 @@ public protocol UpstreamProvider: Sendable {
     var wireFormat: Upstream.Provider { get }
     func send(_ request: UpstreamRequest) async throws -> UpstreamClient.Response
 }
-
-/// A request for an upstream provider.
-public struct UpstreamRequest: Sendable {
-    public let upstream: Upstream
-    public let method: String
-    public let pathAndQuery: String
-    public let headers: [HeaderField]
-    public let body: ByteBuffer?
-
-    package init(upstream: Upstream, method: String, pathAndQuery: String, headers: [HeaderField], body: ByteBuffer?) {
-        self.upstream = upstream
-        self.method = method
-        self.pathAndQuery = pathAndQuery
-        self.headers = headers
-        self.body = body
-    }
-}

@@ -55,6 +55,13 @@ public final class UpstreamClient: Sendable {
             case .timeout(let detail): "upstream timed out: \(detail)"
             }
         }
+        /// `unreachable` or `timeout`: the label of error metrics and plugin events.
+        public var kind: String {
+            switch self {
+            case .unreachable: "unreachable"
+            case .timeout: "timeout"
+            }
+        }
     }
 
     public let configuration: Configuration

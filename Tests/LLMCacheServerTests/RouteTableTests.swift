@@ -1,5 +1,7 @@
-import LLMCacheUpstream
+import LLMCacheCore
 import Testing
+
+@testable import LLMCacheUpstream
 
 @Suite struct RouteTableTests {
     let table = RouteTable.standard(
@@ -30,5 +32,34 @@ import Testing
     @Test(arguments: ["", "/x", "x=http://h", "/x=ftp://h", "/x=http://h,bogus", "/a b=http://h"])
     func badRoutesAreClearErrors(text: String) {
         #expect(throws: RouteError.self) { try RouteTable.parseRoute(text) }
+    }
+}
+
+@Suite struct UpstreamCredentialTests {
+    let client = [
+        HeaderField(name: "Authorization", value: "Bearer sk-client"),
+        HeaderField(name: "x-api-key", value: "sk-ant-client"),
+        HeaderField(name: "content-type", value: "application/json"),
+    ]
+
+    @Test func theClientsCredentialPassesToAnUpstreamWithoutItsOwn() {
+        let upstream = Upstream(id: "openai", baseURL: "http://127.0.0.1:1", provider: .openAI)
+        #expect(UpstreamDispatcher.headers(client, for: upstream) == client)
+    }
+
+    @Test func anUpstreamsOwnCredentialReplacesTheClientsWhateverTheCase() {
+        let openAI = Upstream(id: "openai", baseURL: "http://127.0.0.1:1", provider: .openAI, credential: "sk-server")
+        #expect(
+            UpstreamDispatcher.headers(client, for: openAI) == [
+                HeaderField(name: "content-type", value: "application/json"),
+                HeaderField(name: "authorization", value: "Bearer sk-server"),
+            ])
+        let anthropic = Upstream(
+            id: "anthropic", baseURL: "http://127.0.0.1:1", provider: .anthropic, credential: "sk-ant-server")
+        #expect(
+            UpstreamDispatcher.headers(client, for: anthropic) == [
+                HeaderField(name: "content-type", value: "application/json"),
+                HeaderField(name: "x-api-key", value: "sk-ant-server"),
+            ])
     }
 }

@@ -51,12 +51,14 @@ enum ProxyHeaders {
         return fields
     }
 
-    static func forwardable(_ fields: HTTPFields, credential: String?) -> [HeaderField] {
+    /// The request headers an upstream may see: no hop-by-hop or framing headers and none of our
+    /// own controls. The client's credential stays; the dispatcher replaces it for an upstream
+    /// that has its own.
+    static func forwardable(_ fields: HTTPFields) -> [HeaderField] {
         var result: [HeaderField] = []
         for field in fields {
             let name = field.name.canonicalName
             if notForwarded.contains(name) || name.hasPrefix("x-llmcache-") { continue }
-            if credential != nil && (name == "authorization" || name == "x-api-key") { continue }
             result.append(HeaderField(name: field.name.rawName, value: field.value))
         }
         return result

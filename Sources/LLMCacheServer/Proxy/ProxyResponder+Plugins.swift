@@ -67,28 +67,6 @@ extension ProxyResponder {
         return (value, CanonicalJSON.serialize(value))
     }
 
-    /// A plugin's upstream provider carries the request. Its errors count as the upstream's.
-    func viaProvider(_ name: String, _ request: UpstreamRequest) async throws -> UpstreamClient.Response {
-        guard let provider = plugins.providers[name] else {
-            throw UpstreamClient.Failure.unreachable("no upstream provider named \(name) in this binary")
-        }
-        do {
-            return try await provider.send(request)
-        } catch let failure as UpstreamClient.Failure {
-            throw failure
-        } catch {
-            throw UpstreamClient.Failure.unreachable("provider \(name): \(error)")
-        }
-    }
-
-    func upstreamAnswered5xx(_ response: UpstreamClient.Response, upstream: Upstream, request: Request) async {
-        guard plugins.uses(.upstreamError) else { return }
-        await upstreamFailed(
-            UpstreamErrorEvent(
-                upstream: upstream.id, method: request.method.rawValue, path: request.uri.path, kind: "status",
-                status: response.status, message: "upstream answered \(response.status)"))
-    }
-
     /// Tells the plugins; their failures are isolated (a critical one cannot fail a request that
     /// has already failed upstream).
     func upstreamFailed(_ event: UpstreamErrorEvent) async {

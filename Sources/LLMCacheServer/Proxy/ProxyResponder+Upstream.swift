@@ -2,107 +2,59 @@ import HTTPTypes
 import Hummingbird
 import LLMCacheCore
 import LLMCachePlugins
-import LLMCacheStore
 import LLMCacheUpstream
 import Logging
 import NIOCore
 
-/// Sending to the upstream: credentials, a custom provider, retries, fallbacks, and the
-/// metrics and plugin events of each attempt.
+/// Sending to the upstream through the dispatcher (credentials, providers, retries, fallbacks:
+/// `UpstreamDispatcher`), with the metrics and plugin events of each attempt.
 extension ProxyResponder {
     func send(
         _ request: Request, body: ByteBuffer, route: RouteTable.Route, context: Context, retrying: Bool = false
     ) async throws -> UpstreamClient.Response {
         var pathAndQuery = request.uri.path
         if let query = request.uri.query, !query.isEmpty { pathAndQuery += "?" + query }
-        let upstreamBody = body.readableBytes > 0 || request.method == .post ? body : nil
-        let candidates = retrying ? [route.upstream] + route.fallbacks : [route.upstream]
-        var lastFailure: UpstreamClient.Failure?
-        for (index, upstream) in candidates.enumerated() {
-            let isLast = index == candidates.count - 1
-            var headers = ProxyHeaders.forwardable(request.headers, credential: upstream.credential)
-            if let credential = upstream.credential {
-                headers.append(
-                    upstream.provider == .anthropic
-                        ? HeaderField(name: "x-api-key", value: credential)
-                        : HeaderField(name: "authorization", value: "Bearer \(credential)"))
+        let dispatcher = UpstreamDispatcher(client: client) { [plugins] name, outgoing in
+            guard let provider = plugins.providers[name] else {
+                throw UpstreamClient.Failure.unreachable("no upstream provider named \(name) in this binary")
             }
-            let started = ContinuousClock.now
-            do {
-                if let name = upstream.customProvider {
-                    let response = try await viaProvider(
-                        name,
-                        UpstreamRequest(
-                            upstream: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery,
-                            headers: headers,
-                            body: upstreamBody))
-                    noteUpstream(upstream, response: response, started: started)
-                    if response.status >= 500 {
-                        await upstreamAnswered5xx(response, upstream: upstream, request: request)
-                    }
-                    if isLast || !retrying || !RetryPolicy.isRetryable(status: response.status) { return response }
-                    for try await _ in response.body {}
-                    continue
-                }
-                if !retrying {
-                    let response = try await client.send(
-                        to: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
-                        body: upstreamBody, logger: context.logger)
-                    noteUpstream(upstream, response: response, started: started)
-                    return response
-                }
-                let response = try await client.sendRetrying(
-                    to: upstream, method: request.method.rawValue, pathAndQuery: pathAndQuery, headers: headers,
-                    body: upstreamBody, logger: context.logger
-                ).response
-                noteUpstream(upstream, response: response, started: started)
-                if response.status >= 500 { await upstreamAnswered5xx(response, upstream: upstream, request: request) }
-                if isLast || !RetryPolicy.isRetryable(status: response.status) { return response }
-                for try await _ in response.body {}  // give up on this upstream, try the next
-                context.logger.warning(
-                    "upstream failing, trying fallback",
-                    metadata: ["upstream": "\(upstream.id)", "status": "\(response.status)"])
-            } catch let failure as UpstreamClient.Failure {
-                let kind: String
-                switch failure {
-                case .timeout: kind = "timeout"
-                case .unreachable: kind = "unreachable"
-                }
-                metrics.upstreamCall(upstream.id, nanoseconds: nil, error: kind)
-                lastFailure = failure
-                if !isLast {
-                    context.logger.warning(
-                        "upstream failing, trying fallback",
-                        metadata: ["upstream": "\(upstream.id)", "error": "\(failure)"])
-                }
-            }
+            return try await provider.send(outgoing)
         }
-        if plugins.uses(.upstreamError) {
-            let kind: String
-            switch lastFailure {
-            case .timeout?: kind = "timeout"
-            default: kind = "unreachable"
-            }
-            await upstreamFailed(
-                UpstreamErrorEvent(
-                    upstream: route.upstream.id, method: request.method.rawValue, path: request.uri.path, kind: kind,
-                    status: nil,
-                    message: lastFailure.map { "\($0)" } ?? "no upstream answered"))
-        }
-        switch lastFailure {
-        case .timeout(let detail)?:
+        do {
+            return try await dispatcher.send(
+                method: request.method.rawValue, pathAndQuery: pathAndQuery,
+                headers: ProxyHeaders.forwardable(request.headers),
+                body: body.readableBytes > 0 || request.method == .post ? body : nil, route: route,
+                effort: retrying ? .retryingWithFallbacks : .once, logger: context.logger
+            ) { event in await upstreamEvent(event, request: request, retrying: retrying) }
+        } catch .timeout(let detail) {
             throw ProxyError(status: .gatewayTimeout, type: "upstream_timeout", message: detail)
-        case .unreachable(let detail)?:
+        } catch .unreachable(let detail) {
             throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: detail)
-        case nil:
-            throw ProxyError(status: .badGateway, type: "upstream_unreachable", message: "no upstream answered")
         }
     }
 
-    private func noteUpstream(_ upstream: Upstream, response: UpstreamClient.Response, started: ContinuousClock.Instant)
-    {
-        metrics.upstreamCall(
-            upstream.id, nanoseconds: Self.nanoseconds(since: started),
-            error: response.status >= 500 ? "status_5xx" : nil)
+    /// Counts an attempt and tells the plugins about upstream errors: a 5xx answer to a fetch
+    /// (or from a plugin's provider), and a route whose every upstream failed.
+    private func upstreamEvent(_ event: UpstreamDispatcher.Event, request: Request, retrying: Bool) async {
+        switch event {
+        case .answered(let upstream, let status, let nanoseconds):
+            metrics.upstreamCall(upstream.id, nanoseconds: nanoseconds, error: status >= 500 ? "status_5xx" : nil)
+            if status >= 500, retrying || upstream.customProvider != nil, plugins.uses(.upstreamError) {
+                await upstreamFailed(
+                    UpstreamErrorEvent(
+                        upstream: upstream.id, method: request.method.rawValue, path: request.uri.path, kind: "status",
+                        status: status, message: "upstream answered \(status)"))
+            }
+        case .failed(let upstream, let failure):
+            metrics.upstreamCall(upstream.id, nanoseconds: nil, error: failure.kind)
+        case .gaveUp(let upstream, let last):
+            guard plugins.uses(.upstreamError) else { return }
+            await upstreamFailed(
+                UpstreamErrorEvent(
+                    upstream: upstream.id, method: request.method.rawValue, path: request.uri.path,
+                    kind: last?.kind ?? "unreachable", status: nil,
+                    message: last.map { "\($0)" } ?? "no upstream answered"))
+        }
     }
 }
