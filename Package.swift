@@ -176,7 +176,7 @@ let package = Package(
         .target(
             name: "LLMCacheTestSupport",
             dependencies: [
-                "LLMCacheServer", "LLMCacheAdmin", "LLMCacheApp", "LLMCacheCore", "LLMCacheUpstream", "LLMCacheMockUpstream",
+                "LLMCacheServer", "LLMCacheAdmin", "LLMCacheApp", "LLMCacheConfig", "LLMCacheCore", "LLMCacheUpstream", "LLMCacheMockUpstream",
                 "LLMCachePlugins",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -192,7 +192,7 @@ let package = Package(
             name: "LLMCacheServerTests",
             dependencies: [
                 "LLMCacheTestSupport", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
-                "LLMCachePlugins",
+                "LLMCachePlugins", "LLMCacheApp",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),

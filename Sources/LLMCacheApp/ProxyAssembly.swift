@@ -20,18 +20,25 @@ public struct ProxyAssembly: Sendable {
         public var settings: LLMCacheSettings
         /// Trap SIGHUP (off in tests: signals are process-wide).
         public var watchSignals: Bool
+        /// Poll the file for changes (tests that reload by hand turn it off).
+        public var watchesFile: Bool
         /// How often the file is polled for changes.
         public var interval: Duration
+        /// Told the result of every reload the watcher runs (true: applied).
+        public var onReload: (@Sendable (_ applied: Bool) -> Void)?
 
         public init(
             loader: ConfigLoader, registry: PluginRegistry, settings: LLMCacheSettings, watchSignals: Bool = true,
-            interval: Duration = .seconds(1)
+            watchesFile: Bool = true, interval: Duration = .seconds(1),
+            onReload: (@Sendable (_ applied: Bool) -> Void)? = nil
         ) {
             self.loader = loader
             self.registry = registry
             self.settings = settings
             self.watchSignals = watchSignals
+            self.watchesFile = watchesFile
             self.interval = interval
+            self.onReload = onReload
         }
     }
 
@@ -83,9 +90,12 @@ public struct ProxyAssembly: Sendable {
         if let reloader, let reloading {
             services.append(
                 ConfigWatcher(
-                    path: reloading.loader.path, interval: reloading.interval, watchSignals: reloading.watchSignals,
-                    logger: logger
-                ) { reason in await reloader.reload(reason: reason) })
+                    path: reloading.watchesFile ? reloading.loader.path : nil, interval: reloading.interval,
+                    watchSignals: reloading.watchSignals, logger: logger
+                ) { reason in
+                    let applied = await reloader.reload(reason: reason)
+                    reloading.onReload?(applied)
+                })
         }
         if let admin { services.append(admin.application(onServerRunning: onAdminListening)) }
         services.append(server.readiness.drainWatcher)

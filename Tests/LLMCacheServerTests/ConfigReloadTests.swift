@@ -1,3 +1,4 @@
+import LLMCacheApp
 import LLMCacheConfig
 import LLMCacheCore
 import LLMCacheServer
@@ -21,29 +22,40 @@ import Testing
 
     /// A file whose upstreams point at the harness's mock.
     static func yaml(_ proxy: ProxyHarness, _ extra: String, l1: String = "8MiB") -> String {
+        yaml(mockPort: proxy.mockPort, extra, l1: l1)
+    }
+
+    static func yaml(mockPort: Int, _ extra: String, l1: String = "8MiB") -> String {
         """
         listen: {port: 0}
         upstreams:
-          openai: {url: "http://127.0.0.1:\(proxy.mockPort)"}
-          anthropic: {url: "http://127.0.0.1:\(proxy.mockPort)"}
+          openai: {url: "http://127.0.0.1:\(mockPort)"}
+          anthropic: {url: "http://127.0.0.1:\(mockPort)"}
         memory: {l1_bytes: \(l1)}
         \(extra)
         """
     }
 
-    static func reloader(_ proxy: ProxyHarness, path: String) throws -> ConfigReloader {
-        let loader = ConfigLoader(path: path, environment: [:])
-        return ConfigReloader(
-            loader: loader, registry: .builtIn, server: proxy.server, settings: try loader.load(),
-            logger: ProxyHarness.quietLogger)
+    /// Reloading of the file at `path` (written first, pointing at the mock) through the
+    /// proxy's own composition (`ProxyAssembly`); the file is watched only when asked, so that
+    /// tests reloading by hand count only their own reloads.
+    static func reloading(
+        path: String, watchesFile: Bool = false, onReload: (@Sendable (Bool) -> Void)? = nil
+    ) -> (Int) throws -> ProxyAssembly.Reloading {
+        { mockPort in
+            write(yaml(mockPort: mockPort, ""), to: path)
+            let loader = ConfigLoader(path: path, environment: [:])
+            return ProxyAssembly.Reloading(
+                loader: loader, registry: .builtIn, settings: try loader.load(), watchSignals: false,
+                watchesFile: watchesFile, interval: .milliseconds(20), onReload: onReload)
+        }
     }
 
     @Test func goodAndBadReloadsWhileTrafficFlows() async throws {
         let scratch = ScratchDirectory()
         let path = scratch.path + "/llmcache.yaml"
-        try await ProxyHarness.run(store: scratch.path + "/store") { proxy in
-            Self.write(Self.yaml(proxy, ""), to: path)
-            let reloader = try Self.reloader(proxy, path: path)
+        try await ProxyHarness.run(store: scratch.path + "/store", reloading: Self.reloading(path: path)) { proxy in
+            let reloader = try #require(proxy.reloader)
             // Warm the cache: 20 entries.
             for index in 0..<20 { _ = try await proxy.post("/v1/chat/completions", chat("warm \(index)")) }
             await proxy.server.fetchesFinished()
@@ -111,9 +123,8 @@ import Testing
     @Test func modesRoutesAndTTLChangeWithoutRestart() async throws {
         let scratch = ScratchDirectory()
         let path = scratch.path + "/llmcache.yaml"
-        try await ProxyHarness.run(store: nil) { proxy in
-            Self.write(Self.yaml(proxy, ""), to: path)
-            let reloader = try Self.reloader(proxy, path: path)
+        try await ProxyHarness.run(store: nil, reloading: Self.reloading(path: path)) { proxy in
+            let reloader = try #require(proxy.reloader)
             let before = try await proxy.post("/v1/chat/completions", chat("uncached"))
             #expect(before.status == 200)
             Self.write(
@@ -148,29 +159,19 @@ import Testing
     @Test func theWatcherReloadsWhenTheFileChanges() async throws {
         let scratch = ScratchDirectory()
         let path = scratch.path + "/llmcache.yaml"
-        try await ProxyHarness.run(store: nil) { proxy in
-            Self.write(Self.yaml(proxy, ""), to: path)
-            let reloader = try Self.reloader(proxy, path: path)
-            // Each reload's result, as the watcher gets it: the test waits for these, never polls.
-            let (results, resultContinuation) = AsyncStream.makeStream(of: Bool.self)
-            let watcher = ConfigWatcher(
-                path: path, interval: .milliseconds(20), watchSignals: false, logger: ProxyHarness.quietLogger
-            ) {
-                resultContinuation.yield(await reloader.reload(reason: $0))
-            }
+        // Each reload's result, as the proxy's own watcher gets it: the test waits for these, never polls.
+        let (results, resultContinuation) = AsyncStream.makeStream(of: Bool.self)
+        let reloading = Self.reloading(path: path, watchesFile: true) { resultContinuation.yield($0) }
+        try await ProxyHarness.run(store: nil, reloading: reloading) { proxy in
             var outcomes = results.makeAsyncIterator()
-            await withTaskGroup(of: Void.self) { group in
-                group.addTask { try? await watcher.run() }
-                // Written at once: the watcher compares with the file as it was when it was made.
-                Self.write(Self.yaml(proxy, "cache: {mode: passthrough}\n"), to: path)
-                #expect(await outcomes.next() == true)
-                #expect(proxy.server.currentConfiguration.mode == .passthrough)
-                Self.write("cache: {mode: [\n", to: path)
-                #expect(await outcomes.next() == false)
-                #expect(proxy.server.metrics.snapshot.configRejections == 1)
-                #expect(proxy.server.currentConfiguration.mode == .passthrough)
-                group.cancelAll()
-            }
+            // Written at once: the watcher compares with the file as it was when it was made.
+            Self.write(Self.yaml(proxy, "cache: {mode: passthrough}\n"), to: path)
+            #expect(await outcomes.next() == true)
+            #expect(proxy.server.currentConfiguration.mode == .passthrough)
+            Self.write("cache: {mode: [\n", to: path)
+            #expect(await outcomes.next() == false)
+            #expect(proxy.server.metrics.snapshot.configRejections == 1)
+            #expect(proxy.server.currentConfiguration.mode == .passthrough)
             #expect(proxy.server.metrics.snapshot.configReloads == 1)
         }
     }

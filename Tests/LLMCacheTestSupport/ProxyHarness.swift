@@ -3,6 +3,7 @@ import LLMCacheAdmin
 import LLMCacheApp
 import CoreMetrics
 import Hummingbird
+import LLMCacheConfig
 import LLMCacheCore
 import LLMCacheMockUpstream
 import LLMCachePlugins
@@ -25,6 +26,8 @@ package struct ProxyHarness {
     package let adminPort: Int?
     package let stats: MockUpstreamStats
     package let server: ProxyServer
+    /// The configuration reloader, when the harness was given a file to reload.
+    package let reloader: ConfigReloader?
     package let client: HTTPClient
 
     package struct Reply {
@@ -74,6 +77,7 @@ package struct ProxyHarness {
         memorySampler: any MemorySampler = ProcessMemorySampler(),
         admin: AdminConfiguration? = nil,
         plugins: PluginChain = .empty,
+        reloading: ((_ mockPort: Int) throws -> ProxyAssembly.Reloading)? = nil,
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let stats = MockUpstreamStats()
@@ -99,8 +103,9 @@ package struct ProxyHarness {
             configure(&configuration)
             // The composition `llmcache serve` runs (server, plugins, admin API, drain watcher).
             let assembly = try ProxyAssembly(
-                configuration: configuration, plugins: plugins, admin: admin, clock: clock, logger: quietLogger,
-                metricsFactory: metricsFactory, metricsExposition: metricsExposition, memorySampler: memorySampler)
+                configuration: configuration, plugins: plugins, admin: admin, reloading: try reloading?(mockPort),
+                clock: clock, logger: quietLogger, metricsFactory: metricsFactory, metricsExposition: metricsExposition,
+                memorySampler: memorySampler)
             let server = assembly.server
             do { try await assembly.start() } catch {
                 await mockGroup.triggerGracefulShutdown()
@@ -130,7 +135,7 @@ package struct ProxyHarness {
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             let harness = ProxyHarness(
                 proxyPort: proxyPort, mockPort: mockPort, adminPort: adminPort, stats: stats, server: server,
-                client: client)
+                reloader: assembly.reloader, client: client)
             var failure: (any Error)?
             do { try await body(harness) } catch { failure = error }
             try await client.shutdown()
