@@ -70,7 +70,7 @@ public struct UpstreamDispatcher: Sendable {
                         logger: logger)
                 }
                 await report(
-                    .answered(upstream, status: response.status, nanoseconds: Self.nanoseconds(since: started)))
+                    .answered(upstream, status: response.status, nanoseconds: started.nanosecondsElapsed))
                 if isLast || !retrying || !RetryPolicy.isRetryable(status: response.status) { return response }
                 do {
                     for try await _ in response.body {}  // give up on this upstream, try the next
@@ -122,10 +122,5 @@ public struct UpstreamDispatcher: Sendable {
                 ? HeaderField(name: "x-api-key", value: credential)
                 : HeaderField(name: "authorization", value: "Bearer \(credential)"))
         return result
-    }
-
-    static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 }

@@ -76,7 +76,7 @@ struct ProxyResponder: HTTPResponder {
         }
         var response = answer.response
         let status = response.status.code < 400 ? answer.status : .error
-        let nanoseconds = Self.nanoseconds(since: started)
+        let nanoseconds = started.nanosecondsElapsed
         metrics.requestFinished(status: status, nanoseconds: nanoseconds)
         if handler.plugins.uses(.afterResponse) {
             let event = ResponseEvent(
@@ -92,11 +92,6 @@ struct ProxyResponder: HTTPResponder {
             }
         }
         return response
-    }
-
-    static func nanoseconds(since start: ContinuousClock.Instant) -> Int64 {
-        let elapsed = ContinuousClock.now - start
-        return elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
     }
 
     private func handle(_ request: Request, context: Context, notes: inout RequestNotes) async throws -> ProxyAnswer {
