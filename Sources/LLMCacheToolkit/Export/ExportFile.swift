@@ -71,7 +71,8 @@ struct ExportFileReader {
     }
 }
 
-/// Splits bytes into lines, refusing (and skipping) lines over a size limit.
+/// Splits bytes into lines across chunk boundaries, refusing (and skipping) lines over a size
+/// limit. Export files skip such a line; traces stop at it.
 struct LineSplitter {
     let maximumLineBytes: Int
     private(set) var lineNumber = 0
@@ -95,7 +96,7 @@ struct LineSplitter {
                 continue
             }
             if pending.isEmpty {
-                try body(lineNumber, .success(piece))
+                try body(lineNumber, piece.count > maximumLineBytes ? .failure(tooLong) : .success(piece))
             } else {
                 pending += piece
                 if pending.count > maximumLineBytes {

@@ -101,46 +101,48 @@ public struct TraceFileReader: Sendable {
     }
 }
 
-/// Splits a byte stream into lines across chunk boundaries.
+/// The toolkit's ``LineSplitter`` for a trace: a line over the limit ends the read with a
+/// ``TraceError`` naming the file and line (a text trace has no such lines).
 private struct TraceLineSplitter {
     let maxLineLength: Int
     let path: String
-    var pending: [UInt8] = []
-    var lineNumber = 0
+    private var lines: LineSplitter
+
+    init(maxLineLength: Int, path: String) {
+        self.maxLineLength = maxLineLength
+        self.path = path
+        self.lines = LineSplitter(maximumLineBytes: maxLineLength)
+    }
 
     mutating func feed(
-        _ bytes: ArraySlice<UInt8>,
-        _ body: (ArraySlice<UInt8>, Int) throws(TraceError) -> Void
+        _ bytes: ArraySlice<UInt8>, _ body: (ArraySlice<UInt8>, Int) throws(TraceError) -> Void
     ) throws(TraceError) {
-        var start = bytes.startIndex
-        while let newline = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            lineNumber += 1
-            if pending.isEmpty {
-                try check(newline - start)
-                try body(bytes[start..<newline], lineNumber)
-            } else {
-                pending.append(contentsOf: bytes[start..<newline])
-                try check(pending.count)
-                try body(pending[...], lineNumber)
-                pending.removeAll(keepingCapacity: true)
-            }
-            start = newline + 1
+        let path = path
+        let limit = maxLineLength
+        do {
+            try lines.feed(bytes) { number, line in try Self.deliver(line, number, path: path, limit: limit, body) }
+        } catch {
+            throw error as? TraceError ?? TraceError("\(path): \(error)")
         }
-        pending.append(contentsOf: bytes[start...])
-        try check(pending.count, number: lineNumber + 1)
     }
 
     mutating func finish(_ body: (ArraySlice<UInt8>, Int) throws(TraceError) -> Void) throws(TraceError) {
-        guard !pending.isEmpty else { return }
-        lineNumber += 1
-        try body(pending[...], lineNumber)
-        pending = []
+        let path = path
+        let limit = maxLineLength
+        do {
+            try lines.finish { number, line in try Self.deliver(line, number, path: path, limit: limit, body) }
+        } catch {
+            throw error as? TraceError ?? TraceError("\(path): \(error)")
+        }
     }
 
-    private func check(_ length: Int, number: Int? = nil) throws(TraceError) {
-        if length > maxLineLength {
-            throw TraceError(
-                "\(path): line \(number ?? lineNumber) is longer than \(maxLineLength) bytes (not a text trace?)")
+    private static func deliver(
+        _ line: Result<ArraySlice<UInt8>, ToolkitError>, _ number: Int, path: String, limit: Int,
+        _ body: (ArraySlice<UInt8>, Int) throws(TraceError) -> Void
+    ) throws(TraceError) {
+        switch line {
+        case .success(let text): try body(text, number)
+        case .failure: throw TraceError("\(path): line \(number) is longer than \(limit) bytes (not a text trace?)")
         }
     }
 }
