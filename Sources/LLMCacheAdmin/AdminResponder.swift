@@ -5,7 +5,6 @@ import LLMCacheServer
 import LLMCacheStore
 import LLMCacheToolkit
 import NIOCore
-import NIOPosix
 
 /// Answers the admin API (see ``AdminServer``). Every error is a JSON error object; a request
 /// without the configured token is refused before anything is read or touched.
@@ -58,18 +57,11 @@ struct AdminResponder: HTTPResponder {
                 guard let key = CacheKey(hex: hex) else {
                     return Self.error(.badRequest, "invalid_request", "key must be 64 hex digits")
                 }
-                let onDisk = cache.disk?.contains(key) ?? false
-                let inMemory = cache.memory.remove(key)
-                cache.disk?.remove(key)
-                return Self.purged(memory: inMemory ? 1 : 0, disk: onDisk ? 1 : 0)
+                return Self.purged(await cache.remove(key))
             case ("namespace", .string(let namespace)):
-                let removed = try await NIOThreadPool.singleton.runIfActive {
-                    try cache.removeAll(namespace: namespace)
-                }
-                return Self.purged(memory: removed.memory, disk: removed.disk)
+                return Self.purged(try await cache.removeAll(namespace: namespace))
             case ("all", .bool(true)):
-                let removed = try await NIOThreadPool.singleton.runIfActive { try cache.removeAll() }
-                return Self.purged(memory: removed.memory, disk: removed.disk)
+                return Self.purged(try await cache.removeAll())
             default:
                 return Self.error(
                     .badRequest, "invalid_request",
@@ -81,7 +73,7 @@ struct AdminResponder: HTTPResponder {
     }
 
     private func export(_ request: Request, context: Context) -> Response {
-        guard let disk = proxy.cache.disk else {
+        guard let disk = proxy.store else {
             return Self.error(
                 .notFound, "no_disk_tier", "the proxy runs without a disk tier: there is nothing to export")
         }
@@ -113,8 +105,13 @@ struct AdminResponder: HTTPResponder {
             })
     }
 
-    private static func purged(memory: Int, disk: Int) -> Response {
-        json(#"{"purged":{"disk":\#(disk),"memory":\#(memory)}}"#)
+    /// `{"purged":{TIER:COUNT,...}}`, tiers sorted by name; a proxy without a disk tier still
+    /// reports `"disk":0`, as it always has.
+    private static func purged(_ removed: [String: Int]) -> Response {
+        var counts = removed
+        if counts["disk"] == nil { counts["disk"] = 0 }
+        let members = counts.sorted { $0.key < $1.key }.map { #""\#($0.key)":\#($0.value)"# }
+        return json(#"{"purged":{"# + members.joined(separator: ",") + "}}")
     }
 
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -13,6 +13,9 @@ public struct ProxyServer: Sendable {
     /// ``currentConfiguration`` for what reloads changed).
     public let configuration: ProxyConfiguration
     public let cache: TieredCache
+    /// The disk tier as a persistent store — export, miss explanations, maintenance; its tier
+    /// operations go through ``cache``. Nil without a store directory.
+    public let store: DiskTier?
     public let client: UpstreamClient
     let tenantSecret: [UInt8]
     let clock: any WallClock
@@ -57,6 +60,7 @@ public struct ProxyServer: Sendable {
         }
         self.configuration = configuration
         self.cache = cache
+        self.store = disk
         self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
         self.metrics = ProxyMetrics(factory: metricsFactory)
         self.endpoints = ObservabilityEndpoints(
@@ -104,16 +108,16 @@ public struct ProxyServer: Sendable {
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol
     {
-        let responder = ProxyResponder(
-            runtime: runtime, cache: cache, client: client, tenantSecret: tenantSecret, clock: clock,
-            flights: flights, runner: runner, tenantScopes: TenantScopeCache(secret: tenantSecret), manifest: manifest,
-            metrics: metrics, endpoints: endpoints, governor: governor,
-            hooks: PluginRunner(metrics: metrics, logger: logger))
+        let shared = ProxyServices(
+            cache: cache, store: store, client: client, clock: clock, flights: flights, runner: runner,
+            tenantScopes: TenantScopeCache(secret: tenantSecret), manifest: manifest, metrics: metrics,
+            endpoints: endpoints, governor: governor, hooks: PluginRunner(metrics: metrics, logger: logger))
+        let responder = ProxyResponder(runtime: runtime, services: shared)
         // Stopped in reverse order, after the server: running fetches finish, the sweeper stops,
         // the manifest is written out, the writer commits what is queued, and the upstream
         // client closes its connections.
         var services: [any Service] = [client]
-        if let disk = cache.disk { services.append(DiskTierWriter(tier: disk)) }
+        if let store { services.append(DiskTierWriter(tier: store)) }
         if let manifest { services.append(manifest) }
         // Plugins shut down after running fetches (which may call their before-store hooks).
         services += [PluginShutdown(runtime: runtime), MemoryTierSweeper(tier: cache.memory), runner]
@@ -134,7 +138,7 @@ public struct ProxyServer: Sendable {
 
     /// Returns once no upstream fetch is running: every answer fetched so far has been relayed
     /// and, if storable, put into the tiers (the disk tier's own commit may still be queued —
-    /// `cache.disk?.committed()` waits for that).
+    /// `store?.committed()` waits for that).
     public func fetchesFinished() async { await runner.idle() }
 
     /// Zeroes the counters of `/stats` (the tiers' and the proxy's). Exported metrics keep

@@ -72,13 +72,13 @@ import Testing
             #expect(try await status(harness, "one") == "MISS")
             #expect(try await status(harness, "two") == "HIT")
 
-            try await harness.server.cache.disk!.flush()
+            try await harness.server.store!.flush()
             let byNamespace = try await admin(harness, .POST, "/admin/purge", body: #"{"namespace":"team-a"}"#)
             #expect(byNamespace.text == #"{"purged":{"disk":2,"memory":2}}"#)
             #expect(try await status(harness, "three", namespace: "team-a") == "MISS")
             #expect(try await status(harness, "two") == "HIT")
 
-            try await harness.server.cache.disk!.flush()
+            try await harness.server.store!.flush()
             let all = try await admin(harness, .POST, "/admin/purge", body: #"{"all":true}"#)
             #expect(all.status == 200)
             #expect(try await status(harness, "two") == "MISS")
@@ -130,7 +130,7 @@ import Testing
         try await ProxyHarness.run(store: scratch.path + "/export", admin: AdminConfiguration(port: 0)) { harness in
             for index in 0..<150 { _ = try await status(harness, "entry \(index)", namespace: index < 100 ? "a" : "b") }
             _ = try await harness.post("/v1/chat/completions", chat("streamed", stream: true))
-            try await harness.server.cache.disk!.flush()
+            try await harness.server.store!.flush()
 
             let all = try await admin(harness, .GET, "/admin/export")
             #expect(all.status == 200)

@@ -22,7 +22,7 @@ import Testing
             let recorded = try await harness.post(
                 "/v1/chat/completions", chat("Explain", extra: #","temperature":0.2"#), headers: key)
             _ = try await harness.post("/v1/chat/completions", chat("Something else entirely"), headers: key)
-            try await harness.server.cache.disk!.flush()
+            try await harness.server.store!.flush()
             let reply = try await harness.post(
                 "/v1/chat/completions", chat("Explain", extra: #","temperature":0.7"#),
                 headers: key + [("x-llmcache-mode", "replay")])
@@ -44,7 +44,7 @@ import Testing
     @Test func anExplainHeaderGivesTheReasonOfAnOrdinaryMiss() async throws {
         try await ProxyHarness.run(store: scratch.path + "/h") { harness in
             _ = try await harness.post("/v1/chat/completions", chat("Header"), headers: key)
-            try await harness.server.cache.disk!.flush()
+            try await harness.server.store!.flush()
             let miss = try await harness.post(
                 "/v1/chat/completions", chat("Header", extra: #","seed":7"#),
                 headers: key + [("x-llmcache-explain", "true")])
@@ -59,7 +59,7 @@ import Testing
     @Test func anotherCredentialsRequestsAreCountedNeverShown() async throws {
         try await ProxyHarness.run(store: scratch.path + "/t") { harness in
             _ = try await harness.post("/v1/chat/completions", chat("Private prompt"), headers: key)
-            try await harness.server.cache.disk!.flush()
+            try await harness.server.store!.flush()
             let reply = try await harness.post(
                 "/v1/chat/completions", chat("Private prompt"),
                 headers: [("authorization", "Bearer sk-b"), ("x-llmcache-mode", "replay")])
@@ -76,7 +76,7 @@ import Testing
             let reply = try await harness.post(
                 "/v1/messages", #"{"model":"claude-x","max_tokens":5,"messages":[{"role":"user","content":"hi"}]}"#,
                 headers: [("x-api-key", "k"), ("anthropic-version", "2023-06-01"), ("x-llmcache-namespace", "team")])
-            let disk = harness.server.cache.disk!
+            let disk = harness.server.store!
             try await disk.flush()
             let key = try #require(reply.header("x-llmcache-key").flatMap { CacheKey(hex: $0) })
             let entry = try #require(disk.get(key))
@@ -97,7 +97,7 @@ import Testing
         try await ProxyHarness.run(store: scratch.path + "/rc") { harness in
             let recorded = try await harness.post("/v1/chat/completions", chat("one"), headers: key)
             _ = try await harness.post("/v1/chat/completions", chat("two"), headers: key)
-            let disk = harness.server.cache.disk!
+            let disk = harness.server.store!
             try await disk.flush()
             let offline = try await ReplayCheck.run(
                 requestsFile: requests,

@@ -68,7 +68,7 @@ import Testing
             #expect(harness.stats.requestCount == 1)
             // The stored entry keeps every chunk boundary the upstream sent.
             let key = try #require(second.header("x-llmcache-key").flatMap { CacheKey(hex: $0) })
-            let entry = try #require(harness.server.cache.get(key)?.entry)
+            let entry = try #require(await harness.server.cache.get(key)?.entry)
             guard case .stream(let chunks) = entry.bodyKind else {
                 Issue.record("stored as a complete body")
                 return

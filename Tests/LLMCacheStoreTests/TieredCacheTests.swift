@@ -1,4 +1,6 @@
 import LLMCacheCore
+import NIOCore
+import Synchronization
 import Testing
 
 @testable import LLMCacheStore
@@ -7,79 +9,165 @@ import Testing
     let scratch = ScratchDirectory()
     let clock = ManualClock(Timestamp(secondsSinceEpoch: 1_700_000_000))
 
-    func make() throws -> TieredCache {
-        TieredCache(
-            memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock),
-            disk: try DiskTier(configuration: .init(directory: "\(scratch.path)/store"), clock: clock))
+    func make() throws -> (TieredCache, DiskTier) {
+        let disk = try DiskTier(configuration: .init(directory: "\(scratch.path)/store"), clock: clock)
+        let cache = TieredCache(
+            memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock), disk: disk)
+        return (cache, disk)
     }
 
     @Test func l2HitsArePromotedIntoL1() async throws {
-        let cache = try make()
-        cache.put(key(1), chatEntry(1))
-        #expect(cache.get(key(1))?.tier == .memory)
+        let (cache, disk) = try make()
+        await cache.put(key(1), chatEntry(1))
+        #expect(await cache.get(key(1))?.tier == .memory)
         cache.memory.remove(key(1))
-        try await cache.disk!.flush()
-        #expect(cache.get(key(1))?.tier == .disk)
-        #expect(cache.get(key(1))?.tier == .memory)
+        try await disk.flush()
+        #expect(await cache.get(key(1))?.tier == .disk)
+        #expect(await cache.get(key(1))?.tier == .memory)
         let stats = cache.stats
         #expect(stats.promotions == 1)
         #expect(stats.memory.hits == 2 && stats.disk?.hits == 1)
     }
 
-    @Test func pausedPromotionsLeaveL1Alone() throws {
-        let cache = try make()
-        cache.disk!.put(key(1), chatEntry(1))
+    @Test func pausedPromotionsLeaveL1Alone() async throws {
+        let (cache, disk) = try make()
+        disk.put(key(1), chatEntry(1))
         cache.setPromotionsPaused(true)
-        #expect(cache.get(key(1))?.tier == .disk)
-        #expect(cache.get(key(1))?.tier == .disk)
+        #expect(await cache.get(key(1))?.tier == .disk)
+        #expect(await cache.get(key(1))?.tier == .disk)
         #expect(cache.stats.promotions == 0)
     }
 
     @Test func diskOnlyAdmissionStoresInL2AndDropsTheOldL1Copy() async throws {
-        let cache = try make()
-        cache.put(key(1), chatEntry(1))
+        let (cache, disk) = try make()
+        await cache.put(key(1), chatEntry(1))
         cache.setDiskOnlyAdmission(true)
-        cache.put(key(2), chatEntry(2))
-        cache.put(key(1), chatEntry(10))  // a newer answer for a key L1 holds
+        await cache.put(key(2), chatEntry(2))
+        await cache.put(key(1), chatEntry(10))  // a newer answer for a key L1 holds
         #expect(!cache.memory.contains(key(2)))
         #expect(!cache.memory.contains(key(1)))
-        #expect(cache.get(key(1))?.entry == chatEntry(10))
-        try await cache.disk!.flush()
-        #expect(cache.disk!.contains(key(2)))
+        #expect(await cache.get(key(1))?.entry == chatEntry(10))
+        try await disk.flush()
+        #expect(disk.contains(key(2)))
         cache.setDiskOnlyAdmission(false)
-        cache.put(key(3), chatEntry(3))
+        await cache.put(key(3), chatEntry(3))
         #expect(cache.memory.contains(key(3)))
     }
 
-    @Test func withoutADiskTierDiskOnlyAdmissionKeepsL1() throws {
+    @Test func withoutADiskTierDiskOnlyAdmissionKeepsL1() async throws {
         let cache = TieredCache(
             memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock), disk: nil)
         cache.setDiskOnlyAdmission(true)
-        cache.put(key(1), chatEntry(1))
-        #expect(cache.get(key(1))?.tier == .memory)
+        await cache.put(key(1), chatEntry(1))
+        #expect(await cache.get(key(1))?.tier == .memory)
     }
 
-    @Test func removalActsOnBothTiers() async throws {
-        let cache = try make()
-        for i in 0..<10 { cache.put(key(i), chatEntry(i, namespace: i < 4 ? "x" : "y")) }
-        cache.remove(key(9))
-        #expect(cache.get(key(9)) == nil)
-        let (memory, disk) = try cache.removeAll(namespace: "x")
-        #expect(memory == 4 && disk == 4)
-        #expect(cache.get(key(0)) == nil)
-        _ = try cache.removeAll()
-        #expect(cache.get(key(5)) == nil)
+    @Test func removalActsOnEveryTierAndCountsEach() async throws {
+        let (cache, disk) = try make()
+        for i in 0..<10 { await cache.put(key(i), chatEntry(i, namespace: i < 4 ? "x" : "y")) }
+        try await disk.flush()
+        #expect(await cache.remove(key(9)) == ["memory": 1, "disk": 1])
+        #expect(await cache.get(key(9)) == nil)
+        #expect(try await cache.removeAll(namespace: "x") == ["memory": 4, "disk": 4])
+        #expect(await cache.get(key(0)) == nil)
+        #expect(try await cache.removeAll() == ["memory": 5, "disk": 5])
+        #expect(await cache.get(key(5)) == nil)
     }
 
     @Test func aRestartServesFromDisk() async throws {
         do {
-            let cache = try make()
-            cache.put(key(7), streamEntry(7))
-            try await cache.disk!.flush()
+            let (cache, disk) = try make()
+            await cache.put(key(7), streamEntry(7))
+            try await disk.flush()
         }
-        let cache = try make()
-        let hit = try #require(cache.get(key(7)))
+        let (cache, _) = try make()
+        let hit = try #require(await cache.get(key(7)))
         #expect(hit.tier == .disk)
         #expect(hit.entry == streamEntry(7))
+    }
+
+    /// A record too large to decode on the cooperative pool comes back whole through the
+    /// offloaded path (random bytes: zstd cannot shrink them under the threshold).
+    @Test func aLargeDiskRecordIsDecodedOffThePoolAndComesBackWhole() async throws {
+        let (_, disk) = try make()
+        var random = SplitMix64(seed: 7)
+        let bytes = (0..<(DiskTier.offloadedDecodeBytes * 3)).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+        var entry = chatEntry(1)
+        entry.body = ByteBuffer(bytes: bytes)
+        disk.put(key(1), entry)
+        try await disk.flush()
+        #expect(try await disk.lookup(key(1)) == entry)
+        #expect(try await disk.lookup(key(2)) == nil)
+    }
+
+    /// A third tier joins by being passed in: lookups fall through to it and promote, stores and
+    /// purges reach it, its counts appear in the stats; one that fails is a miss, not an error.
+    @Test func anotherTierJoinsWithoutChangesToTheCache() async throws {
+        let shared = DictionaryTier(name: "shared")
+        let cache = TieredCache(
+            memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock), lower: [shared])
+        await shared.store(key(1), chatEntry(1))
+        #expect(await cache.get(key(1))?.tier == TieredCache.Tier(rawValue: "shared"))
+        #expect(await cache.get(key(1))?.tier == .memory)
+        await cache.put(key(2), chatEntry(2))
+        #expect(try await shared.lookup(key(2)) == chatEntry(2))
+        #expect(cache.stats.others["shared"]?.hits == 2)
+        #expect(try await cache.removeAll() == ["memory": 2, "shared": 2])
+        shared.failing = true
+        await shared.store(key(3), chatEntry(3))
+        cache.memory.remove(key(3))
+        #expect(await cache.get(key(3)) == nil)
+    }
+}
+
+/// A complete in-process ``CacheTier`` over a dictionary, standing for a network tier.
+final class DictionaryTier: CacheTier {
+    struct Unavailable: Error {}
+    let name: String
+    private let entries = Mutex<[CacheKey: CacheEntry]>([:])
+    private let hits = Atomic<Int>(0)
+    private let misses = Atomic<Int>(0)
+    private let fails = Atomic<Bool>(false)
+    var failing: Bool {
+        get { fails.load(ordering: .relaxed) }
+        set { fails.store(newValue, ordering: .relaxed) }
+    }
+
+    init(name: String) { self.name = name }
+
+    func lookup(_ key: CacheKey) async throws -> CacheEntry? {
+        if failing { throw Unavailable() }
+        let entry = entries.withLock { $0[key] }
+        if entry == nil { misses.add(1, ordering: .relaxed) } else { hits.add(1, ordering: .relaxed) }
+        return entry
+    }
+    func store(_ key: CacheKey, _ entry: CacheEntry) async -> Bool {
+        entries.withLock { $0[key] = entry }
+        return true
+    }
+    func holds(_ key: CacheKey) async -> Bool { entries.withLock { $0[key] != nil } }
+    func evict(_ key: CacheKey) async -> Bool { entries.withLock { $0.removeValue(forKey: key) != nil } }
+    func purge(namespace: String) async throws -> Int {
+        entries.withLock { entries in
+            let matching = entries.filter { $0.value.namespace == namespace }.map(\.key)
+            for key in matching { entries[key] = nil }
+            return matching.count
+        }
+    }
+    func purgeAll() async throws -> Int {
+        entries.withLock { entries in
+            defer { entries = [:] }
+            return entries.count
+        }
+    }
+    var counts: TierCounts {
+        TierCounts(
+            hits: hits.load(ordering: .relaxed), misses: misses.load(ordering: .relaxed),
+            entries: entries.withLock { $0.count },
+            bytes: entries.withLock { $0.values.reduce(0) { $0 + $1.body.readableBytes } })
+    }
+    func resetStats() {
+        hits.store(0, ordering: .relaxed)
+        misses.store(0, ordering: .relaxed)
     }
 }

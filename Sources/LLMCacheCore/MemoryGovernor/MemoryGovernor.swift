@@ -20,7 +20,7 @@ public protocol MemoryPressureControls: Sendable {
 public final class MemoryGovernor: Service, Sendable {
     /// The budget and marks in force (see ``reconfigure(_:)``).
     public var configuration: MemoryGovernorConfiguration { state.withLock { $0.machine.configuration } }
-    private let memory: MemoryTier
+    private let memory: any MemoryBoundedTier
     private let controls: (any MemoryPressureControls)?
     private let sampler: any MemorySampler
     private let logger: Logger
@@ -33,7 +33,8 @@ public final class MemoryGovernor: Service, Sendable {
     }
 
     public init(
-        configuration: MemoryGovernorConfiguration, memory: MemoryTier, controls: (any MemoryPressureControls)?,
+        configuration: MemoryGovernorConfiguration, memory: any MemoryBoundedTier,
+        controls: (any MemoryPressureControls)?,
         sampler: any MemorySampler = ProcessMemorySampler(), logger: Logger = Logger(label: "llmcache.governor")
     ) throws {
         try configuration.validate()
@@ -89,7 +90,7 @@ public final class MemoryGovernor: Service, Sendable {
             logger.error("memory governor cannot sample memory", metadata: ["error": "\(error)"])
             return []
         }
-        let sample = MemoryGovernorStateMachine.Sample(residentBytes: resident, memoryTierBytes: memory.stats.bytes)
+        let sample = MemoryGovernorStateMachine.Sample(residentBytes: resident, memoryTierBytes: memory.accountedBytes)
         let actions = state.withLock { state in
             let actions = state.machine.sample(sample)
             state.stats.residentBytes = resident

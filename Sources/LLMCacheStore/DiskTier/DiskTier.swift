@@ -85,15 +85,31 @@ public final class DiskTier: Sendable {
     }
 
     /// The live entry for `key`, or `nil`: absent, expired, or unreadable (then also removed).
+    /// Decodes on the caller's thread; ``lookup(_:)`` moves large records off it.
     public func get(_ key: CacheKey) -> CacheEntry? {
+        switch read(key) {
+        case .answered(let entry): return entry
+        case .record(let record, let now): return decoded(key, record, now: now)
+        }
+    }
+
+    /// What ``read(_:)`` found: the answer already (a queued write, an absent key, a failed
+    /// read), or a record still to be decoded.
+    enum Read {
+        case answered(CacheEntry?)
+        case record([UInt8], now: Timestamp)
+    }
+
+    /// The queued change for `key`, or its record as stored (one LMDB read: a copy out of the map).
+    func read(_ key: CacheKey) -> Read {
         let now = clock.now()
         if let change = queue.withLock({ $0.pending[key] ?? $0.committing[key] }) {
             if case .put(let entry) = change, !entry.isExpired(at: now) {
                 counters.hits.add(1, ordering: .relaxed)
-                return entry
+                return .answered(entry)
             }
             counters.misses.add(1, ordering: .relaxed)
-            return nil
+            return .answered(nil)
         }
         let record: [UInt8]?
         do {
@@ -101,12 +117,18 @@ public final class DiskTier: Sendable {
         } catch {
             logger.error("disk tier read failed", metadata: ["key": "\(key)", "error": "\(error)"])
             counters.misses.add(1, ordering: .relaxed)
-            return nil
+            return .answered(nil)
         }
         guard let record else {
             counters.misses.add(1, ordering: .relaxed)
-            return nil
+            return .answered(nil)
         }
+        return .record(record, now: now)
+    }
+
+    /// Decodes (and decompresses) a record read at `now`: the entry, or nil when it is corrupt
+    /// or expired (then its removal is queued).
+    func decoded(_ key: CacheKey, _ record: [UInt8], now: Timestamp) -> CacheEntry? {
         let entry: CacheEntry
         do {
             entry = try decode(record)

@@ -1,83 +1,119 @@
 import LLMCacheCore
 import Synchronization
 
-/// L1 (memory) in front of L2 (disk). A lookup tries L1, then L2; an L2 hit is promoted into L1
+/// L1 (memory) in front of the lower tiers (disk, and any other ``CacheTier``), fastest first.
+/// A lookup tries L1, then each lower tier in order; a lower-tier hit is promoted into L1
 /// (unless promotions are paused, e.g. by the memory governor). A store goes to L1 at once and
-/// to L2 through its writer, never blocking. Removal and purges act on both tiers. Under memory
-/// pressure the governor may pause promotions and send new entries to L2 only.
+/// to every lower tier (the disk tier through its writer, never blocking). Removal and purges
+/// act on every tier. Under memory pressure the governor may pause promotions and send new
+/// entries to the lower tiers only.
+///
+/// Everything outside this type — the pipeline, the admin API, the governor — reaches the tiers
+/// through ``CacheTier``; a new tier joins by being passed in `lower`.
 public final class TieredCache: MemoryPressureControls, Sendable {
+    /// L1: the in-process tier this cache fronts (the governor sizes it).
     public let memory: MemoryTier
-    public let disk: DiskTier?
+    /// The tiers behind L1, in lookup order.
+    public let lower: [any CacheTier]
     private let counters = TieredCacheCounters()
     private let promotionsPaused = Atomic<Bool>(false)
     private let diskOnlyAdmission = Atomic<Bool>(false)
 
-    /// Where a hit came from.
-    public enum Tier: String, Sendable {
-        case memory, disk
+    /// Where a hit came from: the name of the tier (``CacheTier/name``).
+    public struct Tier: RawRepresentable, Hashable, Sendable {
+        public let rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public static let memory = Tier(rawValue: "memory")
+        public static let disk = Tier(rawValue: "disk")
     }
 
-    public init(memory: MemoryTier, disk: DiskTier?) {
+    public init(memory: MemoryTier, lower: [any CacheTier]) {
         self.memory = memory
-        self.disk = disk
+        self.lower = lower
     }
 
-    /// The entry for `key` and the tier that had it.
-    public func get(_ key: CacheKey) -> (entry: CacheEntry, tier: Tier)? {
+    /// L1 and the disk tier, if any.
+    public convenience init(memory: MemoryTier, disk: DiskTier?) {
+        self.init(memory: memory, lower: disk.map { [$0] } ?? [])
+    }
+
+    /// Every tier, L1 first.
+    public var tiers: [any CacheTier] { [memory] + lower }
+
+    /// The tier named `name`, if the cache has one.
+    public func tier(named name: String) -> (any CacheTier)? { tiers.first { $0.name == name } }
+
+    /// The entry for `key` and the tier that had it. A lower tier that fails is logged by the
+    /// tier and skipped (a miss there), so a broken shared tier never fails a request.
+    public func get(_ key: CacheKey) async -> (entry: CacheEntry, tier: Tier)? {
         if let entry = memory.get(key) { return (entry, .memory) }
-        guard let disk, let entry = disk.get(key) else { return nil }
-        if !promotionsPaused.load(ordering: .relaxed) {
-            if memory.put(key, entry) { counters.promotions.add(1, ordering: .relaxed) }
+        for tier in lower {
+            guard let entry = try? await tier.lookup(key) else { continue }
+            if !promotionsPaused.load(ordering: .relaxed) {
+                if memory.put(key, entry) { counters.promotions.add(1, ordering: .relaxed) }
+            }
+            return (entry, Tier(rawValue: tier.name))
         }
-        return (entry, .disk)
+        return nil
     }
 
-    /// Stores `entry` in both tiers (L2 asynchronously) — in L2 only while disk-only admission is
-    /// on (an older L1 copy of the key is dropped, so L1 never serves a stale answer).
-    public func put(_ key: CacheKey, _ entry: CacheEntry) {
-        if let disk, diskOnlyAdmission.load(ordering: .relaxed) {
+    /// Stores `entry` in every tier — in the lower tiers only while lower-only admission is on
+    /// (an older L1 copy of the key is dropped, so L1 never serves a stale answer).
+    public func put(_ key: CacheKey, _ entry: CacheEntry) async {
+        if !lower.isEmpty, diskOnlyAdmission.load(ordering: .relaxed) {
             memory.remove(key)
-            disk.put(key, entry)
-            return
+        } else {
+            memory.put(key, entry)
         }
-        memory.put(key, entry)
-        disk?.put(key, entry)
+        for tier in lower { await tier.store(key, entry) }
     }
 
-    public func remove(_ key: CacheKey) {
-        memory.remove(key)
-        disk?.remove(key)
-    }
-
-    /// Removes `namespace` from both tiers; returns how many entries each held.
+    /// Removes `key` from every tier; how many entries each held, by tier name.
     @discardableResult
-    public func removeAll(namespace: String) throws -> (memory: Int, disk: Int) {
-        (memory.removeAll(namespace: namespace), try disk?.removeAll(namespace: namespace) ?? 0)
+    public func remove(_ key: CacheKey) async -> [String: Int] {
+        var removed: [String: Int] = [:]
+        for tier in tiers { removed[tier.name] = await tier.evict(key) ? 1 : 0 }
+        return removed
     }
 
+    /// Removes `namespace` from every tier; how many entries each held, by tier name.
     @discardableResult
-    public func removeAll() throws -> (memory: Int, disk: Int) {
-        (memory.removeAll(), try disk?.removeAll() ?? 0)
+    public func removeAll(namespace: String) async throws -> [String: Int] {
+        var removed: [String: Int] = [:]
+        for tier in tiers { removed[tier.name] = try await tier.purge(namespace: namespace) }
+        return removed
     }
 
-    /// Stops (or resumes) copying L2 hits into L1.
+    /// Removes everything from every tier; how many entries each held, by tier name.
+    @discardableResult
+    public func removeAll() async throws -> [String: Int] {
+        var removed: [String: Int] = [:]
+        for tier in tiers { removed[tier.name] = try await tier.purgeAll() }
+        return removed
+    }
+
+    /// Stops (or resumes) copying lower-tier hits into L1.
     public func setPromotionsPaused(_ paused: Bool) {
         promotionsPaused.store(paused, ordering: .relaxed)
     }
 
-    /// Sends new entries to L2 only (no effect without a disk tier: L1 is all there is).
+    /// Sends new entries to the lower tiers only (no effect without one: L1 is all there is).
     public func setDiskOnlyAdmission(_ diskOnly: Bool) {
         diskOnlyAdmission.store(diskOnly, ordering: .relaxed)
     }
 
     public var stats: TieredCacheStats {
-        TieredCacheStats(
-            memory: memory.stats, disk: disk?.stats, promotions: counters.promotions.load(ordering: .relaxed))
+        var disk: DiskTierStats?
+        var others: [String: TierCounts] = [:]
+        for tier in lower {
+            if let tier = tier as? DiskTier, disk == nil { disk = tier.stats } else { others[tier.name] = tier.counts }
+        }
+        return TieredCacheStats(
+            memory: memory.stats, disk: disk, others: others, promotions: counters.promotions.load(ordering: .relaxed))
     }
 
     public func resetStats() {
-        memory.resetStats()
-        disk?.resetStats()
+        for tier in tiers { tier.resetStats() }
         counters.promotions.store(0, ordering: .relaxed)
     }
 }
@@ -86,12 +122,21 @@ public final class TieredCache: MemoryPressureControls, Sendable {
 public struct TieredCacheStats: Sendable, Equatable {
     public var memory: MemoryTierStats
     public var disk: DiskTierStats?
-    /// L2 hits copied into L1.
+    /// Tiers other than memory and disk (a shared tier), by name.
+    public var others: [String: TierCounts]
+    /// Lower-tier hits copied into L1.
     public var promotions: Int
 
-    /// Hits of either tier over lookups (a lookup that misses L1 and hits L2 counts once).
+    public init(memory: MemoryTierStats, disk: DiskTierStats?, others: [String: TierCounts] = [:], promotions: Int) {
+        self.memory = memory
+        self.disk = disk
+        self.others = others
+        self.promotions = promotions
+    }
+
+    /// Hits of any tier over lookups (a lookup that misses L1 and hits a lower tier counts once).
     public var hitRatio: Double {
-        let hits = memory.hits + (disk?.hits ?? 0)
+        let hits = memory.hits + (disk?.hits ?? 0) + others.values.reduce(0) { $0 + $1.hits }
         let lookups = memory.hits + memory.misses
         return lookups == 0 ? 0 : Double(hits) / Double(lookups)
     }

@@ -2,16 +2,16 @@ import Hummingbird
 import LLMCacheCore
 import LLMCacheStore
 
-/// Where an answer came from: the value of `x-llmcache-tier`.
-enum ResponseTier: String, Sendable {
-    case memory, disk, upstream, plugin, none
+/// Where an answer came from: the value of `x-llmcache-tier` — a cache tier's name, or one of
+/// the places below.
+struct ResponseTier: RawRepresentable, Hashable, Sendable {
+    let rawValue: String
+    init(rawValue: String) { self.rawValue = rawValue }
+    init(_ tier: TieredCache.Tier) { self.rawValue = tier.rawValue }
 
-    init(_ tier: TieredCache.Tier) {
-        switch tier {
-        case .memory: self = .memory
-        case .disk: self = .disk
-        }
-    }
+    static let upstream = ResponseTier(rawValue: "upstream")
+    static let plugin = ResponseTier(rawValue: "plugin")
+    static let none = ResponseTier(rawValue: "none")
 }
 
 /// A response with what the proxy did to produce it, carried beside it as values — metrics,

@@ -1,3 +1,4 @@
+import LLMCacheCore
 import NIOCore
 
 /// What a request's handling learned, for the after-response hook.
@@ -6,4 +7,10 @@ struct RequestNotes {
     var key: String?
     var model: String?
     var namespace: String?
+
+    mutating func record(_ lookup: CacheLookup) {
+        key = lookup.key.hex
+        model = lookup.model
+        namespace = lookup.namespace
+    }
 }

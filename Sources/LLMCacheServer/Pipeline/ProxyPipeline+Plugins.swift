@@ -6,7 +6,7 @@ import LLMCacheUpstream
 import NIOCore
 
 /// Where the proxy calls its plugins (see ``ProxyPlugin`` for the rules).
-extension ProxyResponder {
+extension ProxyPipeline {
     enum BeforeLookupOutcome {
         /// Go on with this request and body (cache bypassed if `bypass`).
         case proceed(Request, ByteBuffer, bypass: Bool)
@@ -24,7 +24,7 @@ extension ProxyResponder {
         for plugin in plugins.plugins(for: .beforeLookup) {
             let current = pluginRequest
             guard
-                let decision = try await hooks.run(
+                let decision = try await services.hooks.run(
                     plugin, .beforeLookup, { try await plugin.plugin.beforeLookup(current) })
             else { continue }
             switch decision {
@@ -58,7 +58,7 @@ extension ProxyResponder {
         for plugin in plugins.plugins(for: .keyRules) {
             var attempt = value
             var succeeded = false
-            try hooks.runSync(plugin, .keyRules) {
+            try services.hooks.runSync(plugin, .keyRules) {
                 try plugin.plugin.rewriteKey(&attempt, request: keyRequest)
                 succeeded = true
             }
@@ -71,7 +71,7 @@ extension ProxyResponder {
     /// has already failed upstream).
     func upstreamFailed(_ event: UpstreamErrorEvent) async {
         for plugin in plugins.plugins(for: .upstreamError) {
-            _ = try? await hooks.run(plugin, .upstreamError) { try await plugin.plugin.onUpstreamError(event) }
+            _ = try? await services.hooks.run(plugin, .upstreamError) { try await plugin.plugin.onUpstreamError(event) }
         }
     }
 
@@ -95,7 +95,8 @@ extension ProxyResponder {
             canonicalRequest: entry.canonicalRequest)
         for plugin in plugins.plugins(for: .beforeStore) {
             let current = candidate
-            switch try await hooks.run(plugin, .beforeStore, { try await plugin.plugin.beforeStore(current) }) {
+            switch try await services.hooks.run(plugin, .beforeStore, { try await plugin.plugin.beforeStore(current) })
+            {
             case .store(let changed)?: candidate = changed
             case .veto?: return nil
             case nil: continue
@@ -119,4 +120,10 @@ extension ProxyResponder {
         return stored
     }
 
+    /// Runs the after-response hooks in order (a critical one that fails replaces the response).
+    func afterResponse(_ event: ResponseEvent) async throws(ProxyError) {
+        for plugin in plugins.plugins(for: .afterResponse) {
+            _ = try await services.hooks.run(plugin, .afterResponse) { try await plugin.plugin.afterResponse(event) }
+        }
+    }
 }

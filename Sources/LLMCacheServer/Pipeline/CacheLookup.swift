@@ -28,7 +28,7 @@ package struct CacheLookup {
 
     init(
         request: Request, route: RouteTable.Route, canonical: [UInt8], model: String, mode: CacheMode,
-        responder: ProxyResponder
+        configuration: ProxyConfiguration, tenantScopes: TenantScopeCache
     ) throws {
         let directives = CacheControlDirectives(request.headers[.cacheControl])
         if let text = request.headers[ProxyHeaders.ttl] {
@@ -37,13 +37,13 @@ package struct CacheLookup {
             }
             ttl = .seconds(seconds)
         } else {
-            ttl = responder.configuration.defaultTTL
+            ttl = configuration.defaultTTL
         }
         self.recipe = try Self.recipe(
             method: request.method.rawValue, path: request.uri.path,
             headers: request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) },
             canonical: canonical, route: route,
-            tenantScope: responder.configuration.shareAcrossCredentials ? nil : { responder.tenantScopes.scope($0) })
+            tenantScope: configuration.shareAcrossCredentials ? nil : { tenantScopes.scope($0) })
         self.key = recipe.key
         self.model = model
         self.maxAge = directives.maxAge

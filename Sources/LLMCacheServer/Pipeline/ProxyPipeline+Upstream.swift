@@ -8,13 +8,13 @@ import NIOCore
 
 /// Sending to the upstream through the dispatcher (credentials, providers, retries, fallbacks:
 /// `UpstreamDispatcher`), with the metrics and plugin events of each attempt.
-extension ProxyResponder {
-    func send(
-        _ request: Request, body: ByteBuffer, route: RouteTable.Route, context: Context, retrying: Bool = false
-    ) async throws -> UpstreamClient.Response {
+extension ProxyPipeline {
+    func send(_ exchange: ProxyExchange, retrying: Bool = false) async throws -> UpstreamClient.Response {
+        let request = exchange.request
+        let body = exchange.body
         var pathAndQuery = request.uri.path
         if let query = request.uri.query, !query.isEmpty { pathAndQuery += "?" + query }
-        let dispatcher = UpstreamDispatcher(client: client) { [plugins] name, outgoing in
+        let dispatcher = UpstreamDispatcher(client: services.client) { [plugins] name, outgoing in
             guard let provider = plugins.providers[name] else {
                 throw UpstreamClient.Failure.unreachable("no upstream provider named \(name) in this binary")
             }
@@ -24,8 +24,8 @@ extension ProxyResponder {
             return try await dispatcher.send(
                 method: request.method.rawValue, pathAndQuery: pathAndQuery,
                 headers: ProxyHeaders.forwardable(request.headers),
-                body: body.readableBytes > 0 || request.method == .post ? body : nil, route: route,
-                effort: retrying ? .retryingWithFallbacks : .once, logger: context.logger
+                body: body.readableBytes > 0 || request.method == .post ? body : nil, route: exchange.route,
+                effort: retrying ? .retryingWithFallbacks : .once, logger: exchange.logger
             ) { event in await upstreamEvent(event, request: request, retrying: retrying) }
         } catch .timeout(let detail) {
             throw ProxyError(status: .gatewayTimeout, type: "upstream_timeout", message: detail)
@@ -39,7 +39,8 @@ extension ProxyResponder {
     private func upstreamEvent(_ event: UpstreamDispatcher.Event, request: Request, retrying: Bool) async {
         switch event {
         case .answered(let upstream, let status, let nanoseconds):
-            metrics.upstreamCall(upstream.id, nanoseconds: nanoseconds, error: status >= 500 ? "status_5xx" : nil)
+            services.metrics.upstreamCall(
+                upstream.id, nanoseconds: nanoseconds, error: status >= 500 ? "status_5xx" : nil)
             if status >= 500, retrying || upstream.customProvider != nil, plugins.uses(.upstreamError) {
                 await upstreamFailed(
                     UpstreamErrorEvent(
@@ -47,7 +48,7 @@ extension ProxyResponder {
                         status: status, message: "upstream answered \(status)"))
             }
         case .failed(let upstream, let failure):
-            metrics.upstreamCall(upstream.id, nanoseconds: nil, error: failure.kind)
+            services.metrics.upstreamCall(upstream.id, nanoseconds: nil, error: failure.kind)
         case .gaveUp(let upstream, let last):
             guard plugins.uses(.upstreamError) else { return }
             await upstreamFailed(

@@ -1,0 +1,99 @@
+import LLMCacheCore
+import LLMCacheStore
+import LLMCacheUpstream
+import NIOCore
+
+/// Stage 5, the back half of a miss: **send** the request upstream (with retries and
+/// fallbacks), **tee** the answer into the flight while capturing it, **store** it when it is
+/// complete, storable and a 2xx. Runs on the ``FetchRunner``, so it outlives the request that
+/// started it; every path ends the flight.
+struct FetchJob: Sendable {
+    let pipeline: ProxyPipeline
+    let exchange: ProxyExchange
+    let lookup: CacheLookup
+    let flight: Flight
+    /// Other requests may follow this flight (false for a refresh).
+    let shared: Bool
+    let started = ContinuousClock.now
+
+    private var services: ProxyServices { pipeline.services }
+
+    func run() async {
+        defer { closeToFollowers() }
+        guard let upstream = await send() else { return }
+        flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
+        let createdAt = services.clock.now()
+        guard let capture = await tee(upstream.body) else { return }
+        await store(upstream, capture: capture, createdAt: createdAt)
+        flight.finish(.success(()))
+    }
+
+    /// The fetch could not start: no request may follow it.
+    func abandon() { closeToFollowers() }
+
+    private func closeToFollowers() {
+        if shared { services.flights.close(lookup.key, flight) }
+    }
+
+    /// The upstream's answer; nil when it failed (the flight has the error).
+    private func send() async -> UpstreamClient.Response? {
+        do {
+            return try await pipeline.send(exchange, retrying: true)
+        } catch let error as ProxyError {
+            flight.finish(.failure(error))
+        } catch {
+            flight.finish(.failure(ProxyError(status: .badGateway, type: "upstream_error", message: "\(error)")))
+        }
+        return nil
+    }
+
+    /// Relays every chunk to the flight while capturing it; nil when the body broke off.
+    private func tee(_ body: UpstreamBody) async -> StreamCapture? {
+        let configuration = pipeline.configuration
+        // Under hard memory pressure very large answers are relayed without being buffered.
+        let storable =
+            services.governor?.level == .hard
+            ? min(configuration.maximumStoredResponseBytes, configuration.maximumStoredResponseBytesUnderPressure)
+            : configuration.maximumStoredResponseBytes
+        var capture = StreamCapture(start: started, maximumBytes: storable)
+        do {
+            for try await chunk in body {
+                capture.append(chunk, at: .now)
+                if !capture.storable {
+                    // Too large to store or to replay to late joiners: relay only.
+                    closeToFollowers()
+                    flight.stopRetaining()
+                }
+                flight.deliver(chunk: chunk)
+            }
+        } catch {
+            exchange.logger.warning(
+                "upstream body failed; not stored", metadata: ["key": "\(lookup.key)", "error": "\(error)"])
+            flight.finish(.failure(ProxyError(status: .badGateway, type: "upstream_cut", message: "\(error)")))
+            return nil
+        }
+        return capture
+    }
+
+    /// Stores a complete 2xx answer the request may write, after the before-store plugins.
+    private func store(_ upstream: UpstreamClient.Response, capture: StreamCapture, createdAt: Timestamp) async {
+        let isStream = ProxyHeaders.isEventStream(upstream.headers)
+        guard lookup.writesCache, (200..<300).contains(upstream.status), capture.storable,
+            !isStream || capture.isComplete
+        else { return }
+        let entry = CacheEntry(
+            namespace: lookup.namespace, status: upstream.status, headers: upstream.headers.filter(\.isStorable),
+            body: capture.body, bodyKind: isStream ? .stream(chunks: capture.chunks) : .complete,
+            canonicalRequest: ByteBuffer(bytes: lookup.canonical), recipeVersion: CacheKeyRecipe.version,
+            request: lookup.recipe.storedRequest(model: lookup.model),
+            createdAt: createdAt, expiresAt: lookup.expiresAt(from: createdAt))
+        let stored: CacheEntry?
+        do {
+            stored = pipeline.plugins.uses(.beforeStore) ? try await pipeline.beforeStore(entry, lookup: lookup) : entry
+        } catch {
+            // A critical plugin failed: the answer is relayed, not stored.
+            stored = nil
+        }
+        if let stored { await services.cache.put(lookup.key, stored) }
+    }
+}

@@ -1,0 +1,69 @@
+import HTTPTypes
+import Hummingbird
+import LLMCacheCore
+import LLMCacheUpstream
+import Logging
+import NIOCore
+
+/// Stage 1: route the request, read its body, run the before-lookup plugins and choose the mode.
+extension ProxyPipeline {
+    enum Admission {
+        /// A plugin answered.
+        case answered(ProxyAnswer)
+        /// Forward without touching the cache (not cacheable, passthrough, or a plugin bypassed).
+        case bypass(ProxyExchange)
+        /// Go on to the key.
+        case cacheable(ProxyExchange)
+    }
+
+    func admit(_ request: Request, logger: Logger, notes: inout RequestNotes) async throws -> Admission {
+        let path = request.uri.path
+        guard let route = configuration.routes.route(for: path) else {
+            throw ProxyError(status: .notFound, type: "not_found", message: "no route for \(path)")
+        }
+        var request = request
+        var body: ByteBuffer
+        do {
+            body = try await request.collectBody(upTo: configuration.maximumRequestBytes)
+        } catch {
+            throw ProxyError(
+                status: .contentTooLarge, type: "request_too_large",
+                message: "request body exceeds \(configuration.maximumRequestBytes) bytes")
+        }
+        notes.body = body
+        var bypass = false
+        if plugins.uses(.beforeLookup) {
+            switch try await beforeLookup(request, body: body, route: route) {
+            case .answer(let response): return .answered(ProxyAnswer(response, status: .plugin, tier: .plugin))
+            case .proceed(let changed, let changedBody, let bypassing):
+                request = changed
+                body = changedBody
+                bypass = bypassing
+            }
+        }
+        let mode = try requestMode(request)
+        let exchange = ProxyExchange(request: request, body: body, route: route, mode: mode, logger: logger)
+        guard route.cacheable, request.method == .post, mode != .passthrough, !bypass else {
+            return .bypass(exchange)
+        }
+        return .cacheable(exchange)
+    }
+
+    /// Proxies without touching the cache.
+    func forward(_ exchange: ProxyExchange) async throws -> ProxyAnswer {
+        let upstream = try await send(exchange)
+        let response = Response(
+            status: .init(code: upstream.status), headers: ProxyHeaders.fields(upstream.headers),
+            body: ResponseBody(asyncSequence: upstream.body))
+        return ProxyAnswer(response, status: .bypass, tier: .upstream)
+    }
+
+    private func requestMode(_ request: Request) throws -> CacheMode {
+        guard let value = request.headers[ProxyHeaders.mode] else { return configuration.mode }
+        guard let mode = CacheMode(rawValue: value.lowercased()) else {
+            throw ProxyError.badRequest(
+                "x-llmcache-mode must be one of \(CacheMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return mode
+    }
+}

@@ -1,0 +1,32 @@
+import HTTPTypes
+import Hummingbird
+import LLMCacheCore
+
+/// Stage 2: normalize the body, apply the key rules and compute what the request asks of the
+/// cache.
+extension ProxyPipeline {
+    func key(_ exchange: ProxyExchange) throws -> CacheLookup {
+        let request = exchange.request
+        if let contentType = request.headers[.contentType]?.lowercased(), !contentType.hasPrefix("application/json"),
+            !contentType.contains("+json")
+        {
+            throw ProxyError(
+                status: .unsupportedMediaType, type: "unsupported_media_type",
+                message: "expected application/json, got \(contentType)")
+        }
+        var normalized: (value: JSONValue, canonical: [UInt8])
+        do {
+            normalized = try normalizers.for(exchange.route.upstream.provider).normalize(
+                exchange.body.readableBytesView)
+        } catch let error as JSONParseError {
+            throw ProxyError.badRequest("request body is not valid JSON: \(error)")
+        }
+        if plugins.uses(.keyRules) {
+            normalized = try rewriteKey(normalized.value, request: request, route: exchange.route)
+        }
+        return try CacheLookup(
+            request: request, route: exchange.route, canonical: normalized.canonical,
+            model: normalized.value["model"]?.stringValue ?? "", mode: exchange.mode, configuration: configuration,
+            tenantScopes: services.tenantScopes)
+    }
+}

@@ -1,0 +1,68 @@
+import Hummingbird
+import LLMCacheCore
+import LLMCachePlugins
+import LLMCacheUpstream
+import Logging
+
+/// The proxy's request pipeline for one request: the shared services and the runtime snapshot
+/// the request took when it started (a reload never changes the rules halfway through). Its
+/// stages, in order, each in its own file:
+///
+/// 1. **admit** (`+Admit`): route, read the body, run the before-lookup plugins, choose the mode;
+///    a bypassed request is forwarded as it is.
+/// 2. **key** (`+Key`): normalize the body, apply the key rules, compute the ``CacheLookup``.
+/// 3. **lookup** (`+Lookup`): answer from the tiers, or refuse an offline miss.
+/// 4. **coalesce** (`+Coalesce`): lead a new fetch or follow the one in flight for the key.
+/// 5. **fetch** (``FetchJob``): send → tee → store, outliving the request that started it.
+/// 6. **respond** (`+Coalesce`): relay the flight's answer to this client.
+struct ProxyPipeline: Sendable {
+    let services: ProxyServices
+    let configuration: ProxyConfiguration
+    let normalizers: ProviderNormalizers
+    let plugins: PluginChain
+
+    init(services: ProxyServices, state: RuntimeState) {
+        self.services = services
+        self.configuration = state.configuration
+        self.normalizers = state.normalizers
+        self.plugins = state.plugins
+    }
+
+    /// Runs the stages; a `ProxyError` thrown by any of them is the request's answer.
+    func run(_ request: Request, logger: Logger, notes: inout RequestNotes) async throws -> ProxyAnswer {
+        let exchange: ProxyExchange
+        switch try await admit(request, logger: logger, notes: &notes) {
+        case .answered(let answer): return answer
+        case .bypass(let bypassed): return try await forward(bypassed)
+        case .cacheable(let admitted): exchange = admitted
+        }
+        let lookup = try key(exchange)
+        notes.record(lookup)
+        if let hit = try await self.lookup(lookup, exchange) { return hit }
+        // Explained before the fetch, which may store the very answer it would be compared with.
+        let reason = lookup.explains ? await explainMiss(lookup, logger: logger).summary : nil
+        var (answer, status): (ProxyAnswer, CacheStatus)
+        do {
+            let (flight, joined) = try coalesce(lookup, exchange)
+            status = joined
+            answer = ProxyAnswer(try await respond(from: flight), status: status, tier: .upstream, key: lookup.key)
+        } catch let error as ProxyError {
+            note(lookup, status: .miss, tier: .upstream, httpStatus: error.status.code)
+            throw error
+        }
+        if let reason, status == .miss {
+            answer.response.headers[ProxyHeaders.missReason] = ProxyHeaders.headerSafe(reason)
+        }
+        note(lookup, status: status, tier: .upstream, httpStatus: answer.response.status.code)
+        return answer
+    }
+
+    /// Adds the request to the run manifest, if one is kept.
+    func note(_ lookup: CacheLookup, status: CacheStatus, tier: ResponseTier, httpStatus: Int) {
+        services.manifest?.record(
+            ManifestRecord(
+                time: services.clock.now(), key: lookup.key, method: lookup.recipe.method, path: lookup.recipe.path,
+                model: lookup.model, namespace: lookup.namespace, status: status.rawValue, tier: tier.rawValue,
+                httpStatus: httpStatus))
+    }
+}

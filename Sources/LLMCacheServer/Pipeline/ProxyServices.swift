@@ -1,0 +1,21 @@
+import LLMCacheCore
+import LLMCacheStore
+import LLMCacheUpstream
+
+/// What every request shares and no reload replaces: the tiers, the upstream client, the
+/// coalescer and fetch runner, and the observers. Built once by ``ProxyServer``.
+struct ProxyServices: Sendable {
+    let cache: TieredCache
+    /// The disk tier as a store (miss explanations compare with its records); nil without one.
+    let store: DiskTier?
+    let client: UpstreamClient
+    let clock: any WallClock
+    let flights: SingleFlight
+    let runner: FetchRunner
+    let tenantScopes: TenantScopeCache
+    let manifest: ManifestWriter?
+    let metrics: ProxyMetrics
+    let endpoints: ObservabilityEndpoints
+    let governor: MemoryGovernor?
+    let hooks: PluginRunner
+}
