@@ -14,21 +14,8 @@ extension DiskTier {
     /// callers that must see a store on disk. Returns at once when nothing is queued.
     public func committed() async {
         await withCheckedContinuation { continuation in
-            let drained = queue.withLock { queue in
-                if queue.pending.isEmpty && queue.committing.isEmpty { return true }
-                queue.drainWaiters.append(continuation)
-                return false
-            }
-            if drained { continuation.resume() }
+            if case .resume = queue.withLock({ $0.waitForDrain(continuation) }) { continuation.resume() }
         }
-    }
-
-    /// With the queue's lock held: the callers of ``committed()`` to resume, when nothing is
-    /// queued or committing any more.
-    static func takeDrainWaiters(_ queue: inout WriteQueue) -> [CheckedContinuation<Void, Never>] {
-        guard queue.pending.isEmpty && queue.committing.isEmpty else { return [] }
-        defer { queue.drainWaiters = [] }
-        return queue.drainWaiters
     }
 
     /// Commits everything queued so far in one transaction, on the calling thread (it blocks:
@@ -36,22 +23,9 @@ extension DiskTier {
     /// A failed commit is logged and counted; its changes are lost, the tier keeps serving.
     public func commitPending() {
         commitLock.withLock { _ in
-            let (batch, accesses) = queue.withLock { queue in
-                queue.committing = queue.pending
-                queue.pending = [:]
-                queue.pendingBytes = 0
-                let accesses = queue.accesses
-                queue.accesses = [:]
-                return (queue.committing, accesses)
-            }
-            defer {
-                let drained = queue.withLock { queue in
-                    queue.committing = [:]
-                    return Self.takeDrainWaiters(&queue)
-                }
-                for waiter in drained { waiter.resume() }
-            }
-            guard !batch.isEmpty || !accesses.isEmpty else { return }
+            guard let taken = queue.withLock({ $0.beginCommit() }) else { return }
+            defer { for waiter in queue.withLock({ $0.endCommit() }) { waiter.resume() } }
+            let (batch, accesses) = (taken.changes, taken.accesses)
             do {
                 // In key order: the B-tree is then walked once, left to right, not at random.
                 let encoded = try encode(batch).sorted { $0.0 < $1.0 }

@@ -61,7 +61,7 @@ extension DiskTier {
     /// Queued, not yet committed puts of the same route, model, namespace and tenant.
     private func pendingEntries(matching recipe: CacheKeyRecipe, model: String) -> [(CacheKey, CacheEntry)] {
         queue.withLock { queue in
-            (queue.pending.merging(queue.committing) { newer, _ in newer }).compactMap { key, change in
+            (queue.committing.merging(queue.pending) { _, newer in newer }).compactMap { key, change in
                 guard case .put(let entry) = change, let stored = entry.request, entry.namespace == recipe.namespace,
                     stored.model == model, stored.upstream == recipe.upstream, stored.path == recipe.path,
                     stored.method == recipe.method, stored.tenant == recipe.tenant

@@ -59,12 +59,7 @@ extension DiskTier {
     /// Removes every record; returns how many. Blocks.
     @discardableResult
     public func removeAll() throws -> Int {
-        let drained = queue.withLock { queue in
-            queue.pending = [:]
-            queue.pendingBytes = 0
-            queue.accesses = [:]
-            return Self.takeDrainWaiters(&queue)
-        }
+        let drained = queue.withLock { $0.discardPending() }
         for waiter in drained { waiter.resume() }
         let removed = try commitLock.withLock { _ in
             try environment.write { transaction in

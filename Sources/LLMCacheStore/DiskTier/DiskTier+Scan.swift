@@ -75,7 +75,7 @@ extension DiskTier {
 
     /// Whether `key` is stored (committed or queued), expired or not. Counts no hit or miss.
     public func contains(_ key: CacheKey) -> Bool {
-        if let change = queue.withLock({ $0.pending[key] ?? $0.committing[key] }) {
+        if let change = queue.withLock({ $0.change(of: key) }) {
             if case .put = change { return true }
             return false
         }

@@ -23,7 +23,8 @@ public final class DiskTier: Sendable {
     let logger: Logger
     let contexts: ZstdContextPool
     let counters = DiskTierCounters()
-    let queue = Mutex(WriteQueue())
+    /// The write queue's state machine (``DiskWriteQueue``) under its lock.
+    let queue: Mutex<DiskWriteQueue<CheckedContinuation<Void, Never>>>
     /// Held for the duration of a commit or maintenance transaction: one at a time.
     let commitLock = Mutex(())
     let dictionaries: Mutex<DictionarySet>
@@ -34,17 +35,6 @@ public final class DiskTier: Sendable {
     enum PendingChange: Sendable {
         case put(CacheEntry)
         case remove(DiskRemovalReason)
-    }
-
-    struct WriteQueue: Sendable {
-        var pending: [CacheKey: PendingChange] = [:]
-        /// Taken by the commit in progress; still visible to readers until it is durable.
-        var committing: [CacheKey: PendingChange] = [:]
-        var pendingBytes = 0
-        /// Last-access times (seconds) noted by hits, flushed with the next commit.
-        var accesses: [CacheKey: UInt64] = [:]
-        /// Callers of ``DiskTier/committed()``, resumed when nothing is queued or committing.
-        var drainWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     struct DictionarySet: Sendable {
@@ -77,6 +67,7 @@ public final class DiskTier: Sendable {
                 mapSize: configuration.initialMapSize, maximumMapSize: configuration.maximumMapSize, flags: flags))
         self.schema = try StoreSchema.open(environment, tracksAccess: configuration.maxBytes != nil)
         self.configuration = configuration
+        self.queue = Mutex(DiskWriteQueue(maximumPendingBytes: configuration.maximumPendingBytes))
         self.clock = clock
         self.logger = logger
         self.contexts = ZstdContextPool(level: configuration.compressionLevel)
@@ -103,7 +94,7 @@ public final class DiskTier: Sendable {
     /// The queued change for `key`, or its record as stored (one LMDB read: a copy out of the map).
     func read(_ key: CacheKey) -> Read {
         let now = clock.now()
-        if let change = queue.withLock({ $0.pending[key] ?? $0.committing[key] }) {
+        if let change = queue.withLock({ $0.change(of: key) }) {
             if case .put(let entry) = change, !entry.isExpired(at: now) {
                 counters.hits.add(1, ordering: .relaxed)
                 return .answered(entry)
@@ -148,7 +139,7 @@ public final class DiskTier: Sendable {
         counters.hits.add(1, ordering: .relaxed)
         if configuration.maxBytes != nil {
             let seconds = UInt64(max(0, now.nanosecondsSinceEpoch / 1_000_000_000))
-            queue.withLock { $0.accesses[key] = seconds }
+            queue.withLock { $0.noteAccess(key, seconds: seconds) }
         }
         return entry
     }
@@ -163,19 +154,14 @@ public final class DiskTier: Sendable {
             enqueue(key, .remove(.explicit))
             return false
         }
-        let (accepted, wasIdle) = queue.withLock { queue -> (Bool, Bool) in
-            guard queue.pendingBytes + size <= configuration.maximumPendingBytes else { return (false, false) }
-            let wasIdle = queue.pending.isEmpty
-            queue.pending[key] = .put(entry)
-            queue.pendingBytes += size
-            return (true, wasIdle)
-        }
-        guard accepted else {
+        switch queue.withLock({ $0.enqueue(key, .put(entry), size: size) }) {
+        case .queued(let wake):
+            if wake { wakeup.yield() }
+            return true
+        case .dropped:
             counters.droppedWrites.add(1, ordering: .relaxed)
             return false
         }
-        if wasIdle { wakeup.yield() }
-        return true
     }
 
     /// Queues the removal of `key`.
@@ -194,7 +180,7 @@ public final class DiskTier: Sendable {
             stats.rawBytes = totals.raw
         }
         stats.bytesOnDisk = environment.usedBytes
-        stats.pendingWrites = queue.withLock { $0.pending.count + $0.committing.count }
+        stats.pendingWrites = queue.withLock { $0.count }
         return stats
     }
 
@@ -214,22 +200,12 @@ public final class DiskTier: Sendable {
     }
 
     func enqueue(_ key: CacheKey, _ change: PendingChange) {
-        let wasIdle = queue.withLock { queue in
-            let wasIdle = queue.pending.isEmpty
-            queue.pending[key] = change
-            return wasIdle
-        }
-        if wasIdle { wakeup.yield() }
+        if case .queued(wake: true) = queue.withLock({ $0.enqueue(key, change) }) { wakeup.yield() }
     }
 
     /// Queues `change` unless a newer change of `key` is already queued.
     private func enqueueIfIdle(_ key: CacheKey, _ change: PendingChange) {
-        let queued = queue.withLock { queue in
-            guard queue.pending[key] == nil, queue.committing[key] == nil else { return false }
-            queue.pending[key] = change
-            return true
-        }
-        if queued { wakeup.yield() }
+        if queue.withLock({ $0.enqueueUnlessChanged(key, change) }) { wakeup.yield() }
     }
 
     private static func makeDirectory(_ path: String) throws {
