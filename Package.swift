@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "LLMCacheMockUpstream", targets: ["LLMCacheMockUpstream"]),
         .library(name: "LLMCachePlugins", targets: ["LLMCachePlugins"]),
         .library(name: "Zstd", targets: ["Zstd"]),
+        .library(name: "Gzip", targets: ["Gzip"]),
         .library(name: "LMDB", targets: ["LMDB"]),
     ],
     dependencies: [
@@ -47,6 +48,9 @@ let package = Package(
         // Safe Swift wrappers over the C libraries.
         .target(name: "LMDB", dependencies: ["CLMDB"]),
         .target(name: "Zstd", dependencies: ["CZstd"]),
+        // Streaming gzip / deflate, for upstreams that compress their answers.
+        .target(
+            name: "Gzip", dependencies: ["CZlib", .product(name: "NIOCore", package: "swift-nio")]),
         // glibc's malloc_trim, for the memory governor.
         .target(name: "CMallocTrim"),
 
@@ -75,7 +79,7 @@ let package = Package(
         .target(
             name: "LLMCacheUpstream",
             dependencies: [
-                "LLMCacheCore",
+                "LLMCacheCore", "Gzip",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -123,7 +127,7 @@ let package = Package(
         .target(
             name: "LLMCacheMockUpstream",
             dependencies: [
-                "LLMCacheCore",
+                "LLMCacheCore", "Gzip",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -143,7 +147,7 @@ let package = Package(
         .target(
             name: "LLMCacheAdmin",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheConfig",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -192,12 +196,13 @@ let package = Package(
             name: "LLMCacheServerTests",
             dependencies: [
                 "LLMCacheTestSupport", "LLMCacheServer", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheToolkit",
-                "LLMCachePlugins", "LLMCacheApp",
+                "LLMCachePlugins", "LLMCacheApp", "Gzip",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "LLMCacheAdminTests",

@@ -57,6 +57,7 @@ public struct ProxyAssembly: Sendable {
         metricsExposition: (@Sendable () -> [UInt8])? = nil,
         memorySampler: any MemorySampler = ProcessMemorySampler()
     ) throws {
+        try admin?.validate()
         let server = try ProxyServer(
             configuration: configuration, clock: clock, logger: logger, metricsFactory: metricsFactory,
             metricsExposition: metricsExposition, memorySampler: memorySampler, plugins: plugins)

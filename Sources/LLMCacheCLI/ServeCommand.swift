@@ -99,6 +99,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Run without the admin API.")
     var noAdmin = false
 
+    @Flag(help: "Allow a non-loopback --admin-host without a token (refused otherwise).")
+    var adminAllowOpen = false
+
     @Option(help: "Environment variable holding a bearer token that the admin API requires.")
     var adminTokenEnv: String?
 
@@ -161,6 +164,7 @@ struct ServeCommand: AsyncParsableCommand {
         set("admin.host", adminHost, "--admin-host")
         set("admin.port", adminPort.map(String.init), "--admin-port")
         set("admin.enabled", noAdmin ? "false" : nil, "--no-admin")
+        set("admin.allow_open", adminAllowOpen ? "true" : nil, "--admin-allow-open")
         set("admin.token", try Self.credential(fromEnvironment: adminTokenEnv), "--admin-token-env")
         set("manifest.file", manifest, "--manifest")
         set("manifest.directory", manifestDir, "--manifest-dir")
@@ -203,7 +207,9 @@ struct ServeCommand: AsyncParsableCommand {
         MetricsSystem.bootstrap(Self.prometheusFactory(registryMetrics))
         let admin =
             settings.admin.enabled
-            ? AdminConfiguration(host: settings.admin.host, port: settings.admin.port, token: settings.admin.token)
+            ? AdminConfiguration(
+                host: settings.admin.host, port: settings.admin.port, token: settings.admin.token,
+                allowOpen: settings.admin.allowOpen)
             : nil
         let assembly = try ProxyAssembly(
             configuration: configuration, plugins: plugins, admin: admin,

@@ -18,6 +18,14 @@ import NIOCore
 /// | `x-mock-cut-after` | stop a stream after this many chunks, without its terminal event |
 /// | `x-mock-fail-first` | answer 503 to the first N requests with this body (then normally) |
 /// | `x-mock-retry-after` | with `x-mock-fail-first`: the `Retry-After` seconds to send |
+/// | `x-mock-gzip: force` | gzip the answer even though the request did not accept it |
+/// | `x-mock-invalid-json` | answer 200 with a body that is not JSON |
+///
+/// Like the real providers, every answer carries per-call headers (`x-request-id` /
+/// `request-id`, `openai-processing-ms`, rate-limit headers, a `set-cookie`) and is gzipped when
+/// the request accepts gzip. Any other path and method answers a fresh object
+/// (`{"id":"obj_N",…}`) — batches, files and the like create something on every call.
+/// `GET /v1/models` answers in Anthropic's format when asked with `anthropic-version`.
 ///
 /// `GET /__stats` answers `{"requests":N,"connections":M,"open_connections":K}`.
 public enum MockUpstream {
@@ -28,20 +36,24 @@ public enum MockUpstream {
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = Router()
+        router.add(middleware: CatchAllMiddleware(stats: stats))
         router.get("/__stats") { _, _ in jsonResponse(.ok, stats.json) }
-        router.get("/v1/models") { _, _ in
-            stats.requests.add(1, ordering: .relaxed)
-            return jsonResponse(
-                .ok, #"{"object":"list","data":[{"id":"mock-1","object":"model","owned_by":"llmcache"}]}"#)
+        router.get("/v1/models") { request, _ in
+            let number = stats.note(request)
+            let anthropic = request.headers[HTTPField.Name("anthropic-version")!] != nil
+            return MockDecoration.decorate(
+                jsonResponse(
+                    .ok,
+                    anthropic
+                        ? #"{"data":[{"type":"model","id":"mock-claude","display_name":"Mock"}],"has_more":false}"#
+                        : #"{"object":"list","data":[{"id":"mock-1","object":"model","owned_by":"llmcache"}]}"#),
+                request: request, number: number)
         }
         for path in ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"] {
             router.post(RouterPath(path)) { request, _ in
-                stats.requests.add(1, ordering: .relaxed)
-                let credentials = [HTTPField.Name.authorization, HTTPField.Name("x-api-key")!].compactMap { name in
-                    request.headers[name].map { "\(name.canonicalName): \($0)" }
-                }
-                stats.lastCredentials.withLock { $0 = credentials }
-                return try await respond(to: request, path: path, stats: stats)
+                let number = stats.note(request)
+                let response = try await respond(to: request, path: path, stats: stats)
+                return MockDecoration.decorate(response, request: request, number: number)
             }
         }
         var configuration = ApplicationConfiguration(address: .hostname(host, port: port), serverName: "llmcache-mock")
@@ -61,6 +73,11 @@ public enum MockUpstream {
         guard let body = try? JSONParser.parse(bytes.readableBytesView) else {
             return jsonResponse(
                 .badRequest, #"{"error":{"type":"invalid_request_error","message":"body is not valid JSON"}}"#)
+        }
+        if controls.invalidJSON {
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(byteBuffer: ByteBuffer(string: "{\"id\": \"half an answer")))
         }
         if let status = controls.status {
             return jsonResponse(
@@ -142,6 +159,7 @@ struct MockControls {
     var cutAfter: Int?
     var failFirst: Int?
     var retryAfter: Int?
+    var invalidJSON = false
 
     init(_ headers: HTTPFields) {
         func number(_ name: String) -> Int? {
@@ -155,5 +173,28 @@ struct MockControls {
         cutAfter = number("x-mock-cut-after").map { max($0, 0) }
         failFirst = number("x-mock-fail-first").map { min(max($0, 0), 1_000) }
         retryAfter = number("x-mock-retry-after").map { min(max($0, 0), 3_600) }
+        invalidJSON = headers[HTTPField.Name("x-mock-invalid-json")!] != nil
+    }
+}
+
+/// Any path and method the router does not know answers a fresh object, as an endpoint that
+/// creates something would. A middleware, because the router sends unmatched requests through
+/// its middlewares to its not-found responder (its trie does not fall back to a `**` route from
+/// a deeper `/v1/...` branch).
+struct CatchAllMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let stats: MockUpstreamStats
+
+    func handle(
+        _ request: Request, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let number = stats.note(request)
+            let object =
+                #"{"id":"obj_\#(number)","object":"mock.object","method":"\#(request.method)","path":"\#(request.uri.path)"}"#
+            return MockDecoration.decorate(MockUpstream.jsonResponse(.ok, object), request: request, number: number)
+        }
     }
 }

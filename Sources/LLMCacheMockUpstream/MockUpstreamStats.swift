@@ -14,6 +14,20 @@ public final class MockUpstreamStats: Sendable {
     let lastCredentials = Mutex<[String]>([])
 
     public var lastCredentialHeaders: [String] { lastCredentials.withLock { $0 } }
+    /// `METHOD /path` of every request, in order (not `/__stats`).
+    let requestLines = Mutex<[String]>([])
+
+    public var requestsSeen: [String] { requestLines.withLock { $0 } }
+
+    /// Notes a request; its number (1, 2, …), for fresh ids and headers.
+    func note(_ request: Request) -> Int {
+        requestLines.withLock { $0.append("\(request.method) \(request.uri.path)") }
+        let credentials = [HTTPField.Name.authorization, HTTPField.Name("x-api-key")!].compactMap { name in
+            request.headers[name].map { "\(name.canonicalName): \($0)" }
+        }
+        lastCredentials.withLock { $0 = credentials }
+        return requests.add(1, ordering: .relaxed).newValue
+    }
 
     public init() {}
 

@@ -7,7 +7,9 @@ public struct ProviderNormalizers: Sendable {
     public let anthropic: RequestNormalizer
 
     public init(maximumDepth: Int) {
-        openAI = RequestNormalizer(ignoredFields: RequestNormalizer.openAI.ignoredFields, maximumDepth: maximumDepth)
+        openAI = RequestNormalizer(
+            ignoredFields: RequestNormalizer.openAI.ignoredFields,
+            ignoredUnlessStored: RequestNormalizer.openAI.ignoredUnlessStored, maximumDepth: maximumDepth)
         anthropic = RequestNormalizer(
             ignoredFields: RequestNormalizer.anthropic.ignoredFields, maximumDepth: maximumDepth)
     }

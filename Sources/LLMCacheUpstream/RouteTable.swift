@@ -1,6 +1,8 @@
-/// Maps request paths to upstreams: the longest matching path prefix wins. Routes marked
-/// cacheable are looked up in the cache (for POST requests with a JSON body); the others pass
-/// through untouched.
+/// Maps request paths to upstreams: the longest matching path prefix wins; among routes with
+/// that prefix, the one of the provider the request's credential belongs to
+/// (``ProviderSignal``). On routes marked cacheable, the provider's cacheable endpoints
+/// (``CacheableEndpoints``, POST with a JSON body) are looked up in the cache; everything else
+/// passes through untouched.
 public struct RouteTable: Sendable, Equatable {
     public struct Route: Sendable, Equatable {
         public var prefix: String
@@ -16,36 +18,57 @@ public struct RouteTable: Sendable, Equatable {
             self.cacheable = cacheable
             self.fallbacks = fallbacks
         }
+
+        /// Whether a `method` request for `path` on this route uses the cache.
+        public func caches(method: String, path: String) -> Bool {
+            cacheable
+                && CacheableEndpoints.contains(
+                    method: method, path: path, provider: upstream.provider, routePrefix: prefix)
+        }
     }
 
     public var routes: [Route]
 
     public init(routes: [Route]) {
-        self.routes = routes.sorted { $0.prefix.count > $1.prefix.count }
+        // Longest prefix first; routes with the same prefix keep their order (stable).
+        self.routes = routes.enumerated().sorted {
+            $0.element.prefix.count != $1.element.prefix.count
+                ? $0.element.prefix.count > $1.element.prefix.count : $0.offset < $1.offset
+        }.map(\.element)
     }
 
-    /// The standard table: OpenAI-style generation endpoints and Anthropic messages cacheable,
-    /// everything else under `/v1/` passed through to the OpenAI-compatible upstream.
+    /// The standard table: OpenAI-style generation endpoints and Anthropic messages (their
+    /// cacheable endpoints, ``CacheableEndpoints``), everything else under `/v1/` passed through
+    /// to the provider the request's credential belongs to — the OpenAI-compatible upstream when
+    /// nothing says otherwise.
     public static func standard(openAI: Upstream, anthropic: Upstream) -> RouteTable {
         RouteTable(routes: [
             Route(prefix: "/v1/chat/completions", upstream: openAI, cacheable: true),
             Route(prefix: "/v1/completions", upstream: openAI, cacheable: true),
             Route(prefix: "/v1/embeddings", upstream: openAI, cacheable: true),
             Route(prefix: "/v1/responses", upstream: openAI, cacheable: true),
+            Route(prefix: "/v1/moderations", upstream: openAI, cacheable: true),
             Route(prefix: "/v1/messages", upstream: anthropic, cacheable: true),
+            Route(prefix: "/v1/complete", upstream: anthropic, cacheable: true),
             Route(prefix: "/v1/", upstream: openAI, cacheable: false),
+            Route(prefix: "/v1/", upstream: anthropic, cacheable: false),
         ])
     }
 
-    /// The route for `path` (without query), or nil when no prefix matches.
-    public func route(for path: String) -> Route? {
-        routes.first { route in
+    /// The route for `path` (without query), or nil when no prefix matches. Among routes with the
+    /// longest matching prefix, the first of `provider` (the request's ``ProviderSignal``) wins,
+    /// else the first; the caller must refuse a route whose provider differs from `provider`.
+    public func route(for path: String, provider: Upstream.Provider? = nil) -> Route? {
+        let matching = routes.filter { route in
             guard path.hasPrefix(route.prefix) else { return false }
             // A prefix ending in a name matches that name exactly or a sub-path, not a longer name.
             if route.prefix.hasSuffix("/") || path.count == route.prefix.count { return true }
             let next = path[path.index(path.startIndex, offsetBy: route.prefix.count)]
             return next == "/" || next == "?"
         }
+        guard let longest = matching.first else { return nil }
+        let candidates = matching.prefix { $0.prefix == longest.prefix }
+        return candidates.first { $0.upstream.provider == provider } ?? longest
     }
 }
 
@@ -85,7 +108,7 @@ extension RouteTable {
             })
     }
 
-    /// This table with `extra` routes added (they win over standard ones with the same prefix).
+    /// This table with `extra` routes added (they replace standard ones with the same prefix).
     public func adding(_ extra: [Route]) -> RouteTable {
         let prefixes = Set(extra.map(\.prefix))
         return RouteTable(routes: extra + routes.filter { !prefixes.contains($0.prefix) })

@@ -49,7 +49,11 @@ public struct UpstreamDispatcher: Sendable {
         var lastFailure: UpstreamClient.Failure?
         for (index, upstream) in candidates.enumerated() {
             let isLast = index == candidates.count - 1
-            let outgoing = Self.headers(headers, for: upstream)
+            // Asked for identity: an answer is stored and replayed as bytes (one compressed anyway
+            // is decoded, ContentDecoding).
+            let outgoing =
+                Self.headers(headers, for: upstream, primary: route.upstream.provider)
+                + [HeaderField(name: "accept-encoding", value: "identity")]
             let started = ContinuousClock.now
             do {
                 let response: UpstreamClient.Response
@@ -71,7 +75,9 @@ public struct UpstreamDispatcher: Sendable {
                 }
                 await report(
                     .answered(upstream, status: response.status, nanoseconds: started.nanosecondsElapsed))
-                if isLast || !retrying || !RetryPolicy.isRetryable(status: response.status) { return response }
+                if isLast || !retrying || !RetryPolicy.isRetryable(status: response.status) {
+                    return ContentDecoding.decoded(response)
+                }
                 do {
                     for try await _ in response.body {}  // give up on this upstream, try the next
                 } catch {}
@@ -110,13 +116,19 @@ public struct UpstreamDispatcher: Sendable {
     }
 
     /// The client's headers for `upstream`: with the upstream's own credential in place of the
-    /// client's when it has one (`x-api-key` for Anthropic, a bearer token otherwise).
-    static func headers(_ headers: [HeaderField], for upstream: Upstream) -> [HeaderField] {
-        guard let credential = upstream.credential else { return headers }
+    /// client's when it has one (`x-api-key` for Anthropic, a bearer token otherwise). The client's
+    /// credential never goes to an upstream of another provider than `primary` (the route's): a
+    /// fallback of another provider without a credential of its own gets none.
+    static func headers(
+        _ headers: [HeaderField], for upstream: Upstream, primary: Upstream.Provider? = nil
+    ) -> [HeaderField] {
+        let foreign = primary.map { $0 != upstream.provider } ?? false
+        guard upstream.credential != nil || foreign else { return headers }
         var result = headers.filter {
             let name = $0.name.lowercased()
             return name != "authorization" && name != "x-api-key"
         }
+        guard let credential = upstream.credential else { return result }
         result.append(
             upstream.provider == .anthropic
                 ? HeaderField(name: "x-api-key", value: credential)

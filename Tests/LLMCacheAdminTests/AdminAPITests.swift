@@ -32,6 +32,22 @@ import Testing
             "x-llmcache-status")
     }
 
+    /// A library user gets the same refusal as the command line: the assembly will not build an
+    /// admin API open to other machines without a token.
+    @Test func anOpenAdminListenerWithoutATokenDoesNotStart() async throws {
+        #expect(throws: AdminConfigurationError.self) {
+            try AdminConfiguration(host: "0.0.0.0", port: 0).validate()
+        }
+        try AdminConfiguration(host: "0.0.0.0", port: 0, token: "t").validate()
+        try AdminConfiguration(host: "0.0.0.0", port: 0, allowOpen: true).validate()
+        try AdminConfiguration(host: "127.0.0.1", port: 0).validate()
+        await #expect(throws: AdminConfigurationError.self) {
+            try await ProxyHarness.run(store: nil, admin: AdminConfiguration(host: "0.0.0.0", port: 0)) { _ in
+                Issue.record("the proxy started")
+            }
+        }
+    }
+
     @Test func withATokenEverythingButHealthNeedsIt() async throws {
         try await ProxyHarness.run(
             store: scratch.path + "/token", admin: AdminConfiguration(host: "127.0.0.1", port: 0, token: "s3cret")

@@ -13,6 +13,22 @@ import Testing
         try #require(throws: ConfigError.self) { try load(yaml) }.issues
     }
 
+    /// The admin API can purge and export everything: reachable from other machines, it needs a
+    /// token, or an explicit allow_open.
+    @Test func anOpenAdminAddressWithoutATokenIsRefused() throws {
+        for host in ["0.0.0.0", "::", "192.168.1.10", "admin.example.com"] {
+            let found = try issues("admin:\n  host: \"\(host)\"\n")
+            #expect(found.map(\.path) == ["admin.host"], "\(host)")
+            #expect(found.first?.message.contains("without a token") == true)
+        }
+        #expect(try load("admin:\n  host: 0.0.0.0\n  token: s3cret\n").admin.token == "s3cret")
+        #expect(try load("admin:\n  host: 0.0.0.0\n  allow_open: true\n").admin.allowOpen)
+        #expect(try load("admin:\n  host: 0.0.0.0\n  enabled: false\n").admin.enabled == false)
+        for host in ["127.0.0.1", "127.8.9.10", "localhost", "::1", "[::1]"] {
+            #expect(try load("admin:\n  host: \"\(host)\"\n").admin.host == host)
+        }
+    }
+
     @Test func emptyFileIsTheDefaults() throws {
         #expect(try load("") == LLMCacheSettings())
         #expect(try load("# only a comment\n") == LLMCacheSettings())

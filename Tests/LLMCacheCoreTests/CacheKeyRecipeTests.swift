@@ -31,8 +31,40 @@ import Testing
         let reference = try key(base)
         #expect(
             try key(
-                #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"user":"alice","metadata":{"run":"7"},"store":true}"#
+                #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"user":"alice","metadata":{"run":"7"}}"#
             ) == reference)
+        #expect(
+            try key(
+                #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"store":false,"metadata":{"run":"7"}}"#
+            )
+                == key(
+                    #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"store":false}"#
+                ))
+    }
+
+    /// `store` decides whether the provider keeps the answer (and its id), so a `store:false`
+    /// answer must never answer a `store:true` request; a stored answer carries its `metadata`.
+    @Test func storeIsPartOfTheKeyAndWithItMetadata() throws {
+        let stored =
+            #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"store":true}"#
+        let notStored =
+            #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"store":false}"#
+        #expect(try key(stored) != key(notStored))
+        #expect(try key(stored) != key(base))
+        #expect(try key(notStored) != key(base))
+        let tagged =
+            #"{"model":"gpt-4o-mini","temperature":0.7,"messages":[{"role":"user","content":"Hi"}],"store":true,"metadata":{"run":"7"}}"#
+        #expect(try key(tagged) != key(stored))
+    }
+
+    /// The Anthropic SDK sends its key as `x-api-key: K` or `Authorization: Bearer K`: one
+    /// credential, one tenant.
+    @Test func bothSpellingsOfACredentialAreOneTenant() {
+        let secret = [UInt8](repeating: 7, count: 32)
+        let bare = TenantScope.scope(credential: "sk-ant-api03-abc", secret: secret)
+        #expect(TenantScope.scope(credential: "Bearer sk-ant-api03-abc", secret: secret) == bare)
+        #expect(TenantScope.scope(credential: "bearer  sk-ant-api03-abc ", secret: secret) == bare)
+        #expect(TenantScope.scope(credential: "Bearer sk-ant-api03-abd", secret: secret) != bare)
     }
 
     @Test(arguments: [

@@ -53,6 +53,23 @@ import Testing
         }
     }
 
+    /// Once a client has read an answer to its end, the same request is a HIT — never COALESCED
+    /// onto the flight that just finished (it used to be, about one time in five for streams).
+    @Test(arguments: [true, false])
+    func aRequestAfterAnAnswerEndedIsAlwaysAHit(stream: Bool) async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            for round in 0..<40 {
+                let body = chat("round \(round) of asking twice", stream: stream)
+                let first = try await harness.post("/v1/chat/completions", body)
+                #expect(first.header("x-llmcache-status") == "MISS")
+                let second = try await harness.post("/v1/chat/completions", body)
+                #expect(second.header("x-llmcache-status") == "HIT", "round \(round)")
+                #expect(second.body == first.body)
+            }
+            #expect(harness.stats.requestCount == 40)
+        }
+    }
+
     @Test func noCacheRequestsAreNotCoalesced() async throws {
         try await ProxyHarness.run(store: nil) { harness in
             let body = chat("fresh please")

@@ -53,7 +53,7 @@ func chatEntry(
         body: ByteBuffer(string: chatBody(index)),
         canonicalRequest: ByteBuffer(
             string: #"{"messages":[{"content":"question \#(index)","role":"user"}],"model":"gpt-4o-mini"}"#),
-        recipeVersion: 1,
+        recipeVersion: CacheKeyRecipe.version,
         createdAt: createdAt,
         expiresAt: expiresAt
     )

@@ -25,6 +25,9 @@ package struct ProxyHarness {
     /// The admin API's port, when one was asked for.
     package let adminPort: Int?
     package let stats: MockUpstreamStats
+    /// The Anthropic upstream's mock, when the harness runs one of its own (`separateAnthropic`);
+    /// else ``stats`` serves both providers.
+    package let anthropicStats: MockUpstreamStats?
     package let server: ProxyServer
     /// The configuration reloader, when the harness was given a file to reload.
     package let reloader: ConfigReloader?
@@ -78,14 +81,25 @@ package struct ProxyHarness {
         admin: AdminConfiguration? = nil,
         plugins: PluginChain = .empty,
         reloading: ((_ mockPort: Int) throws -> ProxyAssembly.Reloading)? = nil,
+        separateAnthropic: Bool = false,
         _ body: (ProxyHarness) async throws -> Void
     ) async throws {
         let stats = MockUpstreamStats()
+        let anthropicStats = separateAnthropic ? MockUpstreamStats() : nil
         let (mockPorts, mockContinuation) = AsyncStream.makeStream(of: Int.self)
-        let mock = MockUpstream.application(host: "127.0.0.1", port: 0, stats: stats, logger: quietLogger) {
-            mockContinuation.yield($0)
+        var mocks: [any Service] = [
+            MockUpstream.application(host: "127.0.0.1", port: 0, stats: stats, logger: quietLogger) {
+                mockContinuation.yield($0)
+            }
+        ]
+        let (anthropicPorts, anthropicContinuation) = AsyncStream.makeStream(of: Int.self)
+        if let anthropicStats {
+            mocks.append(
+                MockUpstream.application(host: "127.0.0.1", port: 0, stats: anthropicStats, logger: quietLogger) {
+                    anthropicContinuation.yield($0)
+                })
         }
-        let mockGroup = ServiceGroup(services: [mock], gracefulShutdownSignals: [], logger: quietLogger)
+        let mockGroup = ServiceGroup(services: mocks, gracefulShutdownSignals: [], logger: quietLogger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await mockGroup.run() }
             var mockPort = 0
@@ -93,12 +107,20 @@ package struct ProxyHarness {
                 mockPort = port
                 break
             }
+            var anthropicPort = mockPort
+            if anthropicStats != nil {
+                for await port in anthropicPorts {
+                    anthropicPort = port
+                    break
+                }
+            }
             let base = "http://127.0.0.1:\(upstreamPort ?? mockPort)"
+            let anthropicBase = upstreamPort == nil ? "http://127.0.0.1:\(anthropicPort)" : base
             var configuration = ProxyConfiguration(
                 host: "127.0.0.1", port: 0, storeDirectory: store,
                 routes: .standard(
                     openAI: Upstream(id: "openai", baseURL: base, provider: .openAI),
-                    anthropic: Upstream(id: "anthropic", baseURL: base, provider: .anthropic)),
+                    anthropic: Upstream(id: "anthropic", baseURL: anthropicBase, provider: .anthropic)),
                 memory: .init(maxBytes: 8 << 20))
             configure(&configuration)
             // The composition `llmcache serve` runs (server, plugins, admin API, drain watcher).
@@ -134,7 +156,8 @@ package struct ProxyHarness {
                 idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 128)
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration)
             let harness = ProxyHarness(
-                proxyPort: proxyPort, mockPort: mockPort, adminPort: adminPort, stats: stats, server: server,
+                proxyPort: proxyPort, mockPort: mockPort, adminPort: adminPort, stats: stats,
+                anthropicStats: anthropicStats, server: server,
                 reloader: assembly.reloader, client: client)
             var failure: (any Error)?
             do { try await body(harness) } catch { failure = error }

@@ -141,6 +141,9 @@ extension LLMCacheSettings {
             path: "admin.token", type: "string", defaultValue: "none", reloadable: false, secret: true,
             summary: "Bearer token the admin API requires."),
         .init(
+            path: "admin.allow_open", type: "bool", defaultValue: "false", reloadable: false, secret: false,
+            summary: "Allow a non-loopback admin.host without a token (refused otherwise)."),
+        .init(
             path: "plugins[].name", type: "string", defaultValue: "—", reloadable: true, secret: false,
             summary: "A built-in (access_log, redaction, key_rules, header_rules) or a linked-in plugin."),
         .init(

@@ -98,7 +98,13 @@ extension LLMCacheSettings {
         self.admin.host = admin.string("host", default: self.admin.host)
         self.admin.port = admin.int("port", default: self.admin.port, in: 0...65_535)
         self.admin.token = admin.string("token").flatMap { $0.isEmpty ? nil : $0 }
-        admin.finish(known: ["enabled", "host", "port", "token"])
+        self.admin.allowOpen = admin.bool("allow_open", default: false)
+        if self.admin.enabled,
+            !AdminExposure.permits(host: self.admin.host, token: self.admin.token, allowOpen: self.admin.allowOpen)
+        {
+            admin.report("host", AdminExposure.message(host: self.admin.host))
+        }
+        admin.finish(known: ["enabled", "host", "port", "token", "allow_open"])
 
         for (path, node) in document.list("plugins") {
             let entry = document.section(for: node, path: path)

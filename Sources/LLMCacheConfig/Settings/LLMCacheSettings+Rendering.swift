@@ -72,6 +72,7 @@ extension LLMCacheSettings {
             $0.scalar("host", .string(admin.host))
             $0.scalar("port", .plain("\(admin.port)"))
             $0.scalar("token", secret(admin.token))
+            $0.scalar("allow_open", .plain("\(admin.allowOpen)"))
         }
         out.items("plugins", plugins) { plugin, item in
             item.scalar("name", .string(plugin.name))

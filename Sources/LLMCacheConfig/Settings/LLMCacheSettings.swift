@@ -76,6 +76,8 @@ public struct LLMCacheSettings: Sendable, Equatable {
         public var port = 8091
         /// Secret.
         public var token: String?
+        /// Listen on a non-loopback address without a token (refused otherwise).
+        public var allowOpen = false
     }
 
     public static let standardUpstreams = [

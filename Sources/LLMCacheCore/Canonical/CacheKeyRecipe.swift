@@ -5,8 +5,10 @@ import Crypto
 /// method, path, the answer-changing headers (lowercased names, sorted) and the canonical body.
 /// Changing anything here changes every key: bump ``version``.
 public struct CacheKeyRecipe: Sendable, Equatable {
-    /// The version of this recipe, stored with every entry.
-    public static let version: UInt16 = 1
+    /// The version of this recipe, stored with every entry. 2: a credential is scoped as the
+    /// bare token (`Authorization: Bearer K` and `x-api-key: K` are one tenant), and OpenAI's
+    /// `store` is part of the key (its `metadata` too when the answer is stored upstream).
+    public static let version: UInt16 = 2
 
     public var namespace: String
     /// The tenant's scope (``TenantScope``), or empty when entries are shared across credentials.
@@ -61,9 +63,21 @@ public struct CacheKeyRecipe: Sendable, Equatable {
 /// The tenant scope of a credential: HMAC-SHA-256 keyed with a per-store secret, so entries are
 /// partitioned by credential while the credential itself is never stored or logged.
 public enum TenantScope {
+    /// The scope of the credential a header carries. `credential` is the header's value as sent:
+    /// `Authorization: Bearer K` and `x-api-key: K` carry the same credential K (the Anthropic SDK
+    /// sends either), so both give one scope.
     public static func scope(credential: String, secret: [UInt8]) -> [UInt8] {
-        let code = HMAC<SHA256>.authenticationCode(for: Array(credential.utf8), using: SymmetricKey(data: secret))
+        let token = Self.token(credential)
+        let code = HMAC<SHA256>.authenticationCode(for: Array(token.utf8), using: SymmetricKey(data: secret))
         return Array(code)
+    }
+
+    /// The bare credential of a header value: surrounding spaces and an `Authorization` scheme
+    /// prefix (`Bearer`, any case) removed.
+    public static func token(_ value: String) -> String {
+        let text = value.trimmedSpaces
+        guard text.count > 7, text.prefix(7).lowercased() == "bearer " else { return text }
+        return text.dropFirst(7).trimmedSpaces
     }
 
     /// A short public name of a store's secret (16 hex digits of a hash of it): export files

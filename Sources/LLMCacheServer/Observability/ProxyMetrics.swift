@@ -25,6 +25,7 @@ public final class ProxyMetrics: Sendable {
     private let pluginFailureHandles = Mutex([String: Counter]())
     private let configReloads: Counter
     private let configRejections: Counter
+    private let refusalHandles: [AnswerValidation.Refusal: Counter]
 
     /// What `/stats` reports of the proxy's own counting.
     public struct Counts: Sendable, Equatable {
@@ -46,6 +47,9 @@ public final class ProxyMetrics: Sendable {
         /// Configuration reloads applied and rejected.
         public var configReloads = 0
         public var configRejections = 0
+        /// Answers fetched but not stored because they were not whole answers, by reason
+        /// (``AnswerValidation/Refusal``).
+        public var storeRefusals: [String: Int] = [:]
     }
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
@@ -65,6 +69,20 @@ public final class ProxyMetrics: Sendable {
         savedOutputTokens = Counter(
             label: "llmcache_tokens_saved_total", dimensions: [("kind", "output")], factory: factory)
         savedDollars = FloatingPointCounter(label: "llmcache_dollars_saved_total", factory: factory)
+        refusalHandles = Dictionary(
+            uniqueKeysWithValues: AnswerValidation.Refusal.allCases.map {
+                (
+                    $0,
+                    Counter(
+                        label: "llmcache_store_refusals_total", dimensions: [("reason", $0.rawValue)], factory: factory)
+                )
+            })
+    }
+
+    /// A fetched 2xx answer was not stored: `reason`.
+    func storeRefused(_ reason: AnswerValidation.Refusal) {
+        counts.withLock { $0.storeRefusals[reason.rawValue, default: 0] += 1 }
+        refusalHandles[reason]?.increment()
     }
 
     public var snapshot: Counts { counts.withLock { $0 } }

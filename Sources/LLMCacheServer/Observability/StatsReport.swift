@@ -26,6 +26,10 @@ enum StatsReport {
             ]),
             "governor": governor.map(self.governor) ?? .null,
             "plugin_failures": int(proxy.pluginFailures),
+            "store_refusals": .object(
+                AnswerValidation.Refusal.allCases.map {
+                    JSONMember(key: $0.rawValue, value: int(proxy.storeRefusals[$0.rawValue] ?? 0))
+                }),
             "config": object(["reloads": int(proxy.configReloads), "rejections": int(proxy.configRejections)]),
         ])
     }

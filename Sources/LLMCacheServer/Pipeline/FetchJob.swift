@@ -25,6 +25,9 @@ struct FetchJob: Sendable {
         let createdAt = services.clock.now()
         guard let capture = await tee(upstream.body) else { return }
         await store(upstream, capture: capture, createdAt: createdAt)
+        // Closed before it ends: a client that has seen the end and asks again finds the stored
+        // answer (HIT), never this finished flight (COALESCED).
+        closeToFollowers()
         flight.finish(.success(()))
     }
 
@@ -78,9 +81,13 @@ struct FetchJob: Sendable {
     /// Stores a complete 2xx answer the request may write, after the before-store plugins.
     private func store(_ upstream: UpstreamClient.Response, capture: StreamCapture, createdAt: Timestamp) async {
         let isStream = ProxyHeaders.isEventStream(upstream.headers)
-        guard lookup.writesCache, (200..<300).contains(upstream.status), capture.storable,
-            !isStream || capture.isComplete
-        else { return }
+        guard lookup.writesCache, (200..<300).contains(upstream.status), capture.storable else { return }
+        if let refusal = AnswerValidation.refusal(body: capture.body, isStream: isStream) {
+            services.metrics.storeRefused(refusal)
+            exchange.logger.warning(
+                "answer not stored", metadata: ["key": "\(lookup.key)", "reason": "\(refusal.rawValue)"])
+            return
+        }
         let entry = CacheEntry(
             namespace: lookup.namespace, status: upstream.status, headers: upstream.headers.filter(\.isStorable),
             body: capture.body, bodyKind: isStream ? .stream(chunks: capture.chunks) : .complete,

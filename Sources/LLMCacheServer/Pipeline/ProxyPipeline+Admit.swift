@@ -18,9 +18,7 @@ extension ProxyPipeline {
 
     func admit(_ request: Request, logger: Logger, notes: inout RequestNotes) async throws -> Admission {
         let path = request.uri.path
-        guard let route = configuration.routes.route(for: path) else {
-            throw ProxyError(status: .notFound, type: "not_found", message: "no route for \(path)")
-        }
+        let route = try self.route(request)
         var request = request
         var body: ByteBuffer
         do {
@@ -43,10 +41,35 @@ extension ProxyPipeline {
         }
         let mode = try requestMode(request)
         let exchange = ProxyExchange(request: request, body: body, route: route, mode: mode, logger: logger)
-        guard route.cacheable, request.method == .post, mode != .passthrough, !bypass else {
+        guard route.caches(method: request.method.rawValue, path: path), mode != .passthrough, !bypass else {
             return .bypass(exchange)
         }
         return .cacheable(exchange)
+    }
+
+    /// The route of `request`: by path, then by the provider its credential belongs to. A request
+    /// whose credential belongs to another provider than its route's is refused — the
+    /// credential never goes to a provider it was not meant for.
+    private func route(_ request: Request) throws -> RouteTable.Route {
+        let path = request.uri.path
+        let headers = request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) }
+        let signal = ProviderSignal.provider(of: headers)
+        guard let route = configuration.routes.route(for: path, provider: signal) else {
+            throw ProxyError(status: .notFound, type: "not_found", message: "no route for \(path)")
+        }
+        if let signal, signal != route.upstream.provider {
+            throw ProxyError(
+                status: .badRequest, type: "credential_provider_mismatch",
+                message:
+                    "this request carries \(Self.providerName(signal)) credentials or headers, but \(path) goes to "
+                    + "the \(Self.providerName(route.upstream.provider)) upstream '\(route.upstream.id)'; llmcache "
+                    + "never sends a credential to another provider (check the SDK's base URL and the route table)")
+        }
+        return route
+    }
+
+    private static func providerName(_ provider: Upstream.Provider) -> String {
+        provider == .anthropic ? "Anthropic" : "OpenAI"
     }
 
     /// Proxies without touching the cache.

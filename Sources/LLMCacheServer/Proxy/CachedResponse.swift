@@ -4,11 +4,12 @@ import LLMCacheCore
 import LLMCacheStore
 import NIOCore
 
-/// Answers from a stored entry: the stored status, headers and exact bytes; a stream with its
-/// original chunk boundaries, instantly or, on request, at the original pace.
+/// Answers from a stored entry: the stored status and exact bytes, the stored headers as
+/// ``ReplayedHeaders`` treats them on a hit; a stream with its original chunk boundaries,
+/// instantly or, on request, at the original pace.
 enum CachedResponse {
     static func response(_ entry: CacheEntry, now: Timestamp, paced: Bool) -> Response {
-        var headers = ProxyHeaders.fields(entry.headers)
+        var headers = ProxyHeaders.fields(ReplayedHeaders.onHit(entry.headers))
         let age = max(0, now.duration(since: entry.createdAt).components.seconds)
         headers[ProxyHeaders.age] = String(age)
         let status = HTTPResponse.Status(code: entry.status)

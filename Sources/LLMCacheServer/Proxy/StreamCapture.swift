@@ -32,16 +32,4 @@ struct StreamCapture {
         var copy = chunk
         body.writeBuffer(&copy)
     }
-
-    /// Whether the stream ended with its protocol's terminal event: `data: [DONE]` (OpenAI),
-    /// `message_stop` (Anthropic) or `response.completed` (OpenAI Responses).
-    var isComplete: Bool {
-        let view = body.readableBytesView
-        let tail = view.suffix(65_536)
-        for marker in ["data: [DONE]", "event: message_stop", "\"type\":\"message_stop\"", "event: response.completed"]
-        {
-            if tail.firstRange(of: Array(marker.utf8)) != nil { return true }
-        }
-        return false
-    }
 }

@@ -5,7 +5,7 @@ import NIOCore
 /// The portable export file: JSON lines, zstd-compressed (`zstdcat FILE` shows them).
 ///
 /// ```
-/// {"created":"…","format":"llmcache-export","key_recipe":1,"store":"<store id>","version":1}
+/// {"created":"…","format":"llmcache-export","key_recipe":2,"store":"<store id>","version":1}
 /// {"crc32":"<8 hex digits>","record":{…one entry…}}      ← one line per entry
 /// {"end":{"records":N}}
 /// ```

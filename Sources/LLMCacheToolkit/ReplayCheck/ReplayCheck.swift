@@ -154,8 +154,9 @@ public enum ReplayCheck {
         guard case .request(let method, let path, let headers, let body) = request else {
             throw ToolkitError("a manifest line names a key, not a request")
         }
-        guard let route = routes.route(for: path), route.cacheable else {
-            throw ToolkitError("no cacheable route for \(path)")
+        let signal = ProviderSignal.provider(of: headers.map { (name: $0.name.lowercased(), value: $0.value) })
+        guard let route = routes.route(for: path, provider: signal), route.caches(method: method, path: path) else {
+            throw ToolkitError("no cacheable route for \(method) \(path)")
         }
         let canonical = try normalizers.for(route.upstream.provider).normalize(CanonicalJSON.serialize(body)).canonical
         let recipe = try CacheKeyRecipe.request(
