@@ -2,8 +2,8 @@
 # Installs what llmcache builds and tests against, only what is missing. Idempotent: safe to run
 # before every build. Needs root (or sudo) only when a system package is missing.
 #   - system libraries: liblmdb-dev, libzstd-dev, zlib1g-dev, pkg-config (apt-get)
-#   - python3 and the official OpenAI Python SDK, for the end-to-end test that drives the proxy
-#     with the client our users run (pip)
+#   - python3 and the official OpenAI and Anthropic Python SDKs, for the end-to-end tests that
+#     drive the proxy with the clients our users run (pip)
 set -euo pipefail
 
 packages=(liblmdb-dev libzstd-dev zlib1g-dev pkg-config)
@@ -21,9 +21,12 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-openai_sdk='openai==1.109.1'
-if ! python3 -c 'import openai' >/dev/null 2>&1; then
-  echo "install-deps: installing $openai_sdk (pip)" >&2
-  python3 -m pip install --quiet --disable-pip-version-check "$openai_sdk" 2>/dev/null \
-    || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "$openai_sdk"
-fi
+# The official SDKs, pinned: the end-to-end tests drive the proxy with the clients users run.
+for sdk in 'openai==1.109.1' 'anthropic==2.15.0'; do
+  module="${sdk%%==*}"
+  if ! python3 -c "import $module" >/dev/null 2>&1; then
+    echo "install-deps: installing $sdk (pip)" >&2
+    python3 -m pip install --quiet --disable-pip-version-check "$sdk" 2>/dev/null \
+      || python3 -m pip install --quiet --disable-pip-version-check --user --break-system-packages "$sdk"
+  fi
+done
