@@ -20,6 +20,8 @@ import NIOCore
 /// | `x-mock-retry-after` | with `x-mock-fail-first`: the `Retry-After` seconds to send |
 /// | `x-mock-gzip: force` | gzip the answer even though the request did not accept it |
 /// | `x-mock-invalid-json` | answer 200 with a body that is not JSON |
+/// | `x-mock-gate: NAME` | hold the answer until the test opens gate NAME (``MockUpstreamStats/open(gate:)``) |
+/// | `x-mock-gate-after` | with `x-mock-gate`: hold a stream after this many chunks instead (default: before the head) |
 ///
 /// Like the real providers, every answer carries per-call headers (`x-request-id` /
 /// `request-id`, `openai-processing-ms`, rate-limit headers, a `set-cookie`) and is gzipped when
@@ -69,6 +71,7 @@ public enum MockUpstream {
         var request = request
         let controls = MockControls(request.headers)
         if controls.latency > .zero { try await Task.sleep(for: controls.latency) }
+        if let gate = controls.gate, controls.gateAfter == nil { await stats.pass(gate: gate) }
         let bytes = try await request.collectBody(upTo: 16 << 20)
         guard let body = try? JSONParser.parse(bytes.readableBytesView) else {
             return jsonResponse(
@@ -106,7 +109,8 @@ public enum MockUpstream {
         case ("/v1/messages", false):
             return jsonResponse(.ok, MockBodies.anthropicMessage(id: id, model: model, text: answer))
         case ("/v1/messages", true):
-            return eventStream(MockBodies.anthropicEvents(id: id, model: model, text: answer), controls: controls)
+            return eventStream(
+                MockBodies.anthropicEvents(id: id, model: model, text: answer), controls: controls, stats: stats)
         case ("/v1/embeddings", _):
             return jsonResponse(.ok, MockBodies.embeddings(input: body["input"], model: model))
         case ("/v1/completions", false):
@@ -114,11 +118,12 @@ public enum MockUpstream {
         case ("/v1/responses", false):
             return jsonResponse(.ok, MockBodies.response(id: id, model: model, text: answer))
         case ("/v1/responses", true):
-            return eventStream(MockBodies.responseEvents(id: id, model: model, text: answer), controls: controls)
+            return eventStream(
+                MockBodies.responseEvents(id: id, model: model, text: answer), controls: controls, stats: stats)
         case (_, true):
             return eventStream(
                 MockBodies.chatChunks(id: id, model: model, text: answer, legacy: path == "/v1/completions"),
-                controls: controls)
+                controls: controls, stats: stats)
         default:
             return jsonResponse(.ok, MockBodies.chatCompletion(id: id, model: model, text: answer))
         }
@@ -130,7 +135,7 @@ public enum MockUpstream {
             body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
-    static func eventStream(_ events: [String], controls: MockControls) -> Response {
+    static func eventStream(_ events: [String], controls: MockControls, stats: MockUpstreamStats) -> Response {
         Response(
             status: .ok,
             headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"],
@@ -140,6 +145,7 @@ public enum MockUpstream {
                         throw MockCut()
                     }
                     if index > 0 && controls.chunkDelay > .zero { try await Task.sleep(for: controls.chunkDelay) }
+                    if let gate = controls.gate, controls.gateAfter == index { await stats.pass(gate: gate) }
                     try await writer.write(ByteBuffer(string: event))
                 }
                 try await writer.finish(nil)
@@ -160,6 +166,8 @@ struct MockControls {
     var failFirst: Int?
     var retryAfter: Int?
     var invalidJSON = false
+    var gate: String?
+    var gateAfter: Int?
 
     init(_ headers: HTTPFields) {
         func number(_ name: String) -> Int? {
@@ -174,6 +182,8 @@ struct MockControls {
         failFirst = number("x-mock-fail-first").map { min(max($0, 0), 1_000) }
         retryAfter = number("x-mock-retry-after").map { min(max($0, 0), 3_600) }
         invalidJSON = headers[HTTPField.Name("x-mock-invalid-json")!] != nil
+        gate = headers[HTTPField.Name("x-mock-gate")!]
+        gateAfter = number("x-mock-gate-after").map { max($0, 0) }
     }
 }
 

@@ -19,6 +19,39 @@ public final class MockUpstreamStats: Sendable {
 
     public var requestsSeen: [String] { requestLines.withLock { $0 } }
 
+    /// Gates a request can be held at (`x-mock-gate: NAME`): closed until ``open(gate:)``.
+    private let gates = Mutex<[String: Gate]>([:])
+
+    private enum Gate {
+        case open
+        case waiting([CheckedContinuation<Void, Never>])
+    }
+
+    /// Opens gate `name`: every request held there goes on, and later ones pass at once.
+    public func open(gate name: String) {
+        let waiters = gates.withLock { gates -> [CheckedContinuation<Void, Never>] in
+            defer { gates[name] = .open }
+            if case .waiting(let waiters) = gates[name] { return waiters }
+            return []
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits until gate `name` is open.
+    func pass(gate name: String) async {
+        await withCheckedContinuation { continuation in
+            let open = gates.withLock { gates in
+                switch gates[name] {
+                case .open: return true
+                case .waiting(let waiters): gates[name] = .waiting(waiters + [continuation])
+                case nil: gates[name] = .waiting([continuation])
+                }
+                return false
+            }
+            if open { continuation.resume() }
+        }
+    }
+
     /// Notes a request; its number (1, 2, …), for fresh ids and headers.
     func note(_ request: Request) -> Int {
         requestLines.withLock { $0.append("\(request.method) \(request.uri.path)") }

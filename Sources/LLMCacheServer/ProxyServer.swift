@@ -141,6 +141,11 @@ public struct ProxyServer: Sendable {
     /// `store?.committed()` waits for that).
     public func fetchesFinished() async { await runner.idle() }
 
+    /// Returns once `count` requests in all have followed another's fetch (COALESCED): tests
+    /// hold an upstream answer until its followers are there, instead of hoping a delay is long
+    /// enough.
+    package func followersJoined(atLeast count: Int) async { await flights.followersJoined(atLeast: count) }
+
     /// Zeroes the counters of `/stats` (the tiers' and the proxy's). Exported metrics keep
     /// counting up: Prometheus counters never go backwards.
     public func resetStats() { endpoints.resetStats() }

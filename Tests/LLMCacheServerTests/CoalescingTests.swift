@@ -5,16 +5,20 @@ import NIOCore
 import Testing
 
 @Suite struct CoalescingTests {
-    @Test(arguments: [false, true])
+    /// 100 identical requests while one fetch is held open upstream: one upstream call, one
+    /// MISS, 99 COALESCED — the mock holds its answer at a gate the test opens once the proxy
+    /// reports 99 followers, so no timing decides the outcome.
+    @Test(.timeLimit(.minutes(1)), arguments: [false, true])
     func identicalConcurrentRequestsMakeOneUpstreamCall(stream: Bool) async throws {
         try await ProxyHarness.run(store: nil) { harness in
             let body = chat("together now, all of us", stream: stream)
-            // The fetch lasts about a second, so all 100 arrive while it runs, even on a busy machine.
-            let headers = stream ? [("x-mock-chunk-delay-ms", "150")] : [("x-mock-latency-ms", "1000")]
+            let headers = stream ? [("x-mock-gate", "g"), ("x-mock-gate-after", "1")] : [("x-mock-gate", "g")]
             let replies = try await withThrowingTaskGroup(of: ProxyHarness.Reply.self) { group in
                 for _ in 0..<100 {
                     group.addTask { try await harness.post("/v1/chat/completions", body, headers: headers) }
                 }
+                await harness.server.followersJoined(atLeast: 99)
+                harness.stats.open(gate: "g")
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(harness.stats.requestCount == 1)
@@ -22,33 +26,37 @@ import Testing
             #expect(Set(replies.map(\.body)).count == 1, "every waiter gets the same bytes")
             let statuses = replies.map { $0.header("x-llmcache-status") ?? "" }
             #expect(statuses.filter { $0 == "MISS" }.count == 1)
-            #expect(statuses.filter { $0 == "COALESCED" }.count >= 50)
-            #expect(statuses.allSatisfy { ["MISS", "COALESCED", "HIT"].contains($0) })
+            #expect(statuses.filter { $0 == "COALESCED" }.count == 99)
         }
     }
 
-    @Test func theLeaderGoingAwayDoesNotCancelTheFetchForFollowers() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func theLeaderGoingAwayDoesNotCancelTheFetchForFollowers() async throws {
         try await ProxyHarness.run(store: nil) { harness in
             let body = chat("a slow story in many many small words for everyone", stream: true)
-            let headers = [("x-mock-chunk-delay-ms", "60")]
-            // The leader reads the first chunk and walks away, mid-stream (the stream lasts ~0.8 s).
+            // The upstream sends two chunks, then holds the rest at the gate.
+            let headers = [("x-mock-gate", "rest"), ("x-mock-gate-after", "2")]
+            // The leader reads the first chunk and walks away, mid-stream.
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(harness.proxyPort)/v1/chat/completions")
             request.method = .POST
             request.headers.add(name: "content-type", value: "application/json")
-            request.headers.add(name: "x-mock-chunk-delay-ms", value: "60")
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
             request.body = .bytes(ByteBuffer(string: body))
             do {
                 let response = try await harness.client.execute(request, timeout: .seconds(30))
                 var chunks = response.body.makeAsyncIterator()
                 _ = try await chunks.next()
             }
-            let follower = try await harness.post("/v1/chat/completions", body, headers: headers)
-            #expect(follower.status == 200)
-            #expect(follower.header("x-llmcache-status") == "COALESCED")
-            #expect(follower.text.hasSuffix("data: [DONE]\n\n"))
+            async let follower = harness.post("/v1/chat/completions", body, headers: headers)
+            await harness.server.followersJoined(atLeast: 1)
+            harness.stats.open(gate: "rest")
+            let followed = try await follower
+            #expect(followed.status == 200)
+            #expect(followed.header("x-llmcache-status") == "COALESCED")
+            #expect(followed.text.hasSuffix("data: [DONE]\n\n"))
             let later = try await harness.post("/v1/chat/completions", body)
             #expect(later.header("x-llmcache-status") == "HIT", "the fetch completed and was stored")
-            #expect(later.body == follower.body)
+            #expect(later.body == followed.body)
             #expect(harness.stats.requestCount == 1)
         }
     }
@@ -87,14 +95,17 @@ import Testing
         }
     }
 
-    @Test func aFailureReachesEveryWaiter() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func aFailureReachesEveryWaiter() async throws {
         try await ProxyHarness.run(store: nil) { harness in
             let body = chat("doomed")
-            let headers = [("x-mock-latency-ms", "200"), ("x-mock-status", "500")]
+            let headers = [("x-mock-gate", "fail"), ("x-mock-status", "500")]
             let replies = try await withThrowingTaskGroup(of: ProxyHarness.Reply.self) { group in
                 for _ in 0..<10 {
                     group.addTask { try await harness.post("/v1/chat/completions", body, headers: headers) }
                 }
+                await harness.server.followersJoined(atLeast: 9)
+                harness.stats.open(gate: "fail")
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(replies.allSatisfy { $0.status == 500 })

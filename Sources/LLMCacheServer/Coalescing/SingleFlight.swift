@@ -15,6 +15,8 @@ final class SingleFlight: Sendable {
 
     struct State {
         private(set) var flights: [CacheKey: Flight] = [:]
+        /// Requests that have followed a flight so far (monotonic).
+        private(set) var followersJoined = 0
 
         enum JoinAction {
             case startFetch
@@ -23,7 +25,10 @@ final class SingleFlight: Sendable {
 
         /// A request for `key` arrives.
         mutating func join(_ key: CacheKey, newFlight: () -> Flight) -> (JoinAction, Flight) {
-            if let flight = flights[key] { return (.follow(flight), flight) }
+            if let flight = flights[key] {
+                followersJoined += 1
+                return (.follow(flight), flight)
+            }
             let flight = newFlight()
             flights[key] = flight
             return (.startFetch, flight)
@@ -35,11 +40,24 @@ final class SingleFlight: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private struct Locked {
+        var state = State()
+        /// Callers of ``followersJoined(atLeast:)`` and the count each waits for.
+        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+    }
+
+    private let locked = Mutex(Locked())
 
     /// Leads a new fetch of `key` or follows the one in flight.
     func join(_ key: CacheKey) -> Role {
-        let (action, flight) = state.withLock { $0.join(key, newFlight: { Flight() }) }
+        let (action, flight, reached) = locked.withLock { locked in
+            let (action, flight) = locked.state.join(key, newFlight: { Flight() })
+            let joined = locked.state.followersJoined
+            let reached = locked.watchers.filter { $0.count <= joined }.map(\.continuation)
+            locked.watchers.removeAll { $0.count <= joined }
+            return (action, flight, reached)
+        }
+        for watcher in reached { watcher.resume() }
         switch action {
         case .startFetch: return .leader(flight)
         case .follow(let flight): return .follower(flight)
@@ -49,6 +67,19 @@ final class SingleFlight: Sendable {
     /// Stops new requests from following `flight` (it finished, or grew too large to replay
     /// to late followers).
     func close(_ key: CacheKey, _ flight: Flight) {
-        state.withLock { $0.close(key, flight) }
+        locked.withLock { $0.state.close(key, flight) }
+    }
+
+    /// Returns once `count` requests in all have followed a flight (a completion signal for
+    /// tests that must hold a fetch until its followers have joined).
+    func followersJoined(atLeast count: Int) async {
+        await withCheckedContinuation { continuation in
+            let reached = locked.withLock { locked in
+                if locked.state.followersJoined >= count { return true }
+                locked.watchers.append((count, continuation))
+                return false
+            }
+            if reached { continuation.resume() }
+        }
     }
 }
