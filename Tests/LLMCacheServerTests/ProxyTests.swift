@@ -368,11 +368,14 @@ import Testing
 
 @Suite struct LimitTests {
     @Test func anUpstreamTimeoutIs504AndNotStored() async throws {
-        try await ProxyHarness.run(store: nil, configure: { $0.upstream.headTimeout = .milliseconds(300) }) { harness in
+        try await ProxyHarness.run(store: nil, configure: { $0.upstream.headTimeout = .seconds(2) }) { harness in
+            // Held at a gate that opens only after the proxy gave up: the timeout is certain,
+            // however busy the machine, and a later request has ample time.
             let reply = try await harness.post(
-                "/v1/chat/completions", chat("slow"), headers: [("x-mock-latency-ms", "1000")])
+                "/v1/chat/completions", chat("slow"), headers: [("x-mock-gate", "late")])
             #expect(reply.status == 504)
             #expect(reply.text.contains("upstream_timeout"))
+            harness.stats.open(gate: "late")
             // The abandoned fetch is over: nothing it might still receive can be stored.
             await harness.server.fetchesFinished()
             let again = try await harness.post("/v1/chat/completions", chat("slow"))
