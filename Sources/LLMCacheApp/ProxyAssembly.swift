@@ -6,6 +6,7 @@ import LLMCachePlugins
 import LLMCacheServer
 import Logging
 import ServiceLifecycle
+import UnixSignals
 
 /// The running proxy as `llmcache serve` runs it — the one place it is put together, used by
 /// the command line and by the tests: the proxy server (tiers, upstream client, background
@@ -101,5 +102,19 @@ public struct ProxyAssembly: Sendable {
         if let admin { services.append(admin.application(onServerRunning: onAdminListening)) }
         services.append(server.readiness.drainWatcher)
         return services
+    }
+
+    /// The group that runs `services` (``services(onProxyListening:onAdminListening:)``): a
+    /// graceful shutdown (one of `signals`, or a trigger) waits at most `listen.shutdown_timeout`
+    /// for requests in progress, then cancels them, so a client stalled mid-body cannot keep the
+    /// process up.
+    public func serviceGroup(
+        _ services: [any Service], signals: [UnixSignal] = [.sigterm, .sigint]
+    ) -> ServiceGroup {
+        var configuration = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: signals, logger: logger)
+        configuration.maximumGracefulShutdownDuration = server.configuration.listener.shutdownTimeout
+        configuration.maximumCancellationDuration = .seconds(5)
+        return ServiceGroup(configuration: configuration)
     }
 }

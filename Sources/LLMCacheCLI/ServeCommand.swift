@@ -242,11 +242,7 @@ struct ServeCommand: AsyncParsableCommand {
                     ])
                 ports.admin(port)
             })
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
-                logger: logger))
-        try await group.run()
+        try await assembly.serviceGroup(services).run()
     }
 
     /// Loads the configuration and makes the proxy's configuration and plugins from it.

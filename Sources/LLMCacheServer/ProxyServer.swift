@@ -29,6 +29,8 @@ public struct ProxyServer: Sendable {
     public let readiness = Readiness()
     package let endpoints: ObservabilityEndpoints
     let runtime: ProxyRuntime
+    /// Connections the proxy's listener holds now (see ``ListenerLimits/maximumConnections``).
+    package let connections = ConnectionCount()
 
     /// - Parameters:
     ///   - metricsFactory: where the proxy's metrics go (the bootstrapped backend by default;
@@ -126,6 +128,7 @@ public struct ProxyServer: Sendable {
         let readiness = readiness
         return Application(
             responder: responder,
+            server: configuration.listener.server(connections: connections),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache"),
             services: services,

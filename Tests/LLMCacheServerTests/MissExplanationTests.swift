@@ -146,6 +146,24 @@ import Testing
         #expect(FileHelper.read(directory + "/team%2Fx.jsonl").contains(#""namespace":"team/x""#))
     }
 
+    /// The longest valid namespaces, all encoded (128 × `%2F`: 384 bytes), still get a file each —
+    /// a name over 255 bytes used to lose the line.
+    @Test func theLongestNamespacesKeepTheirLines() async throws {
+        let directory = scratch.path + "/long"
+        let slashes = String(repeating: "/", count: 128)
+        let almost = String(repeating: "/", count: 127) + "x"
+        try await ProxyHarness.run(store: nil, configure: { $0.manifest = .directory(directory) }) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("a"), headers: [("x-llmcache-namespace", slashes)])
+            _ = try await harness.post("/v1/chat/completions", chat("b"), headers: [("x-llmcache-namespace", almost)])
+        }
+        let files = FileHelper.list(directory)
+        #expect(files.count == 2, "\(files)")
+        #expect(files.allSatisfy { $0.utf8.count <= 255 })
+        let lines = files.map { FileHelper.read(directory + "/" + $0) }
+        #expect(lines.contains { $0.contains(#""namespace":"\#(slashes)""#) })
+        #expect(lines.contains { $0.contains(#""namespace":"\#(almost)""#) })
+    }
+
     @Test func anUnwritableManifestIsAnErrorAtStart() {
         #expect(throws: (any Error).self) {
             _ = try ProxyServer(
@@ -173,5 +191,19 @@ enum FileHelper {
             bytes += buffer[0..<count]
         }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The names in a directory (no `.` or `..`).
+    static func list(_ path: String) -> [String] {
+        guard let directory = opendir(path) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
+            }
+            if name != "." && name != ".." { names.append(name) }
+        }
+        return names.sorted()
     }
 }

@@ -137,7 +137,7 @@ package struct ProxyHarness {
             let (adminPorts, adminContinuation) = AsyncStream.makeStream(of: Int.self)
             let services = assembly.services(
                 onProxyListening: { proxyContinuation.yield($0) }, onAdminListening: { adminContinuation.yield($0) })
-            let proxyGroup = ServiceGroup(services: services, gracefulShutdownSignals: [], logger: quietLogger)
+            let proxyGroup = assembly.serviceGroup(services, signals: [])
             group.addTask { try await proxyGroup.run() }
             var proxyPort = 0
             for await port in proxyPorts {

@@ -43,6 +43,21 @@ extension LLMCacheSettings {
             path: "listen.port", type: "int 0–65535", defaultValue: "8080", reloadable: false, secret: false,
             summary: "Port (0: any free port)."),
         .init(
+            path: "listen.idle_timeout", type: "duration", defaultValue: "60s", reloadable: false, secret: false,
+            summary: "Close a connection silent this long: a stalled request head or body, an idle keep-alive."),
+        .init(
+            path: "listen.max_header_bytes", type: "int 1024–1048576", defaultValue: "32768", reloadable: false,
+            secret: false, summary: "Largest request header section (a field, and all together); larger: 431."),
+        .init(
+            path: "listen.max_headers", type: "int 8–10000", defaultValue: "100", reloadable: false, secret: false,
+            summary: "Most request header fields; more: 431."),
+        .init(
+            path: "listen.max_connections", type: "int 1–1000000", defaultValue: "4096", reloadable: false,
+            secret: false, summary: "Connections at once; a new one beyond it gets 503 and is closed."),
+        .init(
+            path: "listen.shutdown_timeout", type: "duration", defaultValue: "30s", reloadable: false, secret: false,
+            summary: "How long SIGTERM waits for requests in progress before cancelling them."),
+        .init(
             path: "store.enabled", type: "bool", defaultValue: "true", reloadable: false, secret: false,
             summary: "false: memory only, no disk tier."),
         .init(
@@ -169,6 +184,9 @@ extension LLMCacheSettings {
         var changed: [String] = []
         if listen.host != old.listen.host { changed.append("listen.host") }
         if listen.port != old.listen.port { changed.append("listen.port") }
+        if listen != old.listen, listen.host == old.listen.host, listen.port == old.listen.port {
+            changed.append("listen (limits)")
+        }
         if store.enabled != old.store.enabled { changed.append("store.enabled") }
         if store.path != old.store.path { changed.append("store.path") }
         if store.maxBytes != old.store.maxBytes { changed.append("store.max_bytes") }

@@ -25,7 +25,18 @@ extension LLMCacheSettings {
         let listen = document.section("listen")
         self.listen.host = listen.string("host", default: self.listen.host)
         self.listen.port = listen.int("port", default: self.listen.port, in: 0...65_535)
-        listen.finish(known: ["host", "port"])
+        self.listen.idleTimeout = listen.duration(
+            "idle_timeout", default: self.listen.idleTimeout, in: .milliseconds(10)...Duration.seconds(86_400))
+        self.listen.maxHeaderBytes = listen.int(
+            "max_header_bytes", default: self.listen.maxHeaderBytes, in: 1_024...(1 << 20))
+        self.listen.maxHeaders = listen.int("max_headers", default: self.listen.maxHeaders, in: 8...10_000)
+        self.listen.maxConnections = listen.int(
+            "max_connections", default: self.listen.maxConnections, in: 1...1_000_000)
+        self.listen.shutdownTimeout = listen.duration(
+            "shutdown_timeout", default: self.listen.shutdownTimeout, in: .milliseconds(10)...Duration.seconds(3_600))
+        listen.finish(known: [
+            "host", "port", "idle_timeout", "max_header_bytes", "max_headers", "max_connections", "shutdown_timeout",
+        ])
 
         let store = document.section("store")
         self.store.enabled = store.bool("enabled", default: true)

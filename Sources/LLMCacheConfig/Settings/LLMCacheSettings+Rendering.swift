@@ -15,6 +15,11 @@ extension LLMCacheSettings {
         out.section("listen") {
             $0.scalar("host", .string(listen.host))
             $0.scalar("port", .plain("\(listen.port)"))
+            $0.scalar("idle_timeout", .plain(ConfigDuration.format(listen.idleTimeout)))
+            $0.scalar("max_header_bytes", .plain("\(listen.maxHeaderBytes)"))
+            $0.scalar("max_headers", .plain("\(listen.maxHeaders)"))
+            $0.scalar("max_connections", .plain("\(listen.maxConnections)"))
+            $0.scalar("shutdown_timeout", .plain(ConfigDuration.format(listen.shutdownTimeout)))
         }
         out.section("store") {
             $0.scalar("enabled", .plain("\(store.enabled)"))

@@ -23,6 +23,19 @@ public struct LLMCacheSettings: Sendable, Equatable {
     public struct Listen: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8080
+        /// A connection that sends nothing for this long — a request head or body that stalls,
+        /// or an idle keep-alive connection — is closed (nginx: 60 s header and body, 75 s
+        /// keep-alive).
+        public var idleTimeout: Duration = .seconds(60)
+        /// The largest request header section (each field and all together); larger: 431.
+        public var maxHeaderBytes = 32 << 10
+        /// The most request header fields; more: 431.
+        public var maxHeaders = 100
+        /// Connections served at once; beyond it a new one is answered 503 and closed.
+        public var maxConnections = 4_096
+        /// How long a graceful shutdown (SIGTERM) waits for requests in progress before it cancels
+        /// them.
+        public var shutdownTimeout: Duration = .seconds(30)
     }
 
     public struct Store: Sendable, Equatable {

@@ -92,9 +92,19 @@ public final class ManifestWriter: Service, Sendable {
                         + String(byte & 0xf, radix: 16, uppercase: true)
                 }
             }
+            // A file name is at most 255 bytes: a long namespace (128 characters can encode to 384)
+            // keeps a readable prefix and a hash of the whole, so no two namespaces share a file.
+            if name.utf8.count > Self.maximumNameBytes {
+                name =
+                    String(name.utf8.prefix(Self.maximumNameBytes - 17))! + "~"
+                    + CacheKey(token: Array(namespace.utf8)).hex.prefix(16)
+            }
             return directory + "/" + name + ".jsonl"
         }
     }
+
+    /// The longest file name (before `.jsonl`) a namespace maps to.
+    static let maximumNameBytes = 200
 
     /// Appends `bytes` to the file at `path` (created if missing).
     static func append(_ bytes: [UInt8], to path: String) throws {

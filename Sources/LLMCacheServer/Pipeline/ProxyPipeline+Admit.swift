@@ -4,6 +4,7 @@ import LLMCacheCore
 import LLMCacheUpstream
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Stage 1: route the request, read its body, run the before-lookup plugins and choose the mode.
 extension ProxyPipeline {
@@ -23,10 +24,17 @@ extension ProxyPipeline {
         var body: ByteBuffer
         do {
             body = try await request.collectBody(upTo: configuration.maximumRequestBytes)
-        } catch {
+        } catch is NIOTooManyBytesError {
             throw ProxyError(
                 status: .contentTooLarge, type: "request_too_large",
                 message: "request body exceeds \(configuration.maximumRequestBytes) bytes")
+        } catch let error as HTTPParserError {
+            throw ProxyError(
+                status: .badRequest, type: "malformed_request", message: "malformed request body framing: \(error)")
+        } catch {
+            throw ProxyError(
+                status: .badRequest, type: "incomplete_request", message: "the request body could not be read: \(error)"
+            )
         }
         notes.body = body
         var bypass = false

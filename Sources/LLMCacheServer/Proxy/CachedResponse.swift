@@ -9,7 +9,7 @@ import NIOCore
 /// instantly or, on request, at the original pace.
 enum CachedResponse {
     static func response(_ entry: CacheEntry, now: Timestamp, paced: Bool) -> Response {
-        var headers = ProxyHeaders.fields(ReplayedHeaders.onHit(entry.headers))
+        var headers = ReplayedHeaders.onHit(entry.headers)
         let age = max(0, now.duration(since: entry.createdAt).components.seconds)
         headers[ProxyHeaders.age] = String(age)
         let status = HTTPResponse.Status(code: entry.status)

@@ -36,6 +36,8 @@ public struct ProxyConfiguration: Sendable {
     public var storeMaxBytes: Int?
     /// Largest the LMDB map may grow to.
     public var storeMapSize: Int
+    /// Timeouts, header limits and the connection limit of the proxy's (and admin API's) listener.
+    public var listener = ListenerLimits()
 
     public init(
         host: String = "127.0.0.1",

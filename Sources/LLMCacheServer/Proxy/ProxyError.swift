@@ -30,13 +30,19 @@ package struct ProxyError: Error, CustomStringConvertible {
         ProxyError(status: .badRequest, type: "invalid_request", message: message)
     }
 
-    package var response: Response {
+    /// The JSON error object's bytes.
+    var jsonBody: [UInt8] {
         var body = #"{"error":{"type":"\#(JSONString.escaped(type))","message":"\#(JSONString.escaped(message))""#
         if let key { body += #","key":"\#(key)""# }
         if let explanation { body += #","explanation":"# + explanation.canonicalText }
         body += "}}"
+        return Array(body.utf8)
+    }
+
+    package var response: Response {
+        let body = jsonBody
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key, let name = HTTPField.Name("x-llmcache-key") { headers[name] = key }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

@@ -1,3 +1,4 @@
+import HTTPTypes
 import LLMCacheCore
 
 /// What a hit does with each stored response header. The stored entry keeps every header as the
@@ -25,22 +26,33 @@ enum ReplayedHeaders {
     static let dropped: Set<String> = ["date", "retry-after", "alt-svc"]
     static let droppedPrefixes = ["x-ratelimit-", "anthropic-ratelimit-", "ratelimit-"]
 
+    /// `name` lowercase.
     static func treatment(of name: String) -> Treatment {
-        let name = name.lowercased()
         if renamed.contains(name) { return .rename(originalPrefix + name) }
-        if dropped.contains(name) || !HeaderField(name: name, value: "").isStorable { return .drop }
+        if dropped.contains(name) || HeaderField.unstorableNames.contains(name) { return .drop }
         if name == "ratelimit" || droppedPrefixes.contains(where: name.hasPrefix) { return .drop }
         return .keep
     }
 
-    /// The headers a hit answers with.
-    static func onHit(_ headers: [HeaderField]) -> [HeaderField] {
-        headers.compactMap { header in
-            switch treatment(of: header.name) {
-            case .keep: header
-            case .drop: nil
-            case .rename(let name): HeaderField(name: name, value: header.value)
+    /// The fields a hit answers with: the stored headers as this table treats them, without
+    /// hop-by-hop and framing headers (``ProxyHeaders/fields(_:)``). One pass, no lowercasing
+    /// beyond what a field name does anyway.
+    static func onHit(_ headers: [HeaderField]) -> HTTPFields {
+        var fields = HTTPFields()
+        fields.reserveCapacity(headers.count)
+        for header in headers {
+            guard let name = HTTPField.Name(header.name) else { continue }
+            let lowercase = name.canonicalName
+            if ProxyHeaders.notRelayed.contains(lowercase) { continue }
+            switch treatment(of: lowercase) {
+            case .keep: fields.append(HTTPField(name: name, value: header.value))
+            case .drop: continue
+            case .rename(let renamed):
+                if let renamedName = HTTPField.Name(renamed) {
+                    fields.append(HTTPField(name: renamedName, value: header.value))
+                }
             }
         }
+        return fields
     }
 }

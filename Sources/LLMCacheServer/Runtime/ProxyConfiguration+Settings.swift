@@ -72,5 +72,9 @@ extension ProxyConfiguration {
                     uniquingKeysWith: { $1 })),
             storeMaxBytes: settings.store.maxBytes,
             storeMapSize: settings.store.mapSize)
+        listener = ListenerLimits(
+            idleTimeout: settings.listen.idleTimeout, maximumHeaderBytes: settings.listen.maxHeaderBytes,
+            maximumHeaderCount: settings.listen.maxHeaders, maximumConnections: settings.listen.maxConnections,
+            shutdownTimeout: settings.listen.shutdownTimeout)
     }
 }

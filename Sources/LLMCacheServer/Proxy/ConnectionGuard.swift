@@ -1,0 +1,113 @@
+import HTTPTypes
+import Hummingbird
+import HummingbirdCore
+import NIOCore
+import NIOHTTP1
+import NIOHTTPTypes
+import Synchronization
+
+/// Connections a listener holds now, shared by its ``ConnectionGuard``s.
+package final class ConnectionCount: Sendable {
+    private let count = Atomic<Int>(0)
+
+    package init() {}
+
+    package var current: Int { count.load(ordering: .relaxed) }
+
+    /// Takes a place; false (and nothing taken) when `limit` are taken.
+    func take(limit: Int) -> Bool {
+        let now = count.add(1, ordering: .relaxed).newValue
+        if now <= limit { return true }
+        count.subtract(1, ordering: .relaxed)
+        return false
+    }
+
+    func give() { count.subtract(1, ordering: .relaxed) }
+}
+
+/// One per connection, right after the HTTP decoder: refuses a connection beyond the listener's
+/// limit at once (503, closed — never held open), and answers what the decoder could not parse
+/// with the JSON error shape instead of an empty 400: a header section over the limits is 431,
+/// other broken framing (a bad chunk size, a bad request line) 400. An error in the middle of a
+/// request is left to the request (its body read fails), since a response may be under way.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let connections: ConnectionCount
+    private let limit: Int
+    private var counted = false
+    private var refused = false
+    private var requestInProgress = false
+
+    init(connections: ConnectionCount, limit: Int) {
+        self.connections = connections
+        self.limit = limit
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if connections.take(limit: limit) {
+            counted = true
+            return
+        }
+        refused = true
+        answer(
+            context, status: .serviceUnavailable,
+            ProxyError(
+                status: .serviceUnavailable, type: "too_many_connections",
+                message: "the proxy serves \(limit) connections at once; try again shortly"))
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        if counted {
+            counted = false
+            connections.give()
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if refused { return }
+        if case .head = unwrapInboundIn(data) { requestInProgress = true }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) { requestInProgress = false }
+        context.write(data, promise: promise)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parseError = error as? HTTPParserError, !requestInProgress, !refused else {
+            context.fireErrorCaught(error)
+            return
+        }
+        refused = true
+        if parseError == .headerOverflow {
+            answer(
+                context, status: .requestHeaderFieldsTooLarge,
+                ProxyError(
+                    status: .requestHeaderFieldsTooLarge, type: "request_headers_too_large",
+                    message: "the request's headers exceed the proxy's limits (size or count)"))
+        } else {
+            answer(
+                context, status: .badRequest,
+                ProxyError(
+                    status: .badRequest, type: "malformed_request", message: "malformed HTTP request: \(parseError)"))
+        }
+    }
+
+    /// Writes `error` as a whole response and closes the connection.
+    private func answer(_ context: ChannelHandlerContext, status: HTTPResponse.Status, _ error: ProxyError) {
+        let body = ByteBuffer(bytes: error.jsonBody)
+        let head = HTTPResponse(
+            status: status,
+            headerFields: [
+                .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
+            ])
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(body)), promise: nil)
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+    }
+}

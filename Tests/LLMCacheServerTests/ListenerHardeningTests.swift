@@ -1,0 +1,148 @@
+import LLMCacheCore
+import LLMCacheServer
+import LLMCacheTestSupport
+import Testing
+
+/// A listener that cannot be pinned or crashed: what a client library would never send, over a
+/// plain socket. Each proxy runs with a short idle timeout; every wait is bounded by the socket's
+/// read timeout, never by a sleep.
+@Suite(.timeLimit(.minutes(2))) struct ListenerHardeningTests {
+    static func limits(_ configuration: inout ProxyConfiguration) {
+        configuration.listener.idleTimeout = .milliseconds(400)
+        configuration.listener.maximumHeaderBytes = 16 << 10
+        configuration.listener.maximumHeaderCount = 50
+    }
+
+    static let body = #"{"model":"m","messages":[{"role":"user","content":"hi"}]}"#
+
+    static func request(_ path: String = "/v1/chat/completions", headers: String = "", body: String = body) -> String {
+        "POST \(path) HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n\(headers)content-length: \(body.utf8.count)\r\n\r\n\(body)"
+    }
+
+    /// A 64 KiB header (which once reached the upstream client and killed the process) is
+    /// answered 431 in the JSON error shape, twice, and the proxy goes on serving.
+    @Test func anOversizedHeaderIs431AndNothingBreaks() async throws {
+        try await ProxyHarness.run(store: nil, configure: Self.limits) { harness in
+            for _ in 0..<2 {
+                let connection = try RawConnection(port: harness.proxyPort)
+                connection.send(Self.request(headers: "x-big: \(String(repeating: "a", count: 64 << 10))\r\n"))
+                let (text, closed) = try await connection.readToClose()
+                #expect(text.hasPrefix("HTTP/1.1 431"), "\(text.prefix(200))")
+                #expect(text.contains(#""type":"request_headers_too_large""#))
+                #expect(closed)
+            }
+            let many = (0..<80).map { "x-h\($0): v\r\n" }.joined()
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send(Self.request(headers: many))
+            #expect(try await connection.readToClose().text.hasPrefix("HTTP/1.1 431"))
+            #expect(harness.stats.requestCount == 0, "nothing oversized was forwarded")
+            // Under the limit, a large header still goes through.
+            let fine = try await harness.post(
+                "/v1/chat/completions", chat("still here"), headers: [("x-big", String(repeating: "b", count: 8 << 10))]
+            )
+            #expect(fine.status == 200)
+        }
+    }
+
+    @Test(arguments: [
+        "",  // silent
+        "POST /v1/chat/comp",  // a partial request line
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\n",  // a head that never ends
+        "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"model\"",  // a short body
+    ])
+    func aStalledConnectionIsClosed(sent: String) async throws {
+        try await ProxyHarness.run(store: nil, configure: Self.limits) { harness in
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send(sent)
+            let (_, closed) = try await connection.readToClose()
+            #expect(closed, "the proxy closed the connection")
+        }
+    }
+
+    @Test func anIdleKeepAliveConnectionIsClosed() async throws {
+        try await ProxyHarness.run(store: nil, configure: Self.limits) { harness in
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send(Self.request())
+            let (text, closed) = try await connection.readToClose()
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(closed)
+        }
+    }
+
+    @Test func brokenFramingIs400InTheJSONShapeNot413() async throws {
+        try await ProxyHarness.run(store: nil, configure: Self.limits) { harness in
+            let garbage = try RawConnection(port: harness.proxyPort)
+            garbage.send("GARBAGE\r\n\r\n")
+            let (text, _) = try await garbage.readToClose()
+            #expect(text.hasPrefix("HTTP/1.1 400"), "\(text)")
+            #expect(text.contains(#""type":"malformed_request""#))
+
+            let chunked = try RawConnection(port: harness.proxyPort)
+            chunked.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "transfer-encoding: chunked\r\n\r\nZZZ\r\n{}\r\n0\r\n\r\n")
+            let (reply, _) = try await chunked.readToClose()
+            #expect(reply.hasPrefix("HTTP/1.1 400"), "\(reply)")
+            #expect(reply.contains(#""type":"malformed_request""#))
+            #expect(!reply.contains("request_too_large"))
+        }
+    }
+
+    /// Beyond `maximumConnections` a new connection is answered 503 at once and closed — not
+    /// held, not left hanging in the backlog.
+    @Test func connectionsBeyondTheLimitAreRefusedAtOnce() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: {
+                Self.limits(&$0)
+                $0.listener.idleTimeout = .seconds(30)
+                $0.listener.maximumConnections = 2
+            }
+        ) { harness in
+            // The harness's own client may hold pooled connections: take the places with raw
+            // ones whose requests have been answered (so they are counted).
+            var held: [RawConnection] = []
+            for _ in 0..<4 where harness.server.connections.current < 2 {
+                let connection = try RawConnection(port: harness.proxyPort)
+                connection.send(Self.request(headers: "connection: keep-alive\r\n"))
+                let answer = try await connection.read(until: "}}")
+                #expect(answer.hasPrefix("HTTP/1.1 200") || answer.hasPrefix("HTTP/1.1 503"))
+                held.append(connection)
+            }
+            let refused = try RawConnection(port: harness.proxyPort)
+            let (text, closed) = try await refused.readToClose()
+            #expect(text.hasPrefix("HTTP/1.1 503"), "\(text)")
+            #expect(text.contains(#""type":"too_many_connections""#))
+            #expect(closed)
+            #expect(harness.server.connections.current == 2)
+            held.removeAll()
+        }
+    }
+
+    /// Graceful shutdown while a client stalls mid-body: the harness's teardown (the same group
+    /// configuration `serve` runs) finishes; the suite's time limit fails the test if it never
+    /// does. The connection is first proven served (one whole request answered on it), then
+    /// left in the middle of a second request's body.
+    @Test func shutdownFinishesWhileAClientStallsMidBody() async throws {
+        let holder = ConnectionHolder()
+        try await ProxyHarness.run(
+            store: nil,
+            configure: {
+                $0.listener.idleTimeout = .seconds(600)
+                $0.listener.shutdownTimeout = .milliseconds(500)
+            }
+        ) { harness in
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send(Self.request(headers: "connection: keep-alive\r\n"))
+            #expect(try await connection.read(until: "}}").hasPrefix("HTTP/1.1 200"))
+            connection.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 1000\r\n\r\n{\"mo")
+            holder.connection = connection
+        }
+        let (_, closed) = try await #require(holder.connection).readToClose()
+        #expect(closed, "the stalled connection was closed by the shutdown")
+    }
+}
+
+final class ConnectionHolder: @unchecked Sendable {
+    var connection: RawConnection?
+}

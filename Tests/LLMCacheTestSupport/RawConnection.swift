@@ -1,0 +1,93 @@
+import NIOPosix
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A plain TCP connection to 127.0.0.1, for what an HTTP client library will not send: partial
+/// request lines, stalled bodies, broken framing, silence. Blocking calls run on NIO's thread
+/// pool (never on the cooperative pool the proxy under test runs on). Every read waits at most
+/// `readTimeout` (a failing test ends, it never hangs).
+package final class RawConnection: @unchecked Sendable {
+    private let descriptor: Int32
+
+    package init(port: Int, readTimeout: Int = 20) throws {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw RawConnectionError("socket failed") }
+        var timeout = timeval(tv_sec: readTimeout, tv_usec: 0)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+        guard connected else {
+            close(descriptor)
+            throw RawConnectionError("connect failed")
+        }
+        self.descriptor = descriptor
+    }
+
+    deinit { close(descriptor) }
+
+    /// Sends `text` (all of it; false when the peer has gone).
+    @discardableResult
+    package func send(_ text: String) -> Bool { send(Array(text.utf8)) }
+
+    @discardableResult
+    package func send(_ bytes: [UInt8]) -> Bool {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes.withUnsafeBytes {
+                Glibc.send(descriptor, $0.baseAddress! + offset, bytes.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if sent <= 0 { return false }
+            offset += sent
+        }
+        return true
+    }
+
+    /// What the peer sends until it closes the connection; `closed` false when the read
+    /// timeout passed first.
+    package func readToClose() async throws -> (text: String, closed: Bool) {
+        let descriptor = descriptor
+        return try await NIOThreadPool.singleton.runIfActive {
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = recv(descriptor, &buffer, buffer.count, 0)
+                if count == 0 { return (String(decoding: bytes, as: UTF8.self), true) }
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    // ECONNRESET: closed too (with unread data on our side of the server).
+                    return (String(decoding: bytes, as: UTF8.self), errno == ECONNRESET)
+                }
+                bytes += buffer[0..<count]
+            }
+        }
+    }
+
+    /// Reads until `marker` has arrived (or the connection closes, or the read timeout).
+    package func read(until marker: String) async throws -> String {
+        let descriptor = descriptor
+        return try await NIOThreadPool.singleton.runIfActive {
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while !String(decoding: bytes, as: UTF8.self).contains(marker) {
+                let count = recv(descriptor, &buffer, buffer.count, 0)
+                if count <= 0 { break }
+                bytes += buffer[0..<count]
+            }
+            return String(decoding: bytes, as: UTF8.self)
+        }
+    }
+}
+
+package struct RawConnectionError: Error, CustomStringConvertible {
+    package let description: String
+    init(_ description: String) { self.description = description }
+}
