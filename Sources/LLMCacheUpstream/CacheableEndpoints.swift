@@ -20,6 +20,8 @@ public enum CacheableEndpoints {
         method: String, path: String, provider: Upstream.Provider, routePrefix: String
     ) -> Bool {
         guard method == "POST" else { return false }
+        // The common case, without string work: the standard `/v1/…` paths.
+        if standardPaths(provider).contains(path) { return true }
         var path = Substring(path)
         while path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
         var prefix = Substring(routePrefix)
@@ -30,6 +32,13 @@ public enum CacheableEndpoints {
             if head == prefix || isVersion(head.split(separator: "/").last ?? "") { return true }
         }
         return false
+    }
+
+    private static let openAIStandard = Set(paths(.openAI).map { "/v1/" + $0 })
+    private static let anthropicStandard = Set(paths(.anthropic).map { "/v1/" + $0 })
+
+    private static func standardPaths(_ provider: Upstream.Provider) -> Set<String> {
+        provider == .openAI ? openAIStandard : anthropicStandard
     }
 
     /// `v1`, `v2`, `v1beta`, `v1alpha1`…

@@ -19,8 +19,19 @@ public enum ProviderSignal {
             default: break
             }
         }
+        return provider(
+            authorization: authorization, hasAPIKey: apiKey, anthropicHeader: anthropicHeader,
+            openAIHeader: openAIHeader)
+    }
+
+    /// The decision, from what the headers hold: the first `Authorization` value, whether an
+    /// `x-api-key` is there, whether an Anthropic or OpenAI header is (not generic: the proxy
+    /// calls it on every request).
+    public static func provider(
+        authorization: String?, hasAPIKey: Bool, anthropicHeader: Bool, openAIHeader: Bool
+    ) -> Upstream.Provider? {
         let token = authorization.map(bearerToken) ?? ""
-        if anthropicHeader || token.hasPrefix("sk-ant-") || (apiKey && authorization == nil) { return .anthropic }
+        if anthropicHeader || token.hasPrefix("sk-ant-") || (hasAPIKey && authorization == nil) { return .anthropic }
         if openAIHeader || token.hasPrefix("sk-") { return .openAI }
         return nil
     }

@@ -59,16 +59,24 @@ public struct RouteTable: Sendable, Equatable {
     /// longest matching prefix, the first of `provider` (the request's ``ProviderSignal``) wins,
     /// else the first; the caller must refuse a route whose provider differs from `provider`.
     public func route(for path: String, provider: Upstream.Provider? = nil) -> Route? {
-        let matching = routes.filter { route in
-            guard path.hasPrefix(route.prefix) else { return false }
-            // A prefix ending in a name matches that name exactly or a sub-path, not a longer name.
-            if route.prefix.hasSuffix("/") || path.count == route.prefix.count { return true }
-            let next = path[path.index(path.startIndex, offsetBy: route.prefix.count)]
-            return next == "/" || next == "?"
+        guard let first = routes.firstIndex(where: { Self.matches($0.prefix, path) }) else { return nil }
+        let longest = routes[first]
+        guard let provider, longest.upstream.provider != provider else { return longest }
+        // Routes with the same prefix follow one another (sorted by length, stable).
+        var index = first + 1
+        while index < routes.count, routes[index].prefix == longest.prefix {
+            if routes[index].upstream.provider == provider { return routes[index] }
+            index += 1
         }
-        guard let longest = matching.first else { return nil }
-        let candidates = matching.prefix { $0.prefix == longest.prefix }
-        return candidates.first { $0.upstream.provider == provider } ?? longest
+        return longest
+    }
+
+    /// A prefix ending in a name matches that name exactly or a sub-path, not a longer name.
+    private static func matches(_ prefix: String, _ path: String) -> Bool {
+        guard path.hasPrefix(prefix) else { return false }
+        if prefix.hasSuffix("/") { return true }
+        let rest = path.utf8.dropFirst(prefix.utf8.count)
+        return rest.isEmpty || rest.first == UInt8(ascii: "/") || rest.first == UInt8(ascii: "?")
     }
 }
 

@@ -6,6 +6,8 @@
 # usage: tools/loadtest/run.sh [seconds per run, default 10]
 #   LLMCACHE_BIN=PATH   measure that binary instead of building this tree's release binary
 #                       (to compare two builds in one sitting: run the script once with each)
+#   LLMCACHE_MOCK_BIN=PATH  run mock-upstream from that binary (default: the measured one), so that
+#                       two builds are measured against the same upstream answers
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-10}
@@ -28,7 +30,7 @@ cleanup() {
 trap cleanup EXIT
 
 upstream_port=18901; proxy_port=18902; nginx_port=18903
-$bin mock-upstream --port $upstream_port >"$work/mock.log" 2>&1 & pids+=($!)
+${LLMCACHE_MOCK_BIN:-$bin} mock-upstream --port $upstream_port >"$work/mock.log" 2>&1 & pids+=($!)
 $bin serve --port $proxy_port --no-admin --upstream http://127.0.0.1:$upstream_port --store "$work/store" >"$work/proxy.log" 2>&1 & pids+=($!)
 sed -e "s#__DIR__#$work#g" -e "s#__UPSTREAM_PORT__#$upstream_port#" -e "s#__NGINX_PORT__#$nginx_port#" \
   tools/loadtest/nginx.conf >"$work/nginx.conf"

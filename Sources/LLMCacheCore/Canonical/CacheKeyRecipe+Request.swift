@@ -33,6 +33,17 @@ extension CacheKeyRecipe {
             default: break
             }
         }
+        return try request(
+            method: method, path: path, namespace: namespaceHeader, authorization: authorization, apiKey: apiKey,
+            answerChanging: answerChanging, canonical: canonical, upstream: upstream, tenantScope: tenantScope)
+    }
+
+    /// The same, from the headers the recipe reads, already picked out (the proxy's hot path:
+    /// not generic). `answerChanging`: the ``answerChangingHeaders`` present, names lowercase.
+    public static func request(
+        method: String, path: String, namespace namespaceHeader: String?, authorization: String?, apiKey: String?,
+        answerChanging: [HeaderField], canonical: [UInt8], upstream: String, tenantScope: ((String) -> [UInt8])?
+    ) throws(RequestKeyError) -> CacheKeyRecipe {
         let namespace = namespaceHeader ?? ""
         guard namespace.utf8.count <= 128, namespace.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7f })
         else {

@@ -40,8 +40,7 @@ package struct CacheLookup {
             ttl = configuration.defaultTTL
         }
         self.recipe = try Self.recipe(
-            method: request.method.rawValue, path: request.uri.path,
-            headers: request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) },
+            method: request.method.rawValue, path: request.uri.path, headers: request.headers,
             canonical: canonical, route: route,
             tenantScope: configuration.shareAcrossCredentials ? nil : { tenantScopes.scope($0) })
         self.key = recipe.key
@@ -56,15 +55,31 @@ package struct CacheLookup {
         self.writesCache = (effective == .readwrite || effective == .record) && !directives.noStore
     }
 
-    /// The key recipe of a request (``CacheKeyRecipe/request(method:path:headers:canonical:upstream:tenantScope:)``)
-    /// for `route`, a bad namespace answered with 400.
+    /// The key recipe of a request (``CacheKeyRecipe/request(method:path:headers:canonical:upstream:tenantScope:)``,
+    /// the headers it reads picked out in one pass) for `route`, a bad namespace answered with 400.
     static func recipe(
-        method: String, path: String, headers: some Sequence<(name: String, value: String)>, canonical: [UInt8],
-        route: RouteTable.Route, tenantScope: ((String) -> [UInt8])?
+        method: String, path: String, headers: HTTPFields, canonical: [UInt8], route: RouteTable.Route,
+        tenantScope: ((String) -> [UInt8])?
     ) throws -> CacheKeyRecipe {
+        var namespace: String?
+        var authorization: String?
+        var apiKey: String?
+        var answerChanging: [HeaderField] = []
+        for field in headers {
+            let name = field.name.canonicalName
+            switch name {
+            case "x-llmcache-namespace": namespace = namespace ?? field.value
+            case "authorization": authorization = authorization ?? field.value
+            case "x-api-key": apiKey = apiKey ?? field.value
+            case _ where CacheKeyRecipe.answerChangingHeaders.contains(name):
+                answerChanging.append(HeaderField(name: name, value: field.value))
+            default: break
+            }
+        }
         do {
             return try CacheKeyRecipe.request(
-                method: method, path: path, headers: headers, canonical: canonical, upstream: route.upstream.id,
+                method: method, path: path, namespace: namespace, authorization: authorization, apiKey: apiKey,
+                answerChanging: answerChanging, canonical: canonical, upstream: route.upstream.id,
                 tenantScope: tenantScope)
         } catch {
             throw ProxyError.badRequest(error.description)

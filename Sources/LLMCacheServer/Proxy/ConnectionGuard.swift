@@ -28,19 +28,20 @@ package final class ConnectionCount: Sendable {
 /// One per connection, right after the HTTP decoder: refuses a connection beyond the listener's
 /// limit at once (503, closed — never held open), and answers what the decoder could not parse
 /// with the JSON error shape instead of an empty 400: a header section over the limits is 431,
-/// other broken framing (a bad chunk size, a bad request line) 400. An error in the middle of a
-/// request is left to the request (its body read fails), since a response may be under way.
-final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
+/// other broken framing (a bad request line) 400. An error once a request has been read on the
+/// connection is left to the request (its body read fails: 400) or to Hummingbird, since a
+/// response may be under way. Inbound only and it never unwraps a part: on the hit path it costs
+/// one pipeline hop.
+final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
     private let connections: ConnectionCount
     private let limit: Int
     private var counted = false
     private var refused = false
-    private var requestInProgress = false
+    private var sawRequest = false
 
     init(connections: ConnectionCount, limit: Int) {
         self.connections = connections
@@ -69,17 +70,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refused { return }
-        if case .head = unwrapInboundIn(data) { requestInProgress = true }
+        sawRequest = true
         context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { requestInProgress = false }
-        context.write(data, promise: promise)
-    }
-
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        guard let parseError = error as? HTTPParserError, !requestInProgress, !refused else {
+        guard let parseError = error as? HTTPParserError, !sawRequest, !refused else {
             context.fireErrorCaught(error)
             return
         }
