@@ -13,7 +13,8 @@ struct LLMCacheCommand: AsyncParsableCommand {
         subcommands: [
             ServeCommand.self, MockUpstreamCommand.self, ReplayCheckCommand.self, ExportCommand.self,
             ImportCommand.self, VerifyCommand.self, InspectCommand.self, PurgeCommand.self, SimulateCommand.self,
-            TrainDictionaryCommand.self, StoreWriterCommand.self, StatsCommand.self, ConfigCommand.self,
+            TrainDictionaryCommand.self, StoreWriterCommand.self, StoreCheckCommand.self, StatsCommand.self,
+            ConfigCommand.self,
         ]
     )
 }

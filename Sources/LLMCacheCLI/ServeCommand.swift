@@ -198,7 +198,33 @@ struct ServeCommand: AsyncParsableCommand {
         }()
         let registry = PluginRegistry.installed
         let loader = try configurationLoader(registry: registry)
-        let (settings, configuration, plugins) = try Self.build(loader, registry: registry)
+        let (settings, built, plugins) = try Self.build(loader, registry: registry)
+        var adjusted = built
+        if let directory = adjusted.storeDirectory,
+            let damage = StoreStartCheck.damage(directory: directory, readsRecords: settings.store.checkOnStart)
+        {
+            guard settings.store.onDamage == "move_aside" else {
+                throw ValidationError(
+                    "the store \(directory) is damaged: \(damage). Move it aside (or set store.on_damage: move_aside "
+                        + "to do that at start), or point --store elsewhere.")
+            }
+            let aside = try StoreStartCheck.moveAside(directory)
+            logger.error(
+                "damaged store moved aside; starting with a fresh one",
+                metadata: ["store": "\(directory)", "moved_to": "\(aside)", "damage": "\(damage)"])
+        }
+        let descriptors = FileDescriptorLimit.raise()
+        let affordable = max(1, descriptors - FileDescriptorLimit.reserve)
+        if adjusted.listener.maximumConnections > affordable {
+            logger.warning(
+                "listen.max_connections lowered to what the open-file limit allows (raise ulimit -n for more)",
+                metadata: [
+                    "configured": "\(adjusted.listener.maximumConnections)", "open_file_limit": "\(descriptors)",
+                    "max_connections": "\(affordable)",
+                ])
+            adjusted.listener.maximumConnections = affordable
+        }
+        let configuration = adjusted
         for name in loader.unknownEnvironmentVariables {
             logger.warning(
                 "environment variable names no configuration key; ignored", metadata: ["variable": "\(name)"])

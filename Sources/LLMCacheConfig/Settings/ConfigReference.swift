@@ -70,6 +70,12 @@ extension LLMCacheSettings {
             path: "store.map_size", type: "size ≥ 16MiB", defaultValue: "1TiB", reloadable: false, secret: false,
             summary: "Largest the LMDB map may grow to."),
         .init(
+            path: "store.check_on_start", type: "bool", defaultValue: "true", reloadable: false, secret: false,
+            summary: "Read every record in a child process before serving (damage crashes the child)."),
+        .init(
+            path: "store.on_damage", type: "refuse, move_aside", defaultValue: "refuse", reloadable: false,
+            secret: false, summary: "A damaged store: refuse to start, or move it aside and start fresh."),
+        .init(
             path: "cache.mode", type: "readwrite, replay, record, passthrough", defaultValue: "readwrite",
             reloadable: true, secret: false, summary: "Server-wide mode (per request: x-llmcache-mode)."),
         .init(
@@ -191,6 +197,9 @@ extension LLMCacheSettings {
         if store.path != old.store.path { changed.append("store.path") }
         if store.maxBytes != old.store.maxBytes { changed.append("store.max_bytes") }
         if store.mapSize != old.store.mapSize { changed.append("store.map_size") }
+        if store.checkOnStart != old.store.checkOnStart || store.onDamage != old.store.onDamage {
+            changed.append("store (damage handling)")
+        }
         if upstreamClient != old.upstreamClient { changed.append("upstream_client") }
         if manifest != old.manifest { changed.append("manifest") }
         if admin != old.admin { changed.append("admin") }

@@ -44,7 +44,9 @@ extension LLMCacheSettings {
         if self.store.path.isEmpty { store.report("path", "must not be empty") }
         self.store.maxBytes = store.bytes("max_bytes", minimum: 1 << 20)
         self.store.mapSize = store.bytes("map_size", default: self.store.mapSize, minimum: 16 << 20)
-        store.finish(known: ["enabled", "path", "max_bytes", "map_size"])
+        self.store.checkOnStart = store.bool("check_on_start", default: self.store.checkOnStart)
+        self.store.onDamage = store.choice("on_damage", ["refuse", "move_aside"], default: self.store.onDamage)
+        store.finish(known: ["enabled", "path", "max_bytes", "map_size", "check_on_start", "on_damage"])
 
         let cache = document.section("cache")
         self.cache.mode = cache.choice("mode", Self.modes, default: self.cache.mode)

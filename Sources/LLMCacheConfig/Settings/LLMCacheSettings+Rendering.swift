@@ -26,6 +26,8 @@ extension LLMCacheSettings {
             $0.scalar("path", .string(store.path))
             $0.scalar("max_bytes", store.maxBytes.map { .plain(Self.size($0)) } ?? .null)
             $0.scalar("map_size", .plain(Self.size(store.mapSize)))
+            $0.scalar("check_on_start", .plain("\(store.checkOnStart)"))
+            $0.scalar("on_damage", .plain(store.onDamage))
         }
         out.section("cache") {
             $0.scalar("mode", .string(cache.mode))

@@ -46,6 +46,11 @@ public struct LLMCacheSettings: Sendable, Equatable {
         public var maxBytes: Int?
         /// Largest the LMDB map may grow to.
         public var mapSize = 1 << 40
+        /// Read every record in a child process before serving (a damaged page crashes the child,
+        /// not the server).
+        public var checkOnStart = true
+        /// `refuse` (exit with the reason) or `move_aside` (keep the damaged store beside, start fresh).
+        public var onDamage = "refuse"
     }
 
     public struct Cache: Sendable, Equatable {

@@ -55,6 +55,7 @@ public final class DiskTier: Sendable {
             throw RecordError("lowWatermark must be in (0, 1]")
         }
         try Self.makeDirectory(configuration.directory)
+        try StoreFileCheck.check(directory: configuration.directory)
         var flags: LMDBEnvironmentFlags = [.noReadahead]
         switch configuration.sync {
         case .full: break
