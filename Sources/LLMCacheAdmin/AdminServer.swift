@@ -31,7 +31,7 @@ public struct AdminServer: Sendable {
         return Application(
             responder: AdminResponder(
                 proxy: proxy, endpoints: proxy.endpoints, token: configuration.token.map(BearerToken.init)),
-            server: proxy.configuration.listener.server(connections: ConnectionCount()),
+            server: proxy.configuration.listener.server(connections: ConnectionCount(), maximumBodyBytes: 64 << 10),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache-admin"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },

@@ -128,7 +128,8 @@ public struct ProxyServer: Sendable {
         let readiness = readiness
         return Application(
             responder: responder,
-            server: configuration.listener.server(connections: connections),
+            server: configuration.listener.server(
+                connections: connections, maximumBodyBytes: configuration.maximumRequestBytes),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache"),
             services: services,

@@ -9,7 +9,9 @@ import NIOHTTP1
 public final class UpstreamClient: Sendable {
     public struct Configuration: Sendable {
         public var connectTimeout: Duration
-        /// Time allowed until the response head arrives.
+        /// Time allowed until the response head arrives, and between two chunks of the body
+        /// (AsyncHTTPClient's read timeout: one timer for both). A stream cut by it ends, for the
+        /// client, with an SSE `error` event.
         public var headTimeout: Duration
         /// Time allowed for the whole exchange, body included.
         public var totalTimeout: Duration

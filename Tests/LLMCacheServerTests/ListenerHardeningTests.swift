@@ -88,6 +88,65 @@ import Testing
         }
     }
 
+    /// `Expect: 100-continue` (RFC 9110 §10.1.1): `100 Continue` before the body is sent, or at
+    /// once a final 413 when the announced body is too large; other expectations are 417.
+    @Test func expectContinueIsAnsweredBeforeTheBody() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: {
+                Self.limits(&$0)
+                $0.listener.idleTimeout = .seconds(30)  // the client pauses between head and body
+                $0.maximumRequestBytes = 1 << 20
+            }
+        ) { harness in
+            let body = Self.body
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "expect: 100-continue\r\ncontent-length: \(body.utf8.count)\r\n\r\n")
+            let interim = try await connection.read(until: "\r\n\r\n")
+            #expect(interim.hasPrefix("HTTP/1.1 100 Continue"), "\(interim)")
+            connection.send(body)
+            let final = try await connection.read(until: "}}")
+            #expect(final.contains("HTTP/1.1 200"), "\(final)")
+
+            let large = try RawConnection(port: harness.proxyPort)
+            large.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nexpect: 100-continue\r\n"
+                    + "content-length: \(40 << 20)\r\n\r\n")
+            let (refusal, closed) = try await large.readToClose()
+            #expect(refusal.hasPrefix("HTTP/1.1 413"), "\(refusal)")
+            #expect(refusal.contains(#""type":"request_too_large""#))
+            #expect(closed)
+
+            let odd = try RawConnection(port: harness.proxyPort)
+            odd.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\nexpect: teapot\r\ncontent-length: 2\r\n\r\n")
+            #expect(try await odd.readToClose().text.hasPrefix("HTTP/1.1 417"))
+            #expect(harness.stats.requestCount == 1)
+        }
+    }
+
+    /// A client that sends a whole over-large body before it reads (Python's urllib, requests)
+    /// still gets its 413, and the connection does not linger half-read.
+    @Test func aClientThatSendsTheWholeOversizedBodyFirstStillSeesThe413() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: {
+                Self.limits(&$0)
+                $0.maximumRequestBytes = 1 << 20
+            }
+        ) { harness in
+            let body = String(repeating: "x", count: 8 << 20)
+            let connection = try RawConnection(port: harness.proxyPort)
+            let sent = connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "content-length: \(body.utf8.count)\r\n\r\n" + body)
+            let (reply, closed) = try await connection.readToClose()
+            #expect(reply.hasPrefix("HTTP/1.1 413"), "sent all: \(sent), got: \(reply.prefix(300))")
+            #expect(closed)
+        }
+    }
+
     /// Beyond `maximumConnections` a new connection is answered 503 at once and closed — not
     /// held, not left hanging in the backlog.
     @Test func connectionsBeyondTheLimitAreRefusedAtOnce() async throws {

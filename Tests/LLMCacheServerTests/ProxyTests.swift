@@ -104,11 +104,10 @@ import Testing
     @Test func aCutStreamIsNeverStored() async throws {
         try await ProxyHarness.run(store: scratch.path + "/cut") { harness in
             let body = chat("cut me short please now", stream: true)
-            do {
-                _ = try await harness.post("/v1/chat/completions", body, headers: [("x-mock-cut-after", "3")])
-            } catch {
-                // The client may see the cut as an error; either way nothing is stored.
-            }
+            // The client sees the cut as the stream's own error event, not a bare end of file.
+            let cut = try await harness.post("/v1/chat/completions", body, headers: [("x-mock-cut-after", "3")])
+            #expect(cut.text.contains("event: error\ndata: {\"error\":{\"type\":\"upstream_cut\""), "\(cut.text)")
+            #expect(!cut.text.contains("[DONE]"))
             let again = try await harness.post("/v1/chat/completions", body)
             #expect(again.header("x-llmcache-status") == "MISS")
             #expect(harness.stats.requestCount == 2)

@@ -130,7 +130,7 @@ extension LLMCacheSettings {
             secret: false, summary: "Connect timeout."),
         .init(
             path: "upstream_client.head_timeout", type: "duration", defaultValue: "120s", reloadable: false,
-            secret: false, summary: "Time allowed until the response head."),
+            secret: false, summary: "Time allowed until the response head, and between two chunks of an answer."),
         .init(
             path: "upstream_client.total_timeout", type: "duration", defaultValue: "600s", reloadable: false,
             secret: false, summary: "Time allowed for a whole exchange."),

@@ -40,11 +40,27 @@ extension ProxyPipeline {
         if !ProxyHeaders.isEventStream(head.headers), let whole = try await flight.completeBody() {
             return Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole))
         }
+        let isStream = ProxyHeaders.isEventStream(head.headers)
         return Response(
             status: .init(code: head.status), headers: headers,
             body: ResponseBody { writer in
-                for try await chunk in chunks { try await writer.write(chunk) }
+                do {
+                    for try await chunk in chunks { try await writer.write(chunk) }
+                } catch let error as ProxyError where isStream {
+                    // The upstream broke off mid-stream: say so in the stream's own terms, then
+                    // end it, instead of a bare end of file the client cannot tell from an end.
+                    try await writer.write(Self.errorEvent(error))
+                }
                 try await writer.finish(nil)
             })
+    }
+
+    /// An SSE `error` event carrying the JSON error object (as OpenAI and Anthropic streams end
+    /// on an error).
+    static func errorEvent(_ error: ProxyError) -> ByteBuffer {
+        var buffer = ByteBuffer(string: "\nevent: error\ndata: ")
+        buffer.writeBytes(error.jsonBody)
+        buffer.writeString("\n\n")
+        return buffer
     }
 }

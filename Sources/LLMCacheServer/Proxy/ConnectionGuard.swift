@@ -30,8 +30,10 @@ package final class ConnectionCount: Sendable {
 /// with the JSON error shape instead of an empty 400: a header section over the limits is 431,
 /// other broken framing (a bad request line) 400. An error once a request has been read on the
 /// connection is left to the request (its body read fails: 400) or to Hummingbird, since a
-/// response may be under way. Inbound only and it never unwraps a part: on the hit path it costs
-/// one pipeline hop.
+/// response may be under way. It answers `Expect: 100-continue` (RFC 9110 §10.1.1): `100
+/// Continue`, or at once a final `413` when the announced body is over the limit (the client
+/// then never sends it); any other expectation is `417`. Inbound only: on the hit path it costs
+/// one pipeline hop and one look at each part.
 final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -39,13 +41,15 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
 
     private let connections: ConnectionCount
     private let limit: Int
+    private let maximumBodyBytes: Int
     private var counted = false
     private var refused = false
     private var sawRequest = false
 
-    init(connections: ConnectionCount, limit: Int) {
+    init(connections: ConnectionCount, limit: Int, maximumBodyBytes: Int) {
         self.connections = connections
         self.limit = limit
+        self.maximumBodyBytes = maximumBodyBytes
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -71,6 +75,27 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refused { return }
         sawRequest = true
+        if case .head(let head) = unwrapInboundIn(data), let expectation = head.headerFields[.expect] {
+            guard expectation.lowercased() == "100-continue" else {
+                refused = true
+                answer(
+                    context, status: .expectationFailed,
+                    ProxyError(
+                        status: .expectationFailed, type: "expectation_failed",
+                        message: "only Expect: 100-continue is supported"))
+                return
+            }
+            if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > maximumBodyBytes {
+                refused = true
+                answer(
+                    context, status: .contentTooLarge,
+                    ProxyError(
+                        status: .contentTooLarge, type: "request_too_large",
+                        message: "request body exceeds \(maximumBodyBytes) bytes"))
+                return
+            }
+            context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        }
         context.fireChannelRead(data)
     }
 
