@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "llmcache", targets: ["llmcache"]),
+        .executable(name: "llmcache-fuzz", targets: ["llmcache-fuzz"]),
         .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
         .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
         .library(name: "LLMCacheUpstream", targets: ["LLMCacheUpstream"]),
@@ -179,6 +180,15 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "llmcache", dependencies: ["LLMCacheCLI"]),
+        // Fuzz harnesses (tools/fuzz.sh builds them with libFuzzer; a plain build replays files).
+        .executableTarget(
+            name: "llmcache-fuzz",
+            dependencies: [
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheConfig", "Zstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ),
         // Test support shared by the server and admin tests: a real mock upstream and proxy.
         .target(
             name: "LLMCacheTestSupport",
