@@ -8,54 +8,6 @@ import Testing
     import Glibc
 #endif
 
-/// A child `llmcache store-writer` process with its standard output on a pipe.
-private final class WriterProcess {
-    let pid: pid_t
-    private let output: UnsafeMutablePointer<FILE>
-
-    init(arguments: [String]) throws {
-        var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw RecordError("pipe failed") }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
-        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        var cArguments = arguments.map { strdup($0) } + [nil]
-        defer { for argument in cArguments { free(argument) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, arguments[0], &actions, nil, &cArguments, environ)
-        close(pipeEnds[1])
-        guard status == 0 else { throw RecordError("posix_spawn \(arguments[0]) failed: \(status)") }
-        self.pid = pid
-        self.output = fdopen(pipeEnds[0], "r")
-    }
-
-    /// The next line of output, or nil at end of file.
-    func readLine() -> String? {
-        var buffer = [CChar](repeating: 0, count: 256)
-        guard fgets(&buffer, 256, output) != nil else { return nil }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            .trimmingCharacters(in: "\n")
-    }
-
-    func kill() -> Int32 {
-        Glibc.kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-        fclose(output)
-        return status
-    }
-}
-
-extension String {
-    fileprivate func trimmingCharacters(in character: Character) -> String {
-        var copy = self
-        while copy.last == character { copy.removeLast() }
-        return copy
-    }
-}
-
 /// The `llmcache` executable beside this test binary (SwiftPM builds both into one folder).
 func llmcacheExecutable() throws -> String {
     var buffer = [CChar](repeating: 0, count: 4096)
@@ -84,10 +36,11 @@ func llmcacheExecutable() throws -> String {
     func aKilledWriterLosesNothingItReportedCommitted(mode: DiskTier.SyncMode) throws {
         let directory = "\(scratch.path)/crash-\(mode)"
         let bodyBytes = 2_000
-        let child = try WriterProcess(arguments: [
-            try llmcacheExecutable(), "store-writer", "--store", directory, "--sync", mode.rawValue,
-            "--batches", "100000", "--batch-size", "50", "--body-bytes", "\(bodyBytes)",
-        ])
+        let child = try ChildProcess(
+            arguments: [
+                try llmcacheExecutable(), "store-writer", "--store", directory, "--sync", mode.rawValue,
+                "--batches", "100000", "--batch-size", "50", "--body-bytes", "\(bodyBytes)",
+            ], mergeErrors: false)
         var lastCommitted = -1
         var concurrentReads = 0
         while let line = child.readLine() {
@@ -107,7 +60,7 @@ func llmcacheExecutable() throws -> String {
             }
             if last >= 50 * 60 - 1 { break }
         }
-        let status = child.kill()
+        let status = child.signal(SIGKILL)
         #expect(status & 0x7f == SIGKILL, "the child must die by SIGKILL, mid-load")
         #expect(lastCommitted >= 50 * 60 - 1)
         #expect(concurrentReads == 11, "reads from a second process while the first writes")

@@ -57,9 +57,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             counted = true
             return
         }
-        refused = true
-        answer(
-            context, status: .serviceUnavailable,
+        refuse(
+            context,
             ProxyError(
                 status: .serviceUnavailable, type: "too_many_connections",
                 message: "the proxy serves \(limit) connections at once; try again shortly"))
@@ -77,18 +76,16 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
         sawRequest = true
         if case .head(let head) = unwrapInboundIn(data), let expectation = head.headerFields[.expect] {
             guard expectation.lowercased() == "100-continue" else {
-                refused = true
-                answer(
-                    context, status: .expectationFailed,
+                refuse(
+                    context,
                     ProxyError(
                         status: .expectationFailed, type: "expectation_failed",
                         message: "only Expect: 100-continue is supported"))
                 return
             }
             if let length = head.headerFields[.contentLength].flatMap({ Int($0) }), length > maximumBodyBytes {
-                refused = true
-                answer(
-                    context, status: .contentTooLarge,
+                refuse(
+                    context,
                     ProxyError(
                         status: .contentTooLarge, type: "request_too_large",
                         message: "request body exceeds \(maximumBodyBytes) bytes"))
@@ -104,26 +101,26 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             context.fireErrorCaught(error)
             return
         }
-        refused = true
         if parseError == .headerOverflow {
-            answer(
-                context, status: .requestHeaderFieldsTooLarge,
+            refuse(
+                context,
                 ProxyError(
                     status: .requestHeaderFieldsTooLarge, type: "request_headers_too_large",
                     message: "the request's headers exceed the proxy's limits (size or count)"))
         } else {
-            answer(
-                context, status: .badRequest,
+            refuse(
+                context,
                 ProxyError(
                     status: .badRequest, type: "malformed_request", message: "malformed HTTP request: \(parseError)"))
         }
     }
 
-    /// Writes `error` as a whole response and closes the connection.
-    private func answer(_ context: ChannelHandlerContext, status: HTTPResponse.Status, _ error: ProxyError) {
+    /// Writes `error` as a whole response, closes the connection and reads nothing more from it.
+    private func refuse(_ context: ChannelHandlerContext, _ error: ProxyError) {
+        refused = true
         let body = ByteBuffer(bytes: error.jsonBody)
         let head = HTTPResponse(
-            status: status,
+            status: error.status,
             headerFields: [
                 .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close",
             ])

@@ -1,0 +1,82 @@
+import LLMCacheStore
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A child process with its standard output (and error, unless `mergeErrors` is false) on a
+/// pipe, for the tests that run the `llmcache` executable.
+final class ChildProcess {
+    let pid: pid_t
+    private let output: UnsafeMutablePointer<FILE>
+
+    /// `environment` is added to this process's, without its `LLMCACHE_` variables.
+    init(arguments: [String], environment: [String: String] = [:], mergeErrors: Bool = true) throws {
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw RecordError("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        if mergeErrors { posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2) }
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        var cArguments = arguments.map { strdup($0) } + [nil]
+        defer { for argument in cArguments { free(argument) } }
+        var inherited: [String] = []
+        var index = 0
+        while let entry = environ[index] {
+            inherited.append(String(cString: entry))
+            index += 1
+        }
+        var cEnvironment =
+            (inherited.filter { !$0.hasPrefix("LLMCACHE_") } + environment.map { "\($0.key)=\($0.value)" })
+            .map { strdup($0) } + [nil]
+        defer { for entry in cEnvironment { free(entry) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, arguments[0], &actions, nil, &cArguments, &cEnvironment)
+        close(pipeEnds[1])
+        guard status == 0 else { throw RecordError("posix_spawn \(arguments[0]) failed: \(status)") }
+        self.pid = pid
+        self.output = fdopen(pipeEnds[0], "r")
+    }
+
+    deinit { fclose(output) }
+
+    func readAll() -> String {
+        var text = ""
+        while let line = readLine() { text += line + "\n" }
+        return text
+    }
+
+    /// Lines until one contains `marker` (nil at end of output).
+    func readLine(containing marker: String) -> String? {
+        while let line = readLine() {
+            if line.contains(marker) { return line }
+        }
+        return nil
+    }
+
+    /// The next line of output without its newline; nil at end of output.
+    func readLine() -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        guard fgets(&buffer, 4096, output) != nil else { return nil }
+        var line = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        while line.last == "\n" { line.removeLast() }
+        return line
+    }
+
+    /// The exit status (waitpid's).
+    func wait() -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return status
+    }
+
+    func terminate() { _ = signal(SIGTERM) }
+
+    /// Sends `signal` and waits; the exit status.
+    func signal(_ signal: Int32) -> Int32 {
+        kill(pid, signal)
+        return wait()
+    }
+}
