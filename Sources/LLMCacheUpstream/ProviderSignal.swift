@@ -1,10 +1,13 @@
+import LLMCacheCore
+
 /// Which provider a request's credential and headers belong to, so a credential only ever goes to
 /// its own provider. Anthropic: an `anthropic-version` or `anthropic-beta` header, a `sk-ant-`
 /// token, or an `x-api-key` without `Authorization`. OpenAI: an `openai-organization`,
 /// `openai-project` or `openai-beta` header, or another `sk-` token. Nil: no signal (a
 /// self-hosted server's token, or no credential) — the path alone decides.
 public enum ProviderSignal {
-    /// `headers` with lowercase names.
+    /// `headers` with lowercase names. Inlinable: specialized in the caller's module.
+    @inlinable
     public static func provider(of headers: some Sequence<(name: String, value: String)>) -> Upstream.Provider? {
         var anthropicHeader = false
         var openAIHeader = false
@@ -30,15 +33,10 @@ public enum ProviderSignal {
     public static func provider(
         authorization: String?, hasAPIKey: Bool, anthropicHeader: Bool, openAIHeader: Bool
     ) -> Upstream.Provider? {
-        let token = authorization.map(bearerToken) ?? ""
+        let token = authorization.map(TenantScope.token) ?? ""
         if anthropicHeader || token.hasPrefix("sk-ant-") || (hasAPIKey && authorization == nil) { return .anthropic }
         if openAIHeader || token.hasPrefix("sk-") { return .openAI }
         return nil
     }
 
-    private static func bearerToken(_ value: String) -> String {
-        let text = value.drop { $0 == " " }
-        guard text.count > 7, text.prefix(7).lowercased() == "bearer " else { return String(text) }
-        return String(text.dropFirst(7).drop { $0 == " " })
-    }
 }

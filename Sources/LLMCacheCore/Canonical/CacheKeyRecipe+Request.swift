@@ -15,6 +15,9 @@ extension CacheKeyRecipe {
     /// and canonical body. The one definition the proxy and the offline tools share. Header names
     /// must be lowercase.
     /// - Throws: ``RequestKeyError`` for a namespace that is not 1–128 printable ASCII characters.
+    /// Inlinable, so that a caller's header sequence is specialized in its own module (no
+    /// generic-metadata work per request on the proxy's path).
+    @inlinable
     public static func request(
         method: String, path: String, headers: some Sequence<(name: String, value: String)>, canonical: [UInt8],
         upstream: String, tenantScope: ((String) -> [UInt8])?
@@ -38,8 +41,8 @@ extension CacheKeyRecipe {
             answerChanging: answerChanging, canonical: canonical, upstream: upstream, tenantScope: tenantScope)
     }
 
-    /// The same, from the headers the recipe reads, already picked out (the proxy's hot path:
-    /// not generic). `answerChanging`: the ``answerChangingHeaders`` present, names lowercase.
+    /// The same, from the headers the recipe reads, already picked out. `answerChanging`: the
+    /// ``answerChangingHeaders`` present, names lowercase.
     public static func request(
         method: String, path: String, namespace namespaceHeader: String?, authorization: String?, apiKey: String?,
         answerChanging: [HeaderField], canonical: [UInt8], upstream: String, tenantScope: ((String) -> [UInt8])?

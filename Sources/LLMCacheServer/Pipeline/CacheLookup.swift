@@ -61,26 +61,11 @@ package struct CacheLookup {
         method: String, path: String, headers: HTTPFields, canonical: [UInt8], route: RouteTable.Route,
         tenantScope: ((String) -> [UInt8])?
     ) throws -> CacheKeyRecipe {
-        var namespace: String?
-        var authorization: String?
-        var apiKey: String?
-        var answerChanging: [HeaderField] = []
-        for field in headers {
-            let name = field.name.canonicalName
-            switch name {
-            case "x-llmcache-namespace": namespace = namespace ?? field.value
-            case "authorization": authorization = authorization ?? field.value
-            case "x-api-key": apiKey = apiKey ?? field.value
-            case _ where CacheKeyRecipe.answerChangingHeaders.contains(name):
-                answerChanging.append(HeaderField(name: name, value: field.value))
-            default: break
-            }
-        }
         do {
             return try CacheKeyRecipe.request(
-                method: method, path: path, namespace: namespace, authorization: authorization, apiKey: apiKey,
-                answerChanging: answerChanging, canonical: canonical, upstream: route.upstream.id,
-                tenantScope: tenantScope)
+                method: method, path: path,
+                headers: headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) }, canonical: canonical,
+                upstream: route.upstream.id, tenantScope: tenantScope)
         } catch {
             throw ProxyError.badRequest(error.description)
         }

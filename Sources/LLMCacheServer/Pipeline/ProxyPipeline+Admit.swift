@@ -60,12 +60,8 @@ extension ProxyPipeline {
     /// credential never goes to a provider it was not meant for.
     private func route(_ request: Request) throws -> RouteTable.Route {
         let path = request.uri.path
-        let headers = request.headers
         let signal = ProviderSignal.provider(
-            authorization: headers[.authorization], hasAPIKey: headers[Self.apiKey] != nil,
-            anthropicHeader: headers[Self.anthropicVersion] != nil || headers[Self.anthropicBeta] != nil,
-            openAIHeader: headers[Self.openAIOrganization] != nil || headers[Self.openAIProject] != nil
-                || headers[Self.openAIBeta] != nil)
+            of: request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) })
         guard let route = configuration.routes.route(for: path, provider: signal) else {
             throw ProxyError(status: .notFound, type: "not_found", message: "no route for \(path)")
         }
@@ -79,13 +75,6 @@ extension ProxyPipeline {
         }
         return route
     }
-
-    private static let apiKey = HTTPField.Name("x-api-key")!
-    private static let anthropicVersion = HTTPField.Name("anthropic-version")!
-    private static let anthropicBeta = HTTPField.Name("anthropic-beta")!
-    private static let openAIOrganization = HTTPField.Name("openai-organization")!
-    private static let openAIProject = HTTPField.Name("openai-project")!
-    private static let openAIBeta = HTTPField.Name("openai-beta")!
 
     private static func providerName(_ provider: Upstream.Provider) -> String {
         provider == .anthropic ? "Anthropic" : "OpenAI"
