@@ -22,6 +22,8 @@ import NIOCore
 /// | `x-mock-invalid-json` | answer 200 with a body that is not JSON |
 /// | `x-mock-gate: NAME` | hold the answer until the test opens gate NAME (``MockUpstreamStats/open(gate:)``) |
 /// | `x-mock-gate-after` | with `x-mock-gate`: hold a stream after this many chunks instead (default: before the head) |
+/// | `x-mock-pause-ms` | pause a stream this long once, before the chunk `x-mock-pause-at` (default 1) |
+/// | `x-mock-bulk-bytes` | answer a body of about this many bytes (JSON, or SSE events with `stream`) in 64 KiB chunks, counted in ``MockUpstreamStats/bulkEnds`` |
 ///
 /// Like the real providers, every answer carries per-call headers (`x-request-id` /
 /// `request-id`, `openai-processing-ms`, rate-limit headers, a `set-cookie`) and is gzipped when
@@ -101,9 +103,12 @@ public enum MockUpstream {
                 return response
             }
         }
+        let stream = body["stream"]?.boolValue == true
+        if let bulk = controls.bulk {
+            return MockBulk.response(bytes: bulk, stream: stream, controls: controls, stats: stats)
+        }
         let model = body["model"]?.stringValue ?? "mock-1"
         let answer = MockAnswers.answer(for: body, padding: controls.padding)
-        let stream = body["stream"]?.boolValue == true
         let id = CacheKey(token: CanonicalJSON.serialize(body)).hex.prefix(24)
         switch (path, stream) {
         case ("/v1/messages", false):
@@ -146,6 +151,7 @@ public enum MockUpstream {
                     }
                     if index > 0 && controls.chunkDelay > .zero { try await Task.sleep(for: controls.chunkDelay) }
                     if let gate = controls.gate, controls.gateAfter == index { await stats.pass(gate: gate) }
+                    if controls.pause > .zero, controls.pauseAt == index { try await Task.sleep(for: controls.pause) }
                     try await writer.write(ByteBuffer(string: event))
                 }
                 try await writer.finish(nil)
@@ -168,6 +174,9 @@ struct MockControls {
     var invalidJSON = false
     var gate: String?
     var gateAfter: Int?
+    var bulk: Int?
+    var pause: Duration = .zero
+    var pauseAt = 1
 
     init(_ headers: HTTPFields) {
         func number(_ name: String) -> Int? {
@@ -184,6 +193,9 @@ struct MockControls {
         invalidJSON = headers[HTTPField.Name("x-mock-invalid-json")!] != nil
         gate = headers[HTTPField.Name("x-mock-gate")!]
         gateAfter = number("x-mock-gate-after").map { max($0, 0) }
+        pause = .milliseconds(min(max(number("x-mock-pause-ms") ?? 0, 0), 600_000))
+        pauseAt = number("x-mock-pause-at").map { max($0, 0) } ?? 1
+        bulk = number("x-mock-bulk-bytes").map { min(max($0, 0), 1 << 30) }
     }
 }
 

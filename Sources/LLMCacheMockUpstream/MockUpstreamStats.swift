@@ -62,7 +62,19 @@ public final class MockUpstreamStats: Sendable {
         return requests.add(1, ordering: .relaxed).newValue
     }
 
-    public init() {}
+    /// How each `x-mock-bulk-bytes` answer ended, in order: the bytes written, and whether it
+    /// was written to the end (false: the connection went away first).
+    public let bulkEnds: AsyncStream<BulkEnd>
+    let bulkEnded: AsyncStream<BulkEnd>.Continuation
+
+    public struct BulkEnd: Sendable {
+        public var bytes: Int
+        public var completed: Bool
+    }
+
+    public init() {
+        (bulkEnds, bulkEnded) = AsyncStream.makeStream(of: BulkEnd.self)
+    }
 
     public var requestCount: Int { requests.load(ordering: .relaxed) }
     public var connectionCount: Int { connections.load(ordering: .relaxed) }

@@ -150,6 +150,10 @@ public struct ProxyServer: Sendable {
     /// enough.
     package func followersJoined(atLeast count: Int) async { await flights.followersJoined(atLeast: count) }
 
+    /// Returns once relays have held their upstream read back `count` times in all, waiting for
+    /// a client that reads slower than the upstream sends.
+    package func relaysHeldBack(atLeast count: Int) async { await flights.relayWaits.reached(atLeast: count) }
+
     /// Zeroes the counters of `/stats` (the tiers' and the proxy's). Exported metrics keep
     /// counting up: Prometheus counters never go backwards.
     public func resetStats() { endpoints.resetStats() }

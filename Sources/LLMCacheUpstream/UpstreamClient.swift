@@ -9,10 +9,11 @@ import NIOHTTP1
 public final class UpstreamClient: Sendable {
     public struct Configuration: Sendable {
         public var connectTimeout: Duration
-        /// Time allowed until the response head arrives, and between two chunks of the body
-        /// (AsyncHTTPClient's read timeout: one timer for both). A stream cut by it ends, for the
-        /// client, with an SSE `error` event.
+        /// Time allowed from sending the request until the response head arrives.
         public var headTimeout: Duration
+        /// Time allowed between two chunks of an answer's body (``UpstreamWatch``). A stream cut
+        /// by it ends, for the client, with an SSE `error` event.
+        public var streamIdleTimeout: Duration
         /// Time allowed for the whole exchange, body included.
         public var totalTimeout: Duration
         public var maximumConnectionsPerHost: Int
@@ -21,11 +22,13 @@ public final class UpstreamClient: Sendable {
 
         public init(
             connectTimeout: Duration = .seconds(10), headTimeout: Duration = .seconds(120),
-            totalTimeout: Duration = .seconds(600), maximumConnectionsPerHost: Int = 64,
-            idleTimeout: Duration = .seconds(60), retry: RetryPolicy = RetryPolicy()
+            streamIdleTimeout: Duration = .seconds(120), totalTimeout: Duration = .seconds(600),
+            maximumConnectionsPerHost: Int = 64, idleTimeout: Duration = .seconds(60),
+            retry: RetryPolicy = RetryPolicy()
         ) {
             self.connectTimeout = connectTimeout
             self.headTimeout = headTimeout
+            self.streamIdleTimeout = streamIdleTimeout
             self.totalTimeout = totalTimeout
             self.maximumConnectionsPerHost = maximumConnectionsPerHost
             self.idleTimeout = idleTimeout
@@ -71,8 +74,8 @@ public final class UpstreamClient: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         var clientConfiguration = HTTPClient.Configuration()
-        clientConfiguration.timeout = .init(
-            connect: Self.timeAmount(configuration.connectTimeout), read: Self.timeAmount(configuration.headTimeout))
+        // No read timer: the head has its deadline (``send``), the body its ``UpstreamWatch``.
+        clientConfiguration.timeout = .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil)
         clientConfiguration.connectionPool = .init(
             idleTimeout: Self.timeAmount(configuration.idleTimeout),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnectionsPerHost)
@@ -82,7 +85,8 @@ public final class UpstreamClient: Sendable {
         self.configuration = configuration
     }
 
-    /// Sends a request to `upstream`; returns once the response head has arrived.
+    /// Sends a request to `upstream`; returns once the response head has arrived (within the
+    /// head timeout). Read the body within ``watch(_:from:_:)``.
     public func send(
         to upstream: Upstream, method: String, pathAndQuery: String, headers: [HeaderField], body: ByteBuffer?,
         logger: Logger
@@ -91,7 +95,8 @@ public final class UpstreamClient: Sendable {
         request.method = HTTPMethod(rawValue: method)
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         if let body { request.body = .bytes(body) }
-        let timeout = Self.timeAmount(configuration.totalTimeout)
+        // AsyncHTTPClient's deadline ends with the head.
+        let timeout = Self.timeAmount(min(configuration.headTimeout, configuration.totalTimeout))
         do {
             let response = try await client.execute(request, timeout: timeout, logger: logger)
             return Response(
@@ -100,7 +105,12 @@ public final class UpstreamClient: Sendable {
                 body: UpstreamBody(response.body))
         } catch let error as HTTPClientError {
             switch error {
-            case .deadlineExceeded, .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout:
+            case .deadlineExceeded:
+                let limit =
+                    configuration.headTimeout <= configuration.totalTimeout
+                    ? "\(configuration.headTimeout) (head_timeout)" : "\(configuration.totalTimeout) (total_timeout)"
+                throw Failure.timeout("no response head within \(limit)")
+            case .readTimeout, .connectTimeout, .getConnectionFromPoolTimeout:
                 throw Failure.timeout("\(error)")
             default:
                 throw Failure.unreachable("\(error)")
@@ -134,7 +144,10 @@ public final class UpstreamClient: Sendable {
                     let delay = configuration.retry.delay(
                         afterAttempt: attempt, retryAfter: retryAfter, random: Double.random(in: 0..<1, using: &random))
                 else { return (response, attempt) }
-                for try await _ in response.body {}  // drain, so the connection can be reused
+                // Drain, so the connection can be reused.
+                try await watch(response.body, from: .now) { body, progress in
+                    for try await _ in body { progress.touch() }
+                }
                 logger.debug("retrying upstream", metadata: ["status": "\(response.status)", "attempt": "\(attempt)"])
                 try await Task.sleep(for: delay)
             } catch let failure as Failure {
@@ -146,6 +159,18 @@ public final class UpstreamClient: Sendable {
             }
             attempt += 1
         }
+    }
+
+    /// Reads `body` with `read` under this client's stream-idle and total timeouts (`started`:
+    /// when the exchange began); throws ``UpstreamWatch/Timeout`` when one passes.
+    public func watch<T: Sendable>(
+        _ body: UpstreamBody, from started: ContinuousClock.Instant,
+        _ read: @escaping @Sendable (UpstreamBody, UpstreamWatch.Progress) async throws -> T
+    ) async throws -> T {
+        try await UpstreamWatch.run(
+            idle: configuration.streamIdleTimeout, deadline: started + configuration.totalTimeout,
+            totalLimit: configuration.totalTimeout
+        ) { progress in try await read(body, progress) }
     }
 
     /// `duration` in NIO's unit, to the nanosecond (saturating).

@@ -51,12 +51,12 @@ import Testing
         let flight = Flight()
         flight.deliver(head: .init(status: 200, headers: []))
         flight.deliver(chunk: .init(string: "a"))
-        let early = flight.body()
+        let early = try #require(flight.body())
         flight.deliver(chunk: .init(string: "b"))
-        let late = flight.body()
+        let late = try #require(flight.body())
         flight.deliver(chunk: .init(string: "c"))
         flight.finish(.success(()))
-        let afterEnd = flight.body()
+        let afterEnd = try #require(flight.body())
         for stream in [early, late, afterEnd] {
             var text = ""
             for try await chunk in stream { text += String(buffer: chunk) }
@@ -68,10 +68,49 @@ import Testing
 
     @Test func aFailureReachesHeadAndBodyWaiters() async throws {
         let flight = Flight()
-        let body = flight.body()
+        let body = try #require(flight.body())
         flight.finish(.failure(ProxyError(status: .badGateway, type: "upstream_unreachable", message: "down")))
         await #expect(throws: ProxyError.self) { try await flight.head() }
         await #expect(throws: ProxyError.self) { for try await _ in body {} }
         await #expect(throws: ProxyError.self) { try await flight.completeBody() }
+    }
+
+    @Test func theFetchWaitsForASlowSubscriberAndGoesOnWhenItTakes() async throws {
+        let waits = EventCount()
+        let flight = Flight(relayBytes: 2, retaining: false, waits: waits)
+        let body = try #require(flight.body())
+        flight.deliver(head: .init(status: 200, headers: []))
+        flight.deliver(chunk: .init(string: "abc"))
+        async let room = flight.room()
+        await waits.reached(atLeast: 1)
+        var chunks = body.makeAsyncIterator()
+        #expect(try await chunks.next().map { String(buffer: $0) } == "abc")
+        #expect(await room == .proceed)
+    }
+
+    @Test func aCancelledFetchStopsWaiting() async throws {
+        let waits = EventCount()
+        let flight = Flight(relayBytes: 0, retaining: false, waits: waits)
+        let body = try #require(flight.body())
+        flight.deliver(head: .init(status: 200, headers: []))
+        flight.deliver(chunk: .init(string: "x"))
+        let waiting = Task { await flight.room() }
+        await waits.reached(atLeast: 1)
+        waiting.cancel()
+        #expect(await waiting.value == .proceed, "let go; its next read fails")
+        withExtendedLifetime(body) {}
+    }
+
+    @Test func whenTheLastSubscriberLeavesTheFetchIsToldToStop() async throws {
+        let waits = EventCount()
+        let flight = Flight(relayBytes: 0, retaining: false, waits: waits)
+        var body = flight.body()
+        flight.deliver(head: .init(status: 200, headers: []))
+        flight.deliver(chunk: .init(string: "x"))
+        async let room = flight.room()
+        await waits.reached(atLeast: 1)
+        body = nil
+        #expect(body == nil)
+        #expect(await room == .abandon)
     }
 }

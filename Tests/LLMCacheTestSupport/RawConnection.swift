@@ -1,4 +1,5 @@
 import NIOPosix
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -10,6 +11,7 @@ import NIOPosix
 /// `readTimeout` (a failing test ends, it never hangs).
 package final class RawConnection: @unchecked Sendable {
     private let descriptor: Int32
+    private let closed = Mutex(false)
 
     package init(port: Int, readTimeout: Int = 20) throws {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -26,13 +28,22 @@ package final class RawConnection: @unchecked Sendable {
             }
         }
         guard connected else {
-            close(descriptor)
+            Glibc.close(descriptor)
             throw RawConnectionError("connect failed")
         }
         self.descriptor = descriptor
     }
 
-    deinit { close(descriptor) }
+    deinit { close() }
+
+    /// Closes the connection now (a client that goes away).
+    package func close() {
+        let first = closed.withLock { closed in
+            defer { closed = true }
+            return !closed
+        }
+        if first { Glibc.close(descriptor) }
+    }
 
     /// Sends `text` (all of it; false when the peer has gone).
     @discardableResult
@@ -68,6 +79,22 @@ package final class RawConnection: @unchecked Sendable {
                 }
                 bytes += buffer[0..<count]
             }
+        }
+    }
+
+    /// Reads until at least `count` bytes have arrived (or the connection closes, or the read
+    /// timeout).
+    package func read(bytes count: Int) async throws -> [UInt8] {
+        let descriptor = descriptor
+        return try await NIOThreadPool.singleton.runIfActive {
+            var bytes: [UInt8] = []
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while bytes.count < count {
+                let received = recv(descriptor, &buffer, min(buffer.count, count - bytes.count), 0)
+                if received <= 0 { break }
+                bytes += buffer[0..<received]
+            }
+            return bytes
         }
     }
 

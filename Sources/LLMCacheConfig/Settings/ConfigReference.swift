@@ -130,10 +130,15 @@ extension LLMCacheSettings {
             secret: false, summary: "Connect timeout."),
         .init(
             path: "upstream_client.head_timeout", type: "duration", defaultValue: "120s", reloadable: false,
-            secret: false, summary: "Time allowed until the response head, and between two chunks of an answer."),
+            secret: false, summary: "Time allowed from sending a request until the response head arrives."),
+        .init(
+            path: "upstream_client.stream_idle_timeout", type: "duration", defaultValue: "120s", reloadable: false,
+            secret: false,
+            summary: "Time allowed between two chunks of an answer; a stream cut by it ends with an SSE `error` event."),
         .init(
             path: "upstream_client.total_timeout", type: "duration", defaultValue: "600s", reloadable: false,
-            secret: false, summary: "Time allowed for a whole exchange."),
+            secret: false,
+            summary: "Time allowed for a whole exchange, from sending the request to the answer's last byte."),
         .init(
             path: "upstream_client.max_connections_per_host", type: "int 1–10000", defaultValue: "64",
             reloadable: false, secret: false, summary: "Connection pool size per upstream host."),

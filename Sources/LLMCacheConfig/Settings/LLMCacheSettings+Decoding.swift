@@ -79,11 +79,16 @@ extension LLMCacheSettings {
             "connect_timeout", default: upstreamClient.connectTimeout, in: .milliseconds(1)...Duration.seconds(3600))
         upstreamClient.headTimeout = client.duration(
             "head_timeout", default: upstreamClient.headTimeout, in: .milliseconds(1)...Duration.seconds(86_400))
+        upstreamClient.streamIdleTimeout = client.duration(
+            "stream_idle_timeout", default: upstreamClient.streamIdleTimeout,
+            in: .milliseconds(1)...Duration.seconds(86_400))
         upstreamClient.totalTimeout = client.duration(
             "total_timeout", default: upstreamClient.totalTimeout, in: .milliseconds(1)...Duration.seconds(86_400))
         upstreamClient.maxConnectionsPerHost = client.int(
             "max_connections_per_host", default: upstreamClient.maxConnectionsPerHost, in: 1...10_000)
-        client.finish(known: ["connect_timeout", "head_timeout", "total_timeout", "max_connections_per_host"])
+        client.finish(known: [
+            "connect_timeout", "head_timeout", "stream_idle_timeout", "total_timeout", "max_connections_per_host",
+        ])
 
         let manifest = document.section("manifest")
         self.manifest.file = manifest.string("file")

@@ -59,6 +59,7 @@ extension LLMCacheSettings {
         out.section("upstream_client") {
             $0.scalar("connect_timeout", .plain(ConfigDuration.format(upstreamClient.connectTimeout)))
             $0.scalar("head_timeout", .plain(ConfigDuration.format(upstreamClient.headTimeout)))
+            $0.scalar("stream_idle_timeout", .plain(ConfigDuration.format(upstreamClient.streamIdleTimeout)))
             $0.scalar("total_timeout", .plain(ConfigDuration.format(upstreamClient.totalTimeout)))
             $0.scalar("max_connections_per_host", .plain("\(upstreamClient.maxConnectionsPerHost)"))
         }

@@ -79,6 +79,7 @@ public struct LLMCacheSettings: Sendable, Equatable {
     public struct UpstreamClient: Sendable, Equatable {
         public var connectTimeout: Duration = .seconds(10)
         public var headTimeout: Duration = .seconds(120)
+        public var streamIdleTimeout: Duration = .seconds(120)
         public var totalTimeout: Duration = .seconds(600)
         public var maxConnectionsPerHost = 64
     }

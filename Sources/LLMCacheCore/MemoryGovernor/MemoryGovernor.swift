@@ -1,4 +1,3 @@
-import CMallocTrim
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -118,7 +117,7 @@ public final class MemoryGovernor: Service, Sendable {
             case .setMemoryTierLimit(let bytes): memory.setByteLimit(bytes)
             case .setPromotionsPaused(let paused): controls?.setPromotionsPaused(paused)
             case .setDiskOnlyAdmission(let diskOnly): controls?.setDiskOnlyAdmission(diskOnly)
-            case .trimHeap: _ = llmcache_malloc_trim()
+            case .trimHeap: HeapTrim.returnFreePages()
             }
         }
         return actions

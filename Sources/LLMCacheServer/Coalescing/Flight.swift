@@ -4,7 +4,8 @@ import Synchronization
 
 /// One upstream fetch, broadcast to every request waiting for it: the response head, then the
 /// body chunks — a subscriber arriving late first receives what arrived so far, then the rest
-/// live — then the end (or the failure).
+/// live — then the end (or the failure). The fetch reads on only while every subscriber keeps
+/// up (``room()``), once the answer is too large to retain.
 ///
 /// The decisions are ``StateMachine``'s (pure, unit-tested without I/O); this class keeps it
 /// under a lock and resumes continuations after unlocking.
@@ -16,10 +17,21 @@ final class Flight: Sendable {
 
     typealias BodyContinuation = AsyncThrowingStream<ByteBuffer, any Error>.Continuation
     private typealias Machine = StateMachine<
-        CheckedContinuation<Head, any Error>, BodyContinuation, CheckedContinuation<ByteBuffer?, any Error>
+        CheckedContinuation<Head, any Error>, BodyContinuation, CheckedContinuation<ByteBuffer?, any Error>,
+        CheckedContinuation<Room, Never>
     >
 
-    private let state = Mutex(Machine())
+    private let state: Mutex<Machine>
+    private let waits: EventCount?
+
+    /// `relayBytes`: what one subscriber may hold unread before the fetch waits for it (once the
+    /// answer is not retained). `retaining: false`: nothing is kept for late subscribers or a
+    /// whole body (a relay: subscribe before the fetch starts).
+    /// `waits` counts the times the fetch had to wait for a subscriber.
+    init(relayBytes: Int = 1 << 20, retaining: Bool = true, waits: EventCount? = nil) {
+        state = Mutex(Machine(relayBytes: relayBytes, retaining: retaining))
+        self.waits = waits
+    }
 
     /// Waits for the response head; throws the fetch's error if it failed first.
     func head() async throws -> Head {
@@ -32,36 +44,36 @@ final class Flight: Sendable {
         }
     }
 
-    /// The body: chunks so far, then live ones, ending when the fetch ends.
-    func body() -> AsyncThrowingStream<ByteBuffer, any Error> {
+    /// The body: chunks so far, then live ones, ending when the fetch ends. Nil when the start
+    /// of the answer is gone (it was too large to retain).
+    func body() -> Body? {
         let (stream, continuation) = AsyncThrowingStream.makeStream(of: ByteBuffer.self)
         // The replay is yielded under the lock: a chunk delivered meanwhile waits, so it cannot
         // overtake the chunks before it.
-        let follow: Int? = state.withLock { machine in
+        let subscription: Int?? = state.withLock { machine in
             switch machine.subscribe(continuation) {
             case .replayThenFollow(let chunks, let id):
                 for chunk in chunks { continuation.yield(chunk) }
-                return id
+                return .some(id)
             case .replayThenEnd(let chunks, let end):
                 for chunk in chunks { continuation.yield(chunk) }
                 Self.finish(continuation, end)
-                return nil
+                return .some(nil)
             case .refuse:
-                // Never happens to followers: the flight stops taking them first.
-                continuation.finish(
-                    throwing: ProxyError(
-                        status: .internalServerError, type: "flight_gone", message: "answer no longer replayable"))
                 return nil
             }
         }
-        if let follow {
-            continuation.onTermination = { [weak self] _ in self?.state.withLock { $0.unsubscribe(follow) } }
+        guard let subscription else { return nil }
+        if let id = subscription {
+            continuation.onTermination = { [weak self] _ in
+                if let (waiter, room) = self?.state.withLock({ $0.unsubscribe(id) }) { waiter.resume(returning: room) }
+            }
         }
-        return stream
+        return Body(flight: self, id: subscription, stream: stream)
     }
 
-    /// Waits for the end and returns the whole body in one buffer, or nil when it was too large
-    /// to keep (then use ``body()``). Throws the fetch's error.
+    /// Waits for the end and returns the whole body in one buffer, or nil when it is too large
+    /// to keep (known as soon as it is: then use ``body()``). Throws the fetch's error.
     func completeBody() async throws -> ByteBuffer? {
         try await withCheckedThrowingContinuation { continuation in
             switch state.withLock({ $0.waitForEnd(continuation) }) {
@@ -70,6 +82,35 @@ final class Flight: Sendable {
             case .wait: break
             }
         }
+    }
+
+    /// One subscriber's chunks; taking each one tells the flight, which lets a waiting fetch
+    /// read on.
+    struct Body: AsyncSequence, Sendable {
+        typealias Element = ByteBuffer
+        fileprivate let flight: Flight
+        fileprivate let id: Int?
+        fileprivate let stream: AsyncThrowingStream<ByteBuffer, any Error>
+
+        struct AsyncIterator: AsyncIteratorProtocol {
+            fileprivate let flight: Flight
+            fileprivate let id: Int?
+            fileprivate var base: AsyncThrowingStream<ByteBuffer, any Error>.AsyncIterator
+
+            mutating func next() async throws -> ByteBuffer? {
+                guard let chunk = try await base.next() else { return nil }
+                if let id { flight.taken(id, bytes: chunk.readableBytes) }
+                return chunk
+            }
+        }
+
+        func makeAsyncIterator() -> AsyncIterator {
+            AsyncIterator(flight: flight, id: id, base: stream.makeAsyncIterator())
+        }
+    }
+
+    private func taken(_ id: Int, bytes: Int) {
+        if let (waiter, room) = state.withLock({ $0.taken(id, bytes: bytes) }) { waiter.resume(returning: room) }
     }
 
     // MARK: - Feeding (the fetch)
@@ -82,9 +123,29 @@ final class Flight: Sendable {
         for subscriber in state.withLock({ $0.receive(chunk) }) { subscriber.yield(chunk) }
     }
 
-    /// Stops keeping chunks for late subscribers (the answer is too large to hold).
+    /// Returns when the fetch may read the next chunk (at once while the answer is retained or
+    /// every subscriber keeps up), or `.abandon` when nothing is retained and no one listens.
+    /// A cancelled fetch is let go at once (`.proceed`; its next read fails).
+    func room() async -> Room {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                switch state.withLock({ $0.waitForRoom(continuation) }) {
+                case .go(let room): continuation.resume(returning: room)
+                case .wait:
+                    waits?.add()
+                    // Cancelled before the wait was kept: the handler found no waiter to resume.
+                    if Task.isCancelled { state.withLock { $0.takeRoomWaiter() }?.resume(returning: .proceed) }
+                }
+            }
+        } onCancel: {
+            state.withLock { $0.takeRoomWaiter() }?.resume(returning: .proceed)
+        }
+    }
+
+    /// Stops keeping chunks for late subscribers (the answer is too large to hold); whoever
+    /// waits for the whole body learns at once that it will stream instead.
     func stopRetaining() {
-        state.withLock { $0.stopRetaining() }
+        for waiter in state.withLock({ $0.stopRetaining() }) { waiter.resume(returning: nil) }
     }
 
     func finish(_ end: Result<Void, ProxyError>) {
@@ -92,6 +153,7 @@ final class Flight: Sendable {
         if let error = action.error {
             for waiter in action.failedHeadWaiters { waiter.resume(throwing: error) }
         }
+        action.roomWaiter?.resume(returning: .proceed)
         for subscriber in action.subscribers { Self.finish(subscriber, end) }
         for waiter in action.endWaiters {
             switch end {

@@ -40,46 +40,37 @@ final class SingleFlight: Sendable {
         }
     }
 
-    private struct Locked {
-        var state = State()
-        /// Callers of ``followersJoined(atLeast:)`` and the count each waits for.
-        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
-    }
+    private let state = Mutex(State())
+    /// Requests that have followed a flight so far.
+    private let followers = EventCount()
+    /// Times a relay held its upstream read back for a slow client (``Flight/room()``).
+    let relayWaits = EventCount()
 
-    private let locked = Mutex(Locked())
+    /// A flight counting its waits in ``relayWaits``; `retaining: false` for a pass-through relay.
+    func newFlight(retaining: Bool = true) -> Flight {
+        Flight(retaining: retaining, waits: relayWaits)
+    }
 
     /// Leads a new fetch of `key` or follows the one in flight.
     func join(_ key: CacheKey) -> Role {
-        let (action, flight, reached) = locked.withLock { locked in
-            let (action, flight) = locked.state.join(key, newFlight: { Flight() })
-            let joined = locked.state.followersJoined
-            let reached = locked.watchers.filter { $0.count <= joined }.map(\.continuation)
-            locked.watchers.removeAll { $0.count <= joined }
-            return (action, flight, reached)
-        }
-        for watcher in reached { watcher.resume() }
+        let (action, flight) = state.withLock { $0.join(key, newFlight: { newFlight() }) }
         switch action {
         case .startFetch: return .leader(flight)
-        case .follow(let flight): return .follower(flight)
+        case .follow(let flight):
+            followers.add()
+            return .follower(flight)
         }
     }
 
     /// Stops new requests from following `flight` (it finished, or grew too large to replay
     /// to late followers).
     func close(_ key: CacheKey, _ flight: Flight) {
-        locked.withLock { $0.state.close(key, flight) }
+        state.withLock { $0.close(key, flight) }
     }
 
     /// Returns once `count` requests in all have followed a flight (a completion signal for
     /// tests that must hold a fetch until its followers have joined).
     func followersJoined(atLeast count: Int) async {
-        await withCheckedContinuation { continuation in
-            let reached = locked.withLock { locked in
-                if locked.state.followersJoined >= count { return true }
-                locked.watchers.append((count, continuation))
-                return false
-            }
-            if reached { continuation.resume() }
-        }
+        await followers.reached(atLeast: count)
     }
 }

@@ -24,7 +24,7 @@ struct FetchJob: Sendable {
         flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
         let createdAt = services.clock.now()
         guard let capture = await tee(upstream.body) else { return }
-        await store(upstream, capture: capture, createdAt: createdAt)
+        if let capture { await store(upstream, capture: capture, createdAt: createdAt) }
         // Closed before it ends: a client that has seen the end and asks again finds the stored
         // answer (HIT), never this finished flight (COALESCED).
         closeToFollowers()
@@ -50,38 +50,35 @@ struct FetchJob: Sendable {
         return nil
     }
 
-    /// Relays every chunk to the flight while capturing it; nil when the body broke off.
-    private func tee(_ body: UpstreamBody) async -> StreamCapture? {
+    /// Relays every chunk to the flight while capturing it: the capture, `.some(nil)` when the
+    /// answer was too large to capture, nil when the body broke off, timed out or lost its last
+    /// client (the flight has the error).
+    private func tee(_ body: UpstreamBody) async -> StreamCapture?? {
         let configuration = pipeline.configuration
         // Under hard memory pressure very large answers are relayed without being buffered.
         let storable =
             services.governor?.level == .hard
             ? min(configuration.maximumStoredResponseBytes, configuration.maximumStoredResponseBytesUnderPressure)
             : configuration.maximumStoredResponseBytes
-        var capture = StreamCapture(start: started, maximumBytes: storable)
+        let relay = UpstreamRelay(client: services.client, flight: flight, started: started)
         do {
-            for try await chunk in body {
-                capture.append(chunk, at: .now)
-                if !capture.storable {
-                    // Too large to store or to replay to late joiners: relay only.
-                    closeToFollowers()
-                    flight.stopRetaining()
-                }
-                flight.deliver(chunk: chunk)
-            }
+            return try await relay.run(
+                body, capture: StreamCapture(start: started, maximumBytes: storable),
+                stopsRetaining: { [self] in closeToFollowers() })
         } catch {
-            exchange.logger.warning(
-                "upstream body failed; not stored", metadata: ["key": "\(lookup.key)", "error": "\(error)"])
-            flight.finish(.failure(ProxyError(status: .badGateway, type: "upstream_cut", message: "\(error)")))
+            let failure = UpstreamRelay.failure(error)
+            exchange.logger.log(
+                level: error is UpstreamRelay.Abandoned ? .debug : .warning, "upstream answer not stored",
+                metadata: ["key": "\(lookup.key)", "error": "\(failure.message)"])
+            flight.finish(.failure(failure))
             return nil
         }
-        return capture
     }
 
     /// Stores a complete 2xx answer the request may write, after the before-store plugins.
     private func store(_ upstream: UpstreamClient.Response, capture: StreamCapture, createdAt: Timestamp) async {
         let isStream = ProxyHeaders.isEventStream(upstream.headers)
-        guard lookup.writesCache, (200..<300).contains(upstream.status), capture.storable else { return }
+        guard lookup.writesCache, (200..<300).contains(upstream.status) else { return }
         if let refusal = AnswerValidation.refusal(body: capture.body, isStream: isStream) {
             services.metrics.storeRefused(refusal)
             exchange.logger.warning(

@@ -80,12 +80,36 @@ extension ProxyPipeline {
         provider == .anthropic ? "Anthropic" : "OpenAI"
     }
 
-    /// Proxies without touching the cache.
+    /// Proxies without touching the cache. The body is relayed through a flight that keeps
+    /// nothing, read beside the response under the upstream timeouts and at the client's pace.
     func forward(_ exchange: ProxyExchange) async throws -> ProxyAnswer {
+        let started = ContinuousClock.now
         let upstream = try await send(exchange)
+        let client = services.client
+        let flights = services.flights
+        let logger = exchange.logger
+        let isStream = ProxyHeaders.isEventStream(upstream.headers)
+        let body = ResponseBody { writer in
+            let flight = flights.newFlight(retaining: false)
+            // Nothing has been dropped yet: the subscription always succeeds.
+            let chunks = flight.body()!
+            flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    do {
+                        _ = try await UpstreamRelay(client: client, flight: flight, started: started)
+                            .run(upstream.body, capture: nil)
+                        flight.finish(.success(()))
+                    } catch {
+                        logger.debug("pass-through body ended early", metadata: ["error": "\(error)"])
+                        flight.finish(.failure(UpstreamRelay.failure(error)))
+                    }
+                }
+                try await Self.relay(chunks, isStream: isStream, to: &writer)
+            }
+        }
         let response = Response(
-            status: .init(code: upstream.status), headers: ProxyHeaders.fields(upstream.headers),
-            body: ResponseBody(asyncSequence: upstream.body))
+            status: .init(code: upstream.status), headers: ProxyHeaders.fields(upstream.headers), body: body)
         return ProxyAnswer(response, status: .bypass, tier: .upstream)
     }
 

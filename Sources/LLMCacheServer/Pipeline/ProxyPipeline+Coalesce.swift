@@ -3,56 +3,67 @@ import LLMCacheCore
 
 /// Stages 4 and 6: lead or follow the fetch of a key, and relay its answer to this client.
 extension ProxyPipeline {
-    /// The flight that will answer `lookup` and how this request relates to it: a refresh leads
-    /// a fetch of its own; otherwise the first request for a key leads and the rest follow.
-    func coalesce(_ lookup: CacheLookup, _ exchange: ProxyExchange) throws -> (Flight, CacheStatus) {
+    /// The flight that will answer `lookup`, this request's subscription to its body, and how
+    /// this request relates to it: a refresh leads a fetch of its own; otherwise the first
+    /// request for a key leads and the rest follow. A leader subscribes before its fetch starts,
+    /// so it misses no chunk even of an answer too large to keep.
+    func coalesce(_ lookup: CacheLookup, _ exchange: ProxyExchange) throws -> (Flight, Flight.Body, CacheStatus) {
         if lookup.refresh {
             // no-cache / record: a fresh answer of its own, not shared.
-            let flight = Flight()
-            try start(FetchJob(pipeline: self, exchange: exchange, lookup: lookup, flight: flight, shared: false))
-            return (flight, .refresh)
+            return try lead(lookup, exchange, shared: false, as: .refresh)
         }
         switch services.flights.join(lookup.key) {
         case .leader(let flight):
-            try start(FetchJob(pipeline: self, exchange: exchange, lookup: lookup, flight: flight, shared: true))
-            return (flight, .miss)
+            return try lead(lookup, exchange, flight: flight, shared: true, as: .miss)
         case .follower(let flight):
-            return (flight, .coalesced)
+            if let body = flight.body() { return (flight, body, .coalesced) }
+            // The flight outgrew what it keeps between the join and now: fetch alone.
+            return try lead(lookup, exchange, shared: false, as: .miss)
         }
     }
 
-    /// Hands the fetch to the runner, where it outlives the request that started it.
-    private func start(_ job: FetchJob) throws {
+    private func lead(
+        _ lookup: CacheLookup, _ exchange: ProxyExchange, flight: Flight? = nil, shared: Bool,
+        as status: CacheStatus
+    ) throws -> (Flight, Flight.Body, CacheStatus) {
+        let flight = flight ?? services.flights.newFlight()
+        // A new flight has dropped nothing: the subscription always succeeds.
+        let body = flight.body()!
+        let job = FetchJob(pipeline: self, exchange: exchange, lookup: lookup, flight: flight, shared: shared)
         guard services.runner.submit({ await job.run() }) else {
             job.abandon()
             throw ProxyError(status: .serviceUnavailable, type: "shutting_down", message: "the proxy is shutting down")
         }
+        return (flight, body, status)
     }
 
     /// The flight's answer as this client's response: a complete body in one write with a
-    /// content length, an event stream (or a body too large to keep) relayed as it arrives.
-    func respond(from flight: Flight) async throws -> Response {
-        // Subscribe before anything arrives, so no chunk is missed even if the answer grows too
-        // large for the flight to keep for late joiners.
-        let chunks = flight.body()
+    /// content length; an event stream, or a body too large to keep, relayed as it arrives.
+    func respond(from flight: Flight, body chunks: Flight.Body) async throws -> Response {
         let head = try await flight.head()
         let headers = ProxyHeaders.fields(head.headers)
         if !ProxyHeaders.isEventStream(head.headers), let whole = try await flight.completeBody() {
             return Response(status: .init(code: head.status), headers: headers, body: ResponseBody(byteBuffer: whole))
         }
-        let isStream = ProxyHeaders.isEventStream(head.headers)
         return Response(
             status: .init(code: head.status), headers: headers,
-            body: ResponseBody { writer in
-                do {
-                    for try await chunk in chunks { try await writer.write(chunk) }
-                } catch let error as ProxyError where isStream {
-                    // The upstream broke off mid-stream: say so in the stream's own terms, then
-                    // end it, instead of a bare end of file the client cannot tell from an end.
-                    try await writer.write(Self.errorEvent(error))
-                }
-                try await writer.finish(nil)
-            })
+            body: Self.relayed(chunks, isStream: ProxyHeaders.isEventStream(head.headers)))
+    }
+
+    /// Writes `chunks` as they come. An event stream the upstream broke off ends with an SSE
+    /// `error` event (in the stream's own terms, instead of a bare end of file the client cannot
+    /// tell from an end); any other break closes the connection.
+    static func relayed(_ chunks: Flight.Body, isStream: Bool) -> ResponseBody {
+        ResponseBody { writer in try await relay(chunks, isStream: isStream, to: &writer) }
+    }
+
+    static func relay(_ chunks: Flight.Body, isStream: Bool, to writer: inout any ResponseBodyWriter) async throws {
+        do {
+            for try await chunk in chunks { try await writer.write(chunk) }
+        } catch let error as ProxyError where isStream {
+            try await writer.write(Self.errorEvent(error))
+        }
+        try await writer.finish(nil)
     }
 
     /// An SSE `error` event carrying the JSON error object (as OpenAI and Anthropic streams end

@@ -43,9 +43,10 @@ struct ProxyPipeline: Sendable {
         let reason = lookup.explains ? await explainMiss(lookup, logger: logger).summary : nil
         var (answer, status): (ProxyAnswer, CacheStatus)
         do {
-            let (flight, joined) = try coalesce(lookup, exchange)
+            let (flight, body, joined) = try coalesce(lookup, exchange)
             status = joined
-            answer = ProxyAnswer(try await respond(from: flight), status: status, tier: .upstream, key: lookup.key)
+            answer = ProxyAnswer(
+                try await respond(from: flight, body: body), status: status, tier: .upstream, key: lookup.key)
         } catch let error as ProxyError {
             note(lookup, status: .miss, tier: .upstream, httpStatus: error.status.code)
             throw error

@@ -60,6 +60,7 @@ extension ProxyConfiguration {
             upstream: .init(
                 connectTimeout: settings.upstreamClient.connectTimeout,
                 headTimeout: settings.upstreamClient.headTimeout,
+                streamIdleTimeout: settings.upstreamClient.streamIdleTimeout,
                 totalTimeout: settings.upstreamClient.totalTimeout,
                 maximumConnectionsPerHost: settings.upstreamClient.maxConnectionsPerHost),
             manifest: settings.manifest.file.map { .file($0) } ?? settings.manifest.directory.map { .directory($0) },
