@@ -8,7 +8,7 @@ import Testing
 /// read timeout, never by a sleep.
 @Suite(.timeLimit(.minutes(2))) struct ListenerHardeningTests {
     static func limits(_ configuration: inout ProxyConfiguration) {
-        configuration.listener.idleTimeout = .milliseconds(400)
+        configuration.listener.setIdleTimeouts(.milliseconds(400))
         configuration.listener.maximumHeaderBytes = 16 << 10
         configuration.listener.maximumHeaderCount = 50
     }
@@ -95,7 +95,7 @@ import Testing
             store: nil,
             configure: {
                 Self.limits(&$0)
-                $0.listener.idleTimeout = .seconds(30)  // the client pauses between head and body
+                $0.listener.setIdleTimeouts(.seconds(30))  // the client pauses between head and body
                 $0.maximumRequestBytes = 1 << 20
             }
         ) { harness in
@@ -154,7 +154,7 @@ import Testing
             store: nil,
             configure: {
                 Self.limits(&$0)
-                $0.listener.idleTimeout = .seconds(30)
+                $0.listener.setIdleTimeouts(.seconds(30))
                 $0.listener.maximumConnections = 2
             }
         ) { harness in
@@ -187,7 +187,7 @@ import Testing
         try await ProxyHarness.run(
             store: nil,
             configure: {
-                $0.listener.idleTimeout = .seconds(600)
+                $0.listener.setIdleTimeouts(.seconds(600))
                 $0.listener.shutdownTimeout = .milliseconds(500)
             }
         ) { harness in
@@ -199,6 +199,71 @@ import Testing
         }
         let (_, closed) = try await #require(holder.connection).readToClose()
         #expect(closed, "the stalled connection was closed by the shutdown")
+    }
+
+    /// The waits are timed apart: with a 300 ms header timeout and a 30 s keep-alive timeout, a
+    /// silent new connection is closed while an idle keep-alive connection — idle longer than
+    /// that by then — still serves its next request.
+    @Test func headerAndKeepAliveTimeoutsAreSeparate() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: {
+                $0.listener.headerTimeout = .milliseconds(300)
+                $0.listener.keepAliveTimeout = .seconds(30)
+            }
+        ) { harness in
+            let kept = try RawConnection(port: harness.proxyPort)
+            kept.send(Self.request(headers: "connection: keep-alive\r\n"))
+            #expect(try await kept.read(until: "}}").hasPrefix("HTTP/1.1 200"))
+            let silent = try RawConnection(port: harness.proxyPort)
+            let (_, closed) = try await silent.readToClose()
+            #expect(closed, "the header timeout closed the silent connection")
+            kept.send(Self.request(headers: "connection: close\r\n"))
+            let (text, _) = try await kept.readToClose()
+            #expect(text.hasPrefix("HTTP/1.1 200"), "the keep-alive connection outlived the header timeout")
+        }
+    }
+
+    /// A body that pauses longer than the body timeout is cut, though the header timeout is
+    /// long; the request is answered 400 `incomplete_request` or the connection just closes.
+    @Test func aBodyThatPausesPastTheBodyTimeoutIsCut() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: {
+                $0.listener.headerTimeout = .seconds(30)
+                $0.listener.bodyTimeout = .milliseconds(300)
+            }
+        ) { harness in
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send("POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"model\"")
+            let (text, closed) = try await connection.readToClose()
+            #expect(closed)
+            #expect(!text.hasPrefix("HTTP/1.1 200"))
+        }
+    }
+
+    /// A client that stops reading a streamed answer is disconnected after the send timeout;
+    /// the relay then loses its last client and stops reading the upstream.
+    @Test func aClientThatStopsReadingIsDisconnectedAfterTheSendTimeout() async throws {
+        try await ProxyHarness.run(
+            store: nil,
+            configure: {
+                $0.listener.sendTimeout = .milliseconds(300)
+                $0.maximumStoredResponseBytes = 256 << 10
+            }
+        ) { harness in
+            let connection = try RawConnection(port: harness.proxyPort)
+            let body = #"{"model":"m","stream":true,"messages":[{"role":"user","content":"stop reading"}]}"#
+            connection.send(
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "x-mock-bulk-bytes: \(256 << 20)\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
+            #expect(String(decoding: try await connection.read(bytes: 12), as: UTF8.self) == "HTTP/1.1 200")
+            var ends = harness.stats.bulkEnds.makeAsyncIterator()
+            let end = await ends.next()
+            #expect(end?.completed == false, "the upstream read stopped once the client was dropped")
+            let (_, closed) = try await connection.readToClose()
+            #expect(closed, "the proxy closed the connection")
+        }
     }
 }
 

@@ -43,8 +43,20 @@ extension LLMCacheSettings {
             path: "listen.port", type: "int 0–65535", defaultValue: "8080", reloadable: false, secret: false,
             summary: "Port (0: any free port)."),
         .init(
-            path: "listen.idle_timeout", type: "duration", defaultValue: "60s", reloadable: false, secret: false,
-            summary: "Close a connection silent this long: a stalled request head or body, an idle keep-alive."),
+            path: "listen.header_timeout", type: "duration", defaultValue: "60s", reloadable: false, secret: false,
+            summary: "A new connection's request head must arrive within this; else it is closed."),
+        .init(
+            path: "listen.body_timeout", type: "duration", defaultValue: "60s", reloadable: false, secret: false,
+            summary: "Longest pause between two reads of a request body; then the connection is closed."),
+        .init(
+            path: "listen.keepalive_timeout", type: "duration", defaultValue: "75s", reloadable: false,
+            secret: false, summary: "Close a connection idle this long between requests (until the next head)."),
+        .init(
+            path: "listen.send_timeout", type: "duration", defaultValue: "60s", reloadable: false, secret: false,
+            summary: "Disconnect a client that takes nothing of a response for this long."),
+        .init(
+            path: "listen.idle_timeout", type: "duration", defaultValue: "—", reloadable: false, secret: false,
+            summary: "Shorthand: sets the header, body and keep-alive timeouts (each of those keys overrides it)."),
         .init(
             path: "listen.max_header_bytes", type: "int 1024–1048576", defaultValue: "32768", reloadable: false,
             secret: false, summary: "Largest request header section (a field, and all together); larger: 431."),

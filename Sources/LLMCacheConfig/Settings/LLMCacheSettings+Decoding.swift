@@ -25,8 +25,16 @@ extension LLMCacheSettings {
         let listen = document.section("listen")
         self.listen.host = listen.string("host", default: self.listen.host)
         self.listen.port = listen.int("port", default: self.listen.port, in: 0...65_535)
-        self.listen.idleTimeout = listen.duration(
-            "idle_timeout", default: self.listen.idleTimeout, in: .milliseconds(10)...Duration.seconds(86_400))
+        // idle_timeout: the header, body and keep-alive timeouts at once (each key overrides it).
+        let timeouts = Duration.milliseconds(10)...Duration.seconds(86_400)
+        let idle = listen.duration("idle_timeout", in: timeouts)
+        self.listen.headerTimeout = listen.duration(
+            "header_timeout", default: idle ?? self.listen.headerTimeout, in: timeouts)
+        self.listen.bodyTimeout = listen.duration(
+            "body_timeout", default: idle ?? self.listen.bodyTimeout, in: timeouts)
+        self.listen.keepAliveTimeout = listen.duration(
+            "keepalive_timeout", default: idle ?? self.listen.keepAliveTimeout, in: timeouts)
+        self.listen.sendTimeout = listen.duration("send_timeout", default: self.listen.sendTimeout, in: timeouts)
         self.listen.maxHeaderBytes = listen.int(
             "max_header_bytes", default: self.listen.maxHeaderBytes, in: 1_024...(1 << 20))
         self.listen.maxHeaders = listen.int("max_headers", default: self.listen.maxHeaders, in: 8...10_000)
@@ -35,7 +43,8 @@ extension LLMCacheSettings {
         self.listen.shutdownTimeout = listen.duration(
             "shutdown_timeout", default: self.listen.shutdownTimeout, in: .milliseconds(10)...Duration.seconds(3_600))
         listen.finish(known: [
-            "host", "port", "idle_timeout", "max_header_bytes", "max_headers", "max_connections", "shutdown_timeout",
+            "host", "port", "idle_timeout", "header_timeout", "body_timeout", "keepalive_timeout", "send_timeout",
+            "max_header_bytes", "max_headers", "max_connections", "shutdown_timeout",
         ])
 
         let store = document.section("store")

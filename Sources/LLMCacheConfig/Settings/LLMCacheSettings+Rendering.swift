@@ -15,7 +15,10 @@ extension LLMCacheSettings {
         out.section("listen") {
             $0.scalar("host", .string(listen.host))
             $0.scalar("port", .plain("\(listen.port)"))
-            $0.scalar("idle_timeout", .plain(ConfigDuration.format(listen.idleTimeout)))
+            $0.scalar("header_timeout", .plain(ConfigDuration.format(listen.headerTimeout)))
+            $0.scalar("body_timeout", .plain(ConfigDuration.format(listen.bodyTimeout)))
+            $0.scalar("keepalive_timeout", .plain(ConfigDuration.format(listen.keepAliveTimeout)))
+            $0.scalar("send_timeout", .plain(ConfigDuration.format(listen.sendTimeout)))
             $0.scalar("max_header_bytes", .plain("\(listen.maxHeaderBytes)"))
             $0.scalar("max_headers", .plain("\(listen.maxHeaders)"))
             $0.scalar("max_connections", .plain("\(listen.maxConnections)"))

@@ -23,10 +23,14 @@ public struct LLMCacheSettings: Sendable, Equatable {
     public struct Listen: Sendable, Equatable {
         public var host = "127.0.0.1"
         public var port = 8080
-        /// A connection that sends nothing for this long — a request head or body that stalls,
-        /// or an idle keep-alive connection — is closed (nginx: 60 s header and body, 75 s
-        /// keep-alive).
-        public var idleTimeout: Duration = .seconds(60)
+        /// Time for a new connection's request head (nginx `client_header_timeout`).
+        public var headerTimeout: Duration = .seconds(60)
+        /// Longest pause in a request body (nginx `client_body_timeout`).
+        public var bodyTimeout: Duration = .seconds(60)
+        /// Longest idle time between requests (nginx `keepalive_timeout`).
+        public var keepAliveTimeout: Duration = .seconds(75)
+        /// Longest time a client may take nothing of a response (nginx `send_timeout`).
+        public var sendTimeout: Duration = .seconds(60)
         /// The largest request header section (each field and all together); larger: 431.
         public var maxHeaderBytes = 32 << 10
         /// The most request header fields; more: 431.

@@ -32,12 +32,16 @@ package final class ConnectionCount: Sendable {
 /// connection is left to the request (its body read fails: 400) or to Hummingbird, since a
 /// response may be under way. It answers `Expect: 100-continue` (RFC 9110 §10.1.1): `100
 /// Continue`, or at once a final `413` when the announced body is over the limit (the client
-/// then never sends it); any other expectation is `417`. Inbound only: on the hit path it costs
-/// one pipeline hop and one look at each part.
-final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
+/// then never sends it); any other expectation is `417`. It times the connection's waits for
+/// its client (``ConnectionTimers``: header, body, keep-alive and send timeouts) and closes it
+/// when one runs out. On the hit path it costs one pipeline hop each way, a look at each part
+/// and a clock read per event; its one scheduled check fires about once per timeout period.
+final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
+    typealias Timers = ConnectionTimers<ContinuousClock.Instant>
 
     private let connections: ConnectionCount
     private let limit: Int
@@ -45,16 +49,21 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     private var counted = false
     private var refused = false
     private var sawRequest = false
+    private var timers: Timers
+    private var check: Scheduled<Void>?
+    private var checkAt: ContinuousClock.Instant?
 
-    init(connections: ConnectionCount, limit: Int, maximumBodyBytes: Int) {
+    init(connections: ConnectionCount, limit: Int, maximumBodyBytes: Int, timeouts: Timers.Limits) {
         self.connections = connections
         self.limit = limit
         self.maximumBodyBytes = maximumBodyBytes
+        self.timers = Timers(limits: timeouts, openedAt: .now)
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         if connections.take(limit: limit) {
             counted = true
+            arm(context)
             return
         }
         refuse(
@@ -65,6 +74,8 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        check?.cancel()
+        check = nil
         if counted {
             counted = false
             connections.give()
@@ -74,7 +85,14 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         if refused { return }
         sawRequest = true
-        if case .head(let head) = unwrapInboundIn(data), let expectation = head.headerFields[.expect] {
+        let part = unwrapInboundIn(data)
+        switch part {
+        case .head: timers.readHead(at: .now)
+        case .body: timers.readBody(at: .now)
+        case .end: timers.readEnd(at: .now)
+        }
+        arm(context)
+        if case .head(let head) = part, let expectation = head.headerFields[.expect] {
             guard expectation.lowercased() == "100-continue" else {
                 refuse(
                     context,
@@ -94,6 +112,41 @@ final class ConnectionGuard: ChannelInboundHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
         context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if case .end = unwrapOutboundIn(data) {
+            timers.wroteEnd(at: .now)
+            arm(context)
+        }
+        context.write(data, promise: promise)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        timers.writable(context.channel.isWritable, at: .now)
+        arm(context)
+        context.fireChannelWritabilityChanged()
+    }
+
+    /// Keeps one check scheduled at the earliest deadline that may run out.
+    private func arm(_ context: ChannelHandlerContext) {
+        guard let next = timers.nextCheck else { return }
+        if let checkAt, checkAt <= next.deadline { return }
+        check?.cancel()
+        checkAt = next.deadline
+        let delay = next.deadline - .now
+        let components = delay.components
+        check = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(
+            in: .nanoseconds(max(0, components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000))
+        ) { [self] in
+            check = nil
+            checkAt = nil
+            if timers.expired(at: .now) != nil {
+                context.close(promise: nil)
+            } else {
+                arm(context)
+            }
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {

@@ -3,20 +3,22 @@ import HummingbirdCore
 import NIOCore
 
 extension ListenerLimits {
-    /// The HTTP/1 server with these limits: the idle timeout, the decoder's header limits, and a
-    /// ``ConnectionGuard`` per connection counting against `connections`.
+    /// The HTTP/1 server with these limits: the decoder's header limits, and a
+    /// ``ConnectionGuard`` per connection counting against `connections` and timing its waits
+    /// (Hummingbird's single idle timer is off).
     /// `maximumBodyBytes`: a body announced larger with `Expect: 100-continue` is refused (413)
     /// before the client sends it.
     package func server(connections: ConnectionCount, maximumBodyBytes: Int) -> HTTPServerBuilder {
         let limit = maximumConnections
-        let components = idleTimeout.components
-        let idle = TimeAmount.nanoseconds(components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000)
+        let timeouts = ConnectionGuard.Timers.Limits(
+            header: headerTimeout, body: bodyTimeout, keepAlive: keepAliveTimeout, send: sendTimeout)
         return .http1(
             configuration: .init(
                 additionalChannelHandlers: [
-                    ConnectionGuard(connections: connections, limit: limit, maximumBodyBytes: maximumBodyBytes)
+                    ConnectionGuard(
+                        connections: connections, limit: limit, maximumBodyBytes: maximumBodyBytes, timeouts: timeouts)
                 ],
-                idleTimeout: idle,
+                idleTimeout: nil,
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: maximumHeaderBytes, maxHeaderListSize: maximumHeaderBytes,
                     maxHeaderFieldCount: maximumHeaderCount)))

@@ -74,7 +74,9 @@ extension ProxyConfiguration {
             storeMaxBytes: settings.store.maxBytes,
             storeMapSize: settings.store.mapSize)
         listener = ListenerLimits(
-            idleTimeout: settings.listen.idleTimeout, maximumHeaderBytes: settings.listen.maxHeaderBytes,
+            headerTimeout: settings.listen.headerTimeout, bodyTimeout: settings.listen.bodyTimeout,
+            keepAliveTimeout: settings.listen.keepAliveTimeout, sendTimeout: settings.listen.sendTimeout,
+            maximumHeaderBytes: settings.listen.maxHeaderBytes,
             maximumHeaderCount: settings.listen.maxHeaders, maximumConnections: settings.listen.maxConnections,
             shutdownTimeout: settings.listen.shutdownTimeout)
     }
