@@ -23,15 +23,22 @@ public struct AdminServer: Sendable {
         self.logger = logger
     }
 
+    /// Connections the admin listener serves at once (beyond: 503, closed); the open-file
+    /// budget of `serve` keeps room for them.
+    public static let maximumConnections = 64
+
     /// The admin HTTP application; `onServerRunning` receives the bound port.
     public func application(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol
     {
         let port = configuration.port
+        // The admin listener's own, small share of the process's descriptors.
+        var limits = proxy.configuration.listener
+        limits.maximumConnections = min(limits.maximumConnections, Self.maximumConnections)
         return Application(
             responder: AdminResponder(
                 proxy: proxy, endpoints: proxy.endpoints, token: configuration.token.map(BearerToken.init)),
-            server: proxy.configuration.listener.server(connections: ConnectionCount(), maximumBodyBytes: 64 << 10),
+            server: limits.server(connections: ConnectionCount(), maximumBodyBytes: 64 << 10),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache-admin"),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },

@@ -214,7 +214,8 @@ struct ServeCommand: AsyncParsableCommand {
                 metadata: ["store": "\(directory)", "moved_to": "\(aside)", "damage": "\(damage)"])
         }
         let descriptors = FileDescriptorLimit.raise()
-        let affordable = max(1, descriptors - FileDescriptorLimit.reserve)
+        // Upstream connections, the store and logs, then the admin listener's share.
+        let affordable = max(1, descriptors - FileDescriptorLimit.reserve - AdminServer.maximumConnections)
         if adjusted.listener.maximumConnections > affordable {
             logger.warning(
                 "listen.max_connections lowered to what the open-file limit allows (raise ulimit -n for more)",

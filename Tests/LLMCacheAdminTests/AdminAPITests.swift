@@ -32,6 +32,27 @@ import Testing
             "x-llmcache-status")
     }
 
+    /// The admin listener serves its own small share of connections (so that it cannot take
+    /// the proxy's file descriptors): one beyond it is answered 503 and closed.
+    @Test func theAdminListenerHasItsOwnConnectionLimit() async throws {
+        try await ProxyHarness.run(store: nil, admin: AdminConfiguration(port: 0)) { harness in
+            var held: [RawConnection] = []
+            for _ in 0..<AdminServer.maximumConnections {
+                let connection = try RawConnection(port: harness.adminPort!)
+                connection.send("GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n")
+                #expect(try await connection.read(until: "\r\n\r\n").hasPrefix("HTTP/1.1 200"))
+                held.append(connection)
+            }
+            let refused = try RawConnection(port: harness.adminPort!)
+            let (text, closed) = try await refused.readToClose()
+            #expect(text.hasPrefix("HTTP/1.1 503"), "\(text.prefix(100))")
+            #expect(closed)
+            held.removeAll()
+            // The proxy listener is not affected.
+            #expect(try await harness.post("/v1/chat/completions", chat("still")).status == 200)
+        }
+    }
+
     /// A library user gets the same refusal as the command line: the assembly will not build an
     /// admin API open to other machines without a token.
     @Test func anOpenAdminListenerWithoutATokenDoesNotStart() async throws {
