@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "llmcache-fuzz", targets: ["llmcache-fuzz"]),
         .library(name: "LLMCacheCore", targets: ["LLMCacheCore"]),
         .library(name: "LLMCacheStore", targets: ["LLMCacheStore"]),
+        .library(name: "LLMCacheShared", targets: ["LLMCacheShared"]),
         .library(name: "LLMCacheUpstream", targets: ["LLMCacheUpstream"]),
         .library(name: "LLMCacheServer", targets: ["LLMCacheServer"]),
         .library(name: "LLMCacheToolkit", targets: ["LLMCacheToolkit"]),
@@ -40,6 +41,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // System libraries. liblmdb and libzstd back the disk tier; zlib reads gzip'd traces.
@@ -189,6 +191,17 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ),
+        // L3: the cache several instances share, on PostgreSQL.
+        .target(
+            name: "LLMCacheShared",
+            dependencies: [
+                "LLMCacheCore", "LLMCacheStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Test support shared by the server and admin tests: a real mock upstream and proxy.
         .target(
             name: "LLMCacheTestSupport",
@@ -239,8 +252,16 @@ let package = Package(
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),
         .testTarget(name: "ZstdTests", dependencies: ["Zstd", "CZstd"]),
         .testTarget(
+            name: "LLMCacheSharedTests",
+            dependencies: [
+                "LLMCacheShared", "LLMCacheTestSupport", "LLMCacheCore", "LLMCacheStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
             name: "LLMCacheStoreTests",
-            dependencies: ["LLMCacheStore", "LLMCacheCore", "LMDB", "Zstd"],
+            dependencies: ["LLMCacheStore", "LLMCacheCore", "LMDB", "Zstd", "LLMCacheTestSupport"],
             swiftSettings: invariantChecks
         ),
         .testTarget(

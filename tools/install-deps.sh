@@ -2,11 +2,13 @@
 # Installs what llmcache builds and tests against, only what is missing. Idempotent: safe to run
 # before every build. Needs root (or sudo) only when a system package is missing.
 #   - system libraries: liblmdb-dev, libzstd-dev, zlib1g-dev, pkg-config (apt-get)
+#   - postgresql: the server the shared-tier tests start a throwaway cluster of (they run it as
+#     the `postgres` user the package creates when the tests run as root)
 #   - python3 and the official OpenAI and Anthropic Python SDKs, for the end-to-end tests that
 #     drive the proxy with the clients our users run (pip)
 set -euo pipefail
 
-packages=(liblmdb-dev libzstd-dev zlib1g-dev pkg-config)
+packages=(liblmdb-dev libzstd-dev zlib1g-dev pkg-config postgresql)
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-pip)
 missing=()
 for p in "${packages[@]}"; do

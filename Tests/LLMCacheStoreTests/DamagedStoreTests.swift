@@ -1,3 +1,4 @@
+import LLMCacheTestSupport
 import LLMCacheCore
 import Testing
 

@@ -1,3 +1,4 @@
+import LLMCacheTestSupport
 import Testing
 
 #if canImport(Glibc)

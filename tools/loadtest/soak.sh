@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak test: a steady mixed load (tools/loadtest/soak.lua: hits, misses, streams, upstream 500s,
-# cut streams, slow upstreams) plus clients that disconnect mid-stream, clients that read slowly,
+# cut streams, slow upstreams) plus clients that disconnect mid-stream, clients that read slowly
+# (small answers, and 32 MiB streams larger than what is stored),
 # and connections that stall, for DURATION seconds (default 600). Every 30 s it samples the
 # proxy's resident memory, open file descriptors and TCP connections; at the end it prints the
 # samples, the load's error counts and whether the proxy is still answering. Ends by itself.
@@ -33,6 +34,10 @@ end=$((SECONDS + duration))
 (while [ $SECONDS -lt $end ]; do   # disconnect mid-stream
   curl -s -o /dev/null --max-time 0.2 -H 'content-type: application/json' -H 'x-mock-chunk-delay-ms: 100' \
     -d "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"leave $RANDOM\"}]}" "$url" || true
+done) & pids+=($!)
+(while [ $SECONDS -lt $end ]; do   # read a 32 MiB answer slowly (held back upstream, not buffered)
+  curl -s -o /dev/null --max-time 5 --limit-rate 1m -H 'content-type: application/json' -H 'x-mock-bulk-bytes: 33554432' \
+    -d "{\"model\":\"m\",\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"bulk $RANDOM\"}]}" "$url" || true
 done) & pids+=($!)
 (while [ $SECONDS -lt $end ]; do   # read slowly
   curl -s -o /dev/null --max-time 20 --limit-rate 2k -H 'content-type: application/json' -H 'x-mock-padding: 20000' \

@@ -1,25 +1,26 @@
-import LLMCacheStore
-
 #if canImport(Glibc)
     import Glibc
 #endif
 
 /// A child process with its standard output (and error, unless `mergeErrors` is false) on a
 /// pipe, for the tests that run the `llmcache` executable.
-final class ChildProcess {
-    let pid: pid_t
+package final class ChildProcess {
+    package let pid: pid_t
     private let output: UnsafeMutablePointer<FILE>
 
     /// `environment` is added to this process's, without its `LLMCACHE_` variables.
-    init(arguments: [String], environment: [String: String] = [:], mergeErrors: Bool = true) throws {
+    package init(arguments: [String], environment: [String: String] = [:], mergeErrors: Bool = true) throws {
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw RecordError("pipe failed") }
+        guard pipe(&pipeEnds) == 0 else { throw ChildProcessError("pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
         if mergeErrors { posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2) }
         posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        // The write end only as 1 (and 2): a child that leaves a daemon behind (pg_ctl start)
+        // must not hand it the pipe, or the output never ends.
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var inherited: [String] = []
@@ -35,21 +36,21 @@ final class ChildProcess {
         var pid: pid_t = 0
         let status = posix_spawn(&pid, arguments[0], &actions, nil, &cArguments, &cEnvironment)
         close(pipeEnds[1])
-        guard status == 0 else { throw RecordError("posix_spawn \(arguments[0]) failed: \(status)") }
+        guard status == 0 else { throw ChildProcessError("posix_spawn \(arguments[0]) failed: \(status)") }
         self.pid = pid
         self.output = fdopen(pipeEnds[0], "r")
     }
 
     deinit { fclose(output) }
 
-    func readAll() -> String {
+    package func readAll() -> String {
         var text = ""
         while let line = readLine() { text += line + "\n" }
         return text
     }
 
     /// Lines until one contains `marker` (nil at end of output).
-    func readLine(containing marker: String) -> String? {
+    package func readLine(containing marker: String) -> String? {
         while let line = readLine() {
             if line.contains(marker) { return line }
         }
@@ -57,7 +58,7 @@ final class ChildProcess {
     }
 
     /// The next line of output without its newline; nil at end of output.
-    func readLine() -> String? {
+    package func readLine() -> String? {
         var buffer = [CChar](repeating: 0, count: 4096)
         guard fgets(&buffer, 4096, output) != nil else { return nil }
         var line = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
@@ -66,17 +67,22 @@ final class ChildProcess {
     }
 
     /// The exit status (waitpid's).
-    func wait() -> Int32 {
+    package func wait() -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         return status
     }
 
-    func terminate() { _ = signal(SIGTERM) }
+    package func terminate() { _ = signal(SIGTERM) }
 
     /// Sends `signal` and waits; the exit status.
-    func signal(_ signal: Int32) -> Int32 {
+    package func signal(_ signal: Int32) -> Int32 {
         kill(pid, signal)
         return wait()
     }
+}
+
+package struct ChildProcessError: Error, CustomStringConvertible {
+    package let description: String
+    init(_ description: String) { self.description = description }
 }

@@ -1,0 +1,140 @@
+import Logging
+import PostgresNIO
+
+/// The shared tier's tables and their migrations. The first instance creates them (under an
+/// advisory lock, so instances starting together do not race); every instance reads the schema
+/// version and the tenant secret from `{prefix}meta`, so keys are the same on every instance.
+/// An instance refuses a schema newer than it knows, naming both versions.
+///
+/// - `{prefix}meta (name text primary key, value text)`: `schema_version`, `tenant_secret` (hex).
+/// - `{prefix}entries (key bytea primary key, namespace text, created_at int8, expires_at int8,
+///   size int4, record bytea)`: one record per key, in the disk tier's format; times in
+///   nanoseconds since 1970 (`expires_at` is `int8` max for entries that never expire).
+public struct SharedSchema: Sendable {
+    /// The schema this build writes and reads.
+    public static let version = 1
+
+    public let prefix: String
+    public let unlogged: Bool
+
+    public init(prefix: String, unlogged: Bool) {
+        precondition(SharedTierConfiguration.isValidPrefix(prefix), "validated by the configuration")
+        self.prefix = prefix
+        self.unlogged = unlogged
+    }
+
+    var meta: String { prefix + "meta" }
+    var entries: String { prefix + "entries" }
+
+    /// What the database holds after ``migrate(_:logger:)``.
+    public struct State: Sendable, Equatable {
+        public var version: Int
+        public var tenantSecret: [UInt8]
+        /// Whether this call created the tables.
+        public var created: Bool
+    }
+
+    public enum Failure: Error, Equatable, CustomStringConvertible {
+        case newerSchema(found: Int, supported: Int)
+        case damaged(String)
+
+        public var description: String {
+            switch self {
+            case .newerSchema(let found, let supported):
+                "the shared tier's database has schema version \(found); this llmcache knows up to \(supported) "
+                    + "(upgrade llmcache, or use another shared.postgres.table_prefix)"
+            case .damaged(let detail): "the shared tier's meta table is damaged: \(detail)"
+            }
+        }
+    }
+
+    /// Creates or checks the tables; the version and tenant secret in force.
+    public func migrate(_ client: PostgresClient, logger: Logger) async throws -> State {
+        do {
+            return try await transaction(client, logger: logger)
+        } catch let error as PostgresTransactionError {
+            // Our own refusal, not the transaction's machinery.
+            if let reason = error.closureError as? Failure { throw reason }
+            throw error
+        }
+    }
+
+    private func transaction(_ client: PostgresClient, logger: Logger) async throws -> State {
+        try await client.withTransaction(logger: logger) { connection in
+            // One instance at a time, per prefix.
+            let lock = Int64(truncatingIfNeeded: Self.lockKey(prefix))
+            try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+            try await connection.query(
+                "CREATE TABLE IF NOT EXISTS \(unescaped: meta) (name text PRIMARY KEY, value text NOT NULL)",
+                logger: logger)
+            let rows = try await connection.query("SELECT name, value FROM \(unescaped: meta)", logger: logger)
+            var values: [String: String] = [:]
+            for try await (name, value) in rows.decode((String, String).self) { values[name] = value }
+            if let text = values["schema_version"] {
+                guard let found = Int(text) else { throw Failure.damaged("schema_version is \(text)") }
+                guard found <= Self.version else { throw Failure.newerSchema(found: found, supported: Self.version) }
+                guard let hex = values["tenant_secret"], let secret = Self.bytes(hex: hex), secret.count == 32 else {
+                    throw Failure.damaged("tenant_secret is missing or not 32 bytes of hex")
+                }
+                return State(version: found, tenantSecret: secret, created: false)
+            }
+            try await connection.query(
+                """
+                CREATE \(unescaped: unlogged ? "UNLOGGED " : "")TABLE IF NOT EXISTS \(unescaped: entries) (
+                    key bytea PRIMARY KEY, namespace text NOT NULL, created_at int8 NOT NULL,
+                    expires_at int8 NOT NULL, size int4 NOT NULL, record bytea NOT NULL)
+                """, logger: logger)
+            try await connection.query(
+                "CREATE INDEX IF NOT EXISTS \(unescaped: entries)_namespace ON \(unescaped: entries) (namespace)",
+                logger: logger)
+            try await connection.query(
+                "CREATE INDEX IF NOT EXISTS \(unescaped: entries)_expires ON \(unescaped: entries) (expires_at)",
+                logger: logger)
+            var random = SystemRandomNumberGenerator()
+            let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+            let version = String(Self.version)
+            let hex = Self.hex(secret)
+            try await connection.query(
+                "INSERT INTO \(unescaped: meta) (name, value) VALUES ('schema_version', \(version)), ('tenant_secret', \(hex))",
+                logger: logger)
+            return State(version: Self.version, tenantSecret: secret, created: true)
+        }
+    }
+
+    /// A stable 64-bit number for the advisory lock of `prefix` (FNV-1a).
+    static func lockKey(_ prefix: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in ("llmcache-schema:" + prefix).utf8 {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return hash
+    }
+
+    static func hex(_ bytes: [UInt8]) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let characters = Array(hex.utf8)
+        guard characters.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(characters.count / 2)
+        var index = 0
+        while index < characters.count {
+            guard let value = UInt8(String(decoding: characters[index...index + 1], as: UTF8.self), radix: 16) else {
+                return nil
+            }
+            bytes.append(value)
+            index += 2
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,246 @@
+import LLMCacheCore
+import LLMCacheStore
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// L3: one cache shared by several llmcache instances, in a PostgreSQL table. It holds the disk
+/// tier's records (``PortableRecord``: checksummed, zstd, with the canonical request); a lookup
+/// is one indexed `SELECT` under `lookupTimeout` (slower, or failing: a miss, counted); stores
+/// go write-behind through a bounded queue (``SharedWriteQueue``), batched into multi-row
+/// upserts off the request path. TTL is enforced on read.
+///
+/// A `Service`: ``run()`` runs the connection pool and the writer; ``open(_:logger:)`` migrates
+/// the schema and reads the tenant secret every instance shares.
+public final class SharedTier: CacheTier, Service {
+    public let name = "shared"
+    public let configuration: SharedTierConfiguration
+    public let schema: SharedSchema
+    /// The secret every instance scopes credentials with (from the database).
+    public let tenantSecret: [UInt8]
+    let client: PostgresClient
+    let clock: any WallClock
+    let logger: Logger
+    let records = PortableRecord()
+    let queue: SharedWriteQueue
+    let stats = SharedTierStats()
+
+    private init(
+        configuration: SharedTierConfiguration, client: PostgresClient, schema: SharedSchema, tenantSecret: [UInt8],
+        clock: any WallClock, logger: Logger
+    ) {
+        self.configuration = configuration
+        self.client = client
+        self.schema = schema
+        self.tenantSecret = tenantSecret
+        self.clock = clock
+        self.logger = logger
+        self.queue = SharedWriteQueue(limit: configuration.writeQueueLimit)
+    }
+
+    /// Connects (running the pool in `group` until it is cancelled), migrates and reads the
+    /// shared secret. Throws when the database cannot be reached or its schema is refused.
+    public static func open(
+        _ configuration: SharedTierConfiguration, clock: any WallClock = SystemClock(), logger: Logger,
+        runningIn group: inout ThrowingTaskGroup<Void, any Error>
+    ) async throws -> SharedTier {
+        guard SharedTierConfiguration.isValidPrefix(configuration.tablePrefix) else {
+            throw DatabaseURL.Invalid(description: "shared.postgres.table_prefix must be [a-z_][a-z0-9_]*, at most 32")
+        }
+        var clientConfiguration = try DatabaseURL(configuration.url).clientConfiguration()
+        clientConfiguration.options.maximumConnections = configuration.poolSize
+        clientConfiguration.options.connectTimeout = configuration.connectTimeout
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        group.addTask { await client.run() }
+        let schema = SharedSchema(prefix: configuration.tablePrefix, unlogged: configuration.unlogged)
+        let state = try await withDeadline(configuration.connectTimeout * 3, "connecting to the shared tier") {
+            try await schema.migrate(client, logger: logger)
+        }
+        if state.created {
+            logger.info("shared tier created its tables", metadata: ["prefix": "\(configuration.tablePrefix)"])
+        }
+        return SharedTier(
+            configuration: configuration, client: client, schema: schema, tenantSecret: state.tenantSecret,
+            clock: clock, logger: logger)
+    }
+
+    // MARK: - CacheTier
+
+    public func lookup(_ key: CacheKey) async throws -> CacheEntry? {
+        let now = clock.now().nanosecondsSinceEpoch
+        let keyBytes = ByteBuffer(bytes: key.bytes)
+        let started = ContinuousClock.now
+        let found: ByteBuffer?
+        do {
+            found = try await withDeadline(configuration.lookupTimeout, "shared-tier lookup") {
+                [client, schema, logger] in
+                let rows = try await client.query(
+                    "SELECT record FROM \(unescaped: schema.entries) WHERE key = \(keyBytes) AND expires_at > \(now)",
+                    logger: logger)
+                for try await (record) in rows.decode(ByteBuffer.self) { return record }
+                return nil
+            }
+        } catch {
+            stats.failed(error, logger: logger)
+            throw error
+        }
+        stats.answered(after: ContinuousClock.now - started)
+        guard let found else {
+            stats.miss()
+            return nil
+        }
+        do {
+            let entry = try found.withUnsafeReadableBytes { try records.decode($0) }
+            stats.hit()
+            return entry
+        } catch {
+            // A damaged row is a miss, never a crash; it is replaced by the next store.
+            stats.damaged()
+            logger.warning(
+                "damaged shared-tier record; treated as a miss", metadata: ["key": "\(key)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    @discardableResult
+    public func store(_ key: CacheKey, _ entry: CacheEntry) async -> Bool {
+        guard let bytes = try? records.encode(entry) else { return false }
+        let row = SharedWriteQueue.Row(
+            key: key, namespace: entry.namespace, createdAt: entry.createdAt.nanosecondsSinceEpoch,
+            expiresAt: (entry.expiresAt ?? .distantFuture).nanosecondsSinceEpoch, record: bytes)
+        if queue.enqueue(row) { return true }
+        stats.dropped()
+        return false
+    }
+
+    public func holds(_ key: CacheKey) async -> Bool {
+        let keyBytes = ByteBuffer(bytes: key.bytes)
+        return (try? await first("SELECT 1 FROM \(unescaped: schema.entries) WHERE key = \(keyBytes)", Int32.self))
+            != nil
+    }
+
+    @discardableResult
+    public func evict(_ key: CacheKey) async -> Bool {
+        let keyBytes = ByteBuffer(bytes: key.bytes)
+        return ((try? await count("DELETE FROM \(unescaped: schema.entries) WHERE key = \(keyBytes)")) ?? 0) > 0
+    }
+
+    public func purge(namespace: String) async throws -> Int {
+        try await count("DELETE FROM \(unescaped: schema.entries) WHERE namespace = \(namespace)")
+    }
+
+    public func purgeAll() async throws -> Int {
+        try await count("DELETE FROM \(unescaped: schema.entries)")
+    }
+
+    public var counts: TierCounts { stats.counts }
+
+    public func resetStats() { stats.reset() }
+
+    /// The tier's own counters (errors, drops, queue depth, lookup latency) for `/stats`.
+    public var report: SharedTierStats.Report { stats.report(queueDepth: queue.depth) }
+
+    // MARK: - Writing
+
+    /// Runs the writer until graceful shutdown, then writes what is queued.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.writeUntilCancelled()
+        }
+        await flush()
+    }
+
+    /// Writes every queued entry now (tests and shutdown).
+    public func flush() async {
+        while case let batch = queue.take(upTo: configuration.batchSize), !batch.isEmpty {
+            if !(await write(batch)) {
+                queue.giveBack(batch)
+                return
+            }
+        }
+    }
+
+    private func writeUntilCancelled() async {
+        while !Task.isCancelled {
+            await queue.waitForRows()
+            let batch = queue.take(upTo: configuration.batchSize)
+            if batch.isEmpty { continue }
+            if !(await write(batch)) {
+                queue.giveBack(batch)
+                // The database is away: try again in a while (a lookup notices sooner).
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    /// One multi-row upsert; false when the database did not take it.
+    private func write(_ batch: [SharedWriteQueue.Row]) async -> Bool {
+        let keys = batch.map { ByteBuffer(bytes: $0.key.bytes) }
+        let namespaces = batch.map(\.namespace)
+        let created = batch.map(\.createdAt)
+        let expires = batch.map(\.expiresAt)
+        let sizes = batch.map { Int32(clamping: $0.record.count) }
+        let records = batch.map { ByteBuffer(bytes: $0.record) }
+        do {
+            try await client.query(
+                """
+                INSERT INTO \(unescaped: schema.entries) (key, namespace, created_at, expires_at, size, record)
+                SELECT * FROM unnest(\(keys)::bytea[], \(namespaces)::text[], \(created)::int8[], \(expires)::int8[],
+                                     \(sizes)::int4[], \(records)::bytea[])
+                ON CONFLICT (key) DO UPDATE SET namespace = excluded.namespace, created_at = excluded.created_at,
+                    expires_at = excluded.expires_at, size = excluded.size, record = excluded.record
+                """, logger: logger)
+            stats.wrote(batch.count)
+            return true
+        } catch {
+            stats.failed(error, logger: logger)
+            return false
+        }
+    }
+
+    // MARK: - Queries
+
+    private func first<T: PostgresDecodable & Sendable>(_ query: PostgresQuery, _ type: T.Type) async throws -> T? {
+        let rows = try await client.query(query, logger: logger)
+        for try await value in rows.decode(T.self) { return value }
+        return nil
+    }
+
+    /// Runs a `DELETE`; how many rows it removed.
+    private func count(_ query: PostgresQuery) async throws -> Int {
+        var counted = query
+        counted.sql += " RETURNING 1"
+        let rows = try await client.query(counted, logger: logger)
+        var removed = 0
+        for try await _ in rows { removed += 1 }
+        return removed
+    }
+}
+
+/// Runs `operation`, or throws ``SharedTierTimeout`` once `limit` has passed (the operation is
+/// cancelled).
+func withDeadline<T: Sendable>(
+    _ limit: Duration, _ what: String, _ operation: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await operation() }
+        group.addTask {
+            try await Task.sleep(for: limit)
+            return nil
+        }
+        defer { group.cancelAll() }
+        while let result = try await group.next() {
+            if let result { return result }
+            throw SharedTierTimeout(what: what, limit: limit)
+        }
+        throw SharedTierTimeout(what: what, limit: limit)
+    }
+}
+
+public struct SharedTierTimeout: Error, CustomStringConvertible {
+    let what: String
+    let limit: Duration
+    public var description: String { "\(what) took longer than \(limit)" }
+}

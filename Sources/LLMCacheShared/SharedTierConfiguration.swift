@@ -1,0 +1,42 @@
+/// How to reach and use the shared tier's database (`shared.postgres.*` in the configuration).
+public struct SharedTierConfiguration: Sendable, Equatable {
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE`, or with `?host=/socket/directory` for a
+    /// Unix socket (`postgres://USER@/DATABASE?host=/run/postgresql`).
+    public var url: String
+    /// Connections in the pool.
+    public var poolSize: Int
+    /// Prefix of the tables (letters, digits and `_`): several deployments can share a database.
+    public var tablePrefix: String
+    /// A lookup slower than this counts as a miss (and an error).
+    public var lookupTimeout: Duration
+    /// Time allowed to connect.
+    public var connectTimeout: Duration
+    /// Create the entries table `UNLOGGED` (faster writes, emptied by a database crash).
+    public var unlogged: Bool
+    /// Entries waiting to be written; beyond it new stores are dropped (and counted).
+    public var writeQueueLimit: Int
+    /// Entries per multi-row upsert.
+    public var batchSize: Int
+
+    public init(
+        url: String, poolSize: Int = 8, tablePrefix: String = "llmcache_", lookupTimeout: Duration = .milliseconds(50),
+        connectTimeout: Duration = .seconds(5), unlogged: Bool = false, writeQueueLimit: Int = 10_000,
+        batchSize: Int = 200
+    ) {
+        self.url = url
+        self.poolSize = poolSize
+        self.tablePrefix = tablePrefix
+        self.lookupTimeout = lookupTimeout
+        self.connectTimeout = connectTimeout
+        self.unlogged = unlogged
+        self.writeQueueLimit = writeQueueLimit
+        self.batchSize = batchSize
+    }
+
+    /// Whether `prefix` can name tables without quoting (and without injection).
+    public static func isValidPrefix(_ prefix: String) -> Bool {
+        !prefix.isEmpty && prefix.count <= 32
+            && prefix.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+            && !("0"..."9").contains(prefix.unicodeScalars.first!)
+    }
+}

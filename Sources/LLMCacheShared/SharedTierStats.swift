@@ -1,0 +1,100 @@
+import LLMCacheCore
+import Logging
+import Synchronization
+
+/// The shared tier's counters, and its state as the logs see it: an error is logged when the
+/// tier goes from working to failing, and once more when it works again — never per request.
+public final class SharedTierStats: Sendable {
+    private struct Counters {
+        var hits = 0
+        var misses = 0
+        var errors = 0
+        var damaged = 0
+        var dropped = 0
+        var written = 0
+        var lookups = 0
+        var lookupNanoseconds: Int64 = 0
+        var failing = false
+        var lastError: String?
+    }
+
+    public struct Report: Sendable, Equatable {
+        public var hits: Int
+        public var misses: Int
+        public var errors: Int
+        public var damaged: Int
+        public var dropped: Int
+        public var written: Int
+        public var queueDepth: Int
+        public var failing: Bool
+        public var lastError: String?
+        /// Mean lookup time of the answered lookups, in microseconds.
+        public var meanLookupMicroseconds: Double
+    }
+
+    private let counters = Mutex(Counters())
+
+    init() {}
+
+    var counts: TierCounts {
+        counters.withLock { TierCounts(hits: $0.hits, misses: $0.misses, entries: 0, bytes: 0) }
+    }
+
+    func report(queueDepth: Int) -> Report {
+        counters.withLock {
+            Report(
+                hits: $0.hits, misses: $0.misses, errors: $0.errors, damaged: $0.damaged, dropped: $0.dropped,
+                written: $0.written, queueDepth: queueDepth, failing: $0.failing, lastError: $0.lastError,
+                meanLookupMicroseconds: $0.lookups == 0 ? 0 : Double($0.lookupNanoseconds) / Double($0.lookups) / 1_000)
+        }
+    }
+
+    func hit() { counters.withLock { $0.hits += 1 } }
+    func miss() { counters.withLock { $0.misses += 1 } }
+    func damaged() {
+        counters.withLock {
+            $0.damaged += 1; $0.misses += 1
+        }
+    }
+    func dropped() { counters.withLock { $0.dropped += 1 } }
+
+    /// A lookup came back (found or not): the tier works.
+    func answered(after duration: Duration) {
+        let recovered = counters.withLock { counters -> Bool in
+            counters.lookups += 1
+            counters.lookupNanoseconds +=
+                duration.components.seconds * 1_000_000_000
+                + duration.components.attoseconds / 1_000_000_000
+            defer { counters.failing = false }
+            return counters.failing
+        }
+        if recovered { Logger(label: "llmcache.shared").info("shared tier answering again") }
+    }
+
+    func wrote(_ rows: Int) {
+        counters.withLock {
+            $0.written += rows
+            $0.failing = false
+        }
+    }
+
+    /// A lookup or write failed (a miss for the request); logged only when the state changes.
+    func failed(_ error: any Error, logger: Logger) {
+        let first = counters.withLock { counters -> Bool in
+            counters.errors += 1
+            counters.misses += 1
+            counters.lastError = "\(error)"
+            defer { counters.failing = true }
+            return !counters.failing
+        }
+        if first { logger.warning("shared tier failing; requests go on without it", metadata: ["error": "\(error)"]) }
+    }
+
+    func reset() {
+        counters.withLock { counters in
+            let failing = counters.failing
+            counters = Counters()
+            counters.failing = failing
+        }
+    }
+}

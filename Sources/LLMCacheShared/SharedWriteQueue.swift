@@ -1,0 +1,89 @@
+import LLMCacheCore
+import Synchronization
+
+/// The shared tier's write-behind queue: bounded (a full queue refuses, and the caller counts
+/// the drop), one writer taking batches, a later store of a key replacing a queued one.
+final class SharedWriteQueue: Sendable {
+    struct Row: Sendable {
+        var key: CacheKey
+        var namespace: String
+        var createdAt: Int64
+        var expiresAt: Int64
+        var record: [UInt8]
+    }
+
+    private struct State {
+        var order: [CacheKey] = []
+        var rows: [CacheKey: Row] = [:]
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    let limit: Int
+    private let state = Mutex(State())
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    var depth: Int { state.withLock { $0.rows.count } }
+
+    /// Queues `row`; false when the queue is full.
+    func enqueue(_ row: Row) -> Bool {
+        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            if state.rows[row.key] == nil {
+                guard state.rows.count < limit else { return (false, nil) }
+                state.order.append(row.key)
+            }
+            state.rows[row.key] = row
+            defer { state.waiter = nil }
+            return (true, state.waiter)
+        }
+        waiter?.resume()
+        return accepted
+    }
+
+    /// Up to `count` rows, oldest first, taken out of the queue.
+    func take(upTo count: Int) -> [Row] {
+        state.withLock { state in
+            var batch: [Row] = []
+            while batch.count < count, !state.order.isEmpty {
+                let key = state.order.removeFirst()
+                if let row = state.rows.removeValue(forKey: key) { batch.append(row) }
+            }
+            return batch
+        }
+    }
+
+    /// Puts back a batch the database did not take (ahead of newer rows; a newer row of the same
+    /// key wins), as far as there is room.
+    func giveBack(_ batch: [Row]) {
+        state.withLock { state in
+            var front: [CacheKey] = []
+            for row in batch where state.rows[row.key] == nil && state.rows.count < limit {
+                state.rows[row.key] = row
+                front.append(row.key)
+            }
+            state.order.insert(contentsOf: front, at: 0)
+        }
+    }
+
+    /// Returns once a row is queued (at once if one is). Cancellation ends the wait.
+    func waitForRows() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if !state.rows.isEmpty || Task.isCancelled { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+    }
+}
