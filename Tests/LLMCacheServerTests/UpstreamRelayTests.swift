@@ -60,18 +60,18 @@ import Testing
         }
     }
 
-    /// The head timeout no longer cuts a slow stream: a 1.5 s pause mid-stream with a 1 s head
+    /// The head timeout no longer cuts a slow stream: a 3 s pause mid-stream with a 2 s head
     /// timeout arrives whole (the stream-idle timeout is longer).
     @Test func aSlowStreamIsNotCutByTheHeadTimeout() async throws {
         try await ProxyHarness.run(
             store: nil,
             configure: {
-                $0.upstream.headTimeout = .seconds(1)
+                $0.upstream.headTimeout = .seconds(2)
                 $0.upstream.streamIdleTimeout = .seconds(10)
             }
         ) { harness in
             let reply = try await harness.post(
-                "/v1/chat/completions", chat("slow", stream: true), headers: [("x-mock-pause-ms", "1500")])
+                "/v1/chat/completions", chat("slow", stream: true), headers: [("x-mock-pause-ms", "3000")])
             #expect(reply.status == 200)
             let text = String(decoding: reply.body, as: UTF8.self)
             #expect(text.hasSuffix("data: [DONE]\n\n"), "\(text.suffix(200))")

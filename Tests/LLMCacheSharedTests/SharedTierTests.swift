@@ -132,10 +132,12 @@ import Testing
         defer { cluster.stop() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             let one = try await SharedTier.open(
-                SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "one_"), logger: Self.logger,
+                SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "one_", lookupTimeout: .seconds(5)),
+                logger: Self.logger,
                 runningIn: &group)
             let two = try await SharedTier.open(
-                SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "two_"), logger: Self.logger,
+                SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "two_", lookupTimeout: .seconds(5)),
+                logger: Self.logger,
                 runningIn: &group)
             #expect(one.tenantSecret != two.tenantSecret)
             await one.store(CacheKey(identifier: 4), Self.entry("x"))
