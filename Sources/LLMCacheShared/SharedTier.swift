@@ -86,7 +86,7 @@ public final class SharedTier: CacheTier, Service {
             stats.failed(error, logger: logger)
             throw error
         }
-        stats.answered(after: ContinuousClock.now - started)
+        stats.answered(after: ContinuousClock.now - started, logger: logger)
         guard let found else {
             stats.miss()
             return nil
@@ -231,11 +231,11 @@ func withDeadline<T: Sendable>(
             return nil
         }
         defer { group.cancelAll() }
-        while let result = try await group.next() {
-            if let result { return result }
+        // The first to finish decides: the operation's value, or the sleep's nil.
+        guard let first = try await group.next(), let value = first else {
             throw SharedTierTimeout(what: what, limit: limit)
         }
-        throw SharedTierTimeout(what: what, limit: limit)
+        return value
     }
 }
 

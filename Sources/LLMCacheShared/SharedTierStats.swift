@@ -1,5 +1,6 @@
 import LLMCacheCore
 import Logging
+import NIOCore
 import Synchronization
 
 /// The shared tier's counters, and its state as the logs see it: an error is logged when the
@@ -59,16 +60,14 @@ public final class SharedTierStats: Sendable {
     func dropped() { counters.withLock { $0.dropped += 1 } }
 
     /// A lookup came back (found or not): the tier works.
-    func answered(after duration: Duration) {
+    func answered(after duration: Duration, logger: Logger) {
         let recovered = counters.withLock { counters -> Bool in
             counters.lookups += 1
-            counters.lookupNanoseconds +=
-                duration.components.seconds * 1_000_000_000
-                + duration.components.attoseconds / 1_000_000_000
+            counters.lookupNanoseconds += TimeAmount(duration).nanoseconds
             defer { counters.failing = false }
             return counters.failing
         }
-        if recovered { Logger(label: "llmcache.shared").info("shared tier answering again") }
+        if recovered { logger.info("shared tier answering again") }
     }
 
     func wrote(_ rows: Int) {

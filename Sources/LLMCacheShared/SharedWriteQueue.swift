@@ -45,12 +45,10 @@ final class SharedWriteQueue: Sendable {
     /// Up to `count` rows, oldest first, taken out of the queue.
     func take(upTo count: Int) -> [Row] {
         state.withLock { state in
-            var batch: [Row] = []
-            while batch.count < count, !state.order.isEmpty {
-                let key = state.order.removeFirst()
-                if let row = state.rows.removeValue(forKey: key) { batch.append(row) }
-            }
-            return batch
+            // `order` and `rows` hold the same keys: a key enters `order` only when it is new.
+            let keys = Array(state.order.prefix(count))
+            state.order.removeFirst(keys.count)
+            return keys.compactMap { state.rows.removeValue(forKey: $0) }
         }
     }
 

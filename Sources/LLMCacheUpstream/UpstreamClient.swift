@@ -75,9 +75,9 @@ public final class UpstreamClient: Sendable {
     public init(configuration: Configuration = Configuration()) {
         var clientConfiguration = HTTPClient.Configuration()
         // No read timer: the head has its deadline (``send``), the body its ``UpstreamWatch``.
-        clientConfiguration.timeout = .init(connect: Self.timeAmount(configuration.connectTimeout), read: nil)
+        clientConfiguration.timeout = .init(connect: TimeAmount(configuration.connectTimeout), read: nil)
         clientConfiguration.connectionPool = .init(
-            idleTimeout: Self.timeAmount(configuration.idleTimeout),
+            idleTimeout: TimeAmount(configuration.idleTimeout),
             concurrentHTTP1ConnectionsPerHostSoftLimit: configuration.maximumConnectionsPerHost)
         clientConfiguration.decompression = .disabled
         clientConfiguration.redirectConfiguration = .disallow
@@ -96,7 +96,7 @@ public final class UpstreamClient: Sendable {
         for header in headers { request.headers.add(name: header.name, value: header.value) }
         if let body { request.body = .bytes(body) }
         // AsyncHTTPClient's deadline ends with the head.
-        let timeout = Self.timeAmount(min(configuration.headTimeout, configuration.totalTimeout))
+        let timeout = TimeAmount(min(configuration.headTimeout, configuration.totalTimeout))
         do {
             let response = try await client.execute(request, timeout: timeout, logger: logger)
             return Response(
@@ -171,13 +171,6 @@ public final class UpstreamClient: Sendable {
             idle: configuration.streamIdleTimeout, deadline: started + configuration.totalTimeout,
             totalLimit: configuration.totalTimeout
         ) { progress in try await read(body, progress) }
-    }
-
-    /// `duration` in NIO's unit, to the nanosecond (saturating).
-    static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        let (nanos, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return .nanoseconds(overflow ? .max : nanos.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue)
     }
 
     /// Closes pooled connections.

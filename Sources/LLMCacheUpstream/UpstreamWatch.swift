@@ -1,3 +1,4 @@
+import NIOCore
 import Synchronization
 
 /// Times the reading of an upstream's body, where AsyncHTTPClient has one read timer for both
@@ -37,8 +38,7 @@ public enum UpstreamWatch {
 
         /// A chunk arrived.
         public func touch() {
-            let elapsed = clock.now - origin
-            last.store(Self.nanoseconds(elapsed), ordering: .relaxed)
+            last.store(TimeAmount(clock.now - origin).nanoseconds, ordering: .relaxed)
         }
 
         /// Runs `wait` (the reader waiting for its consumer) with the idle timer held.
@@ -54,11 +54,6 @@ public enum UpstreamWatch {
         var isPaused: Bool { paused.load(ordering: .relaxed) > 0 }
 
         var lastSign: ContinuousClock.Instant { origin + .nanoseconds(last.load(ordering: .relaxed)) }
-
-        static func nanoseconds(_ duration: Duration) -> Int64 {
-            let (seconds, attoseconds) = duration.components
-            return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        }
     }
 
     /// Runs `operation` (which reads a body, calling `touch()` per chunk) under the watch;

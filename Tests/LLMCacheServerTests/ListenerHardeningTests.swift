@@ -253,10 +253,7 @@ import Testing
             }
         ) { harness in
             let connection = try RawConnection(port: harness.proxyPort)
-            let body = #"{"model":"m","stream":true,"messages":[{"role":"user","content":"stop reading"}]}"#
-            connection.send(
-                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                    + "x-mock-bulk-bytes: \(256 << 20)\r\ncontent-length: \(body.utf8.count)\r\n\r\n\(body)")
+            connection.send(UpstreamRelayTests.request(bulk: 256 << 20, stream: true))
             #expect(String(decoding: try await connection.read(bytes: 12), as: UTF8.self) == "HTTP/1.1 200")
             var ends = harness.stats.bulkEnds.makeAsyncIterator()
             let end = await ends.next()

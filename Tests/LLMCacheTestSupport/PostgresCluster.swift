@@ -3,12 +3,14 @@
 #endif
 
 /// A throwaway PostgreSQL server for a test: `initdb` in a new temporary folder, listening only
-/// on a Unix socket in that folder (no port to collide with), trust authentication, stopped and
-/// deleted by ``stop()``. Run as root (as CI is), the server runs as the `postgres` user, which
+/// on a Unix socket in that folder (no port to collide with), trust authentication, stopped by
+/// ``stop()`` and deleted when released. Run as root (as CI is), the server runs as the `postgres` user, which
 /// Debian's package creates. Finds the server binaries with `pg_config --bindir`, or under
 /// /usr/lib/postgresql.
 package final class PostgresCluster: @unchecked Sendable {
-    package let directory: String
+    /// Deleted (with the cluster's files) when the cluster is released.
+    private let scratch = ScratchDirectory()
+    package var directory: String { scratch.path }
     package let socketDirectory: String
     package let port = 5432
     package let user = "llmcache"
@@ -28,10 +30,7 @@ package final class PostgresCluster: @unchecked Sendable {
             throw Failure(description: "PostgreSQL server binaries not found (tools/install-deps.sh installs them)")
         }
         self.binaries = binaries
-        var template = Array("/tmp/llmcache-pg-XXXXXX".utf8CString)
-        guard let made = mkdtemp(&template) else { throw Failure(description: "mkdtemp failed") }
-        directory = String(cString: made)
-        socketDirectory = directory + "/socket"
+        socketDirectory = scratch.path + "/socket"
         runAs = getuid() == 0 ? "postgres" : nil
         mkdir(socketDirectory, 0o700)
         if let runAs, let account = getpwnam(runAs) {
@@ -55,10 +54,9 @@ package final class PostgresCluster: @unchecked Sendable {
         try run(binaries + "/pg_ctl", "-D", directory + "/data", "-w", "-m", "immediate", "stop")
     }
 
-    /// Stops the server and deletes its folder.
+    /// Stops the server (its folder goes when the cluster is released).
     package func stop() {
         try? run(binaries + "/pg_ctl", "-D", directory + "/data", "-w", "-m", "fast", "stop")
-        _ = try? ChildProcess(arguments: ["/bin/rm", "-rf", directory]).wait()
     }
 
     /// Runs a server binary (as the server's user when we are root); throws with its output when

@@ -83,33 +83,33 @@ package final class RawConnection: @unchecked Sendable {
     }
 
     /// Reads until at least `count` bytes have arrived (or the connection closes, or the read
-    /// timeout).
+    /// timeout); never more than `count`.
     package func read(bytes count: Int) async throws -> [UInt8] {
-        let descriptor = descriptor
-        return try await NIOThreadPool.singleton.runIfActive {
-            var bytes: [UInt8] = []
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while bytes.count < count {
-                let received = recv(descriptor, &buffer, min(buffer.count, count - bytes.count), 0)
-                if received <= 0 { break }
-                bytes += buffer[0..<received]
-            }
-            return bytes
-        }
+        try await receive(upTo: { count - $0.count }, until: { $0.count >= count })
     }
 
     /// Reads until `marker` has arrived (or the connection closes, or the read timeout).
     package func read(until marker: String) async throws -> String {
+        let bytes = try await receive(until: { String(decoding: $0, as: UTF8.self).contains(marker) })
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Receives until `done` says so, the connection closes or the read timeout passes, asking
+    /// each time for at most `limit` of what came so far (and 64 KiB).
+    private func receive(
+        upTo limit: @escaping @Sendable ([UInt8]) -> Int = { _ in .max },
+        until done: @escaping @Sendable ([UInt8]) -> Bool
+    ) async throws -> [UInt8] {
         let descriptor = descriptor
         return try await NIOThreadPool.singleton.runIfActive {
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
-            while !String(decoding: bytes, as: UTF8.self).contains(marker) {
-                let count = recv(descriptor, &buffer, buffer.count, 0)
-                if count <= 0 { break }
-                bytes += buffer[0..<count]
+            while !done(bytes) {
+                let received = recv(descriptor, &buffer, min(buffer.count, limit(bytes)), 0)
+                if received <= 0 { break }
+                bytes += buffer[0..<received]
             }
-            return String(decoding: bytes, as: UTF8.self)
+            return bytes
         }
     }
 }

@@ -15,8 +15,6 @@ final class SingleFlight: Sendable {
 
     struct State {
         private(set) var flights: [CacheKey: Flight] = [:]
-        /// Requests that have followed a flight so far (monotonic).
-        private(set) var followersJoined = 0
 
         enum JoinAction {
             case startFetch
@@ -26,7 +24,6 @@ final class SingleFlight: Sendable {
         /// A request for `key` arrives.
         mutating func join(_ key: CacheKey, newFlight: () -> Flight) -> (JoinAction, Flight) {
             if let flight = flights[key] {
-                followersJoined += 1
                 return (.follow(flight), flight)
             }
             let flight = newFlight()

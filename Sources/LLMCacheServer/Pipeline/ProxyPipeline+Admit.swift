@@ -85,24 +85,18 @@ extension ProxyPipeline {
     func forward(_ exchange: ProxyExchange) async throws -> ProxyAnswer {
         let started = ContinuousClock.now
         let upstream = try await send(exchange)
-        let client = services.client
-        let flights = services.flights
+        let flight = services.flights.newFlight(retaining: false)
+        // Subscribed before anything is read: nothing has been dropped, the subscription succeeds.
+        let chunks = flight.body()!
+        flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
+        let relay = UpstreamRelay(client: services.client, flight: flight, started: started)
         let logger = exchange.logger
         let isStream = ProxyHeaders.isEventStream(upstream.headers)
         let body = ResponseBody { writer in
-            let flight = flights.newFlight(retaining: false)
-            // Nothing has been dropped yet: the subscription always succeeds.
-            let chunks = flight.body()!
-            flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    do {
-                        _ = try await UpstreamRelay(client: client, flight: flight, started: started)
-                            .run(upstream.body, capture: nil)
-                        flight.finish(.success(()))
-                    } catch {
+                    if let error = await relay.runToEnd(upstream.body) {
                         logger.debug("pass-through body ended early", metadata: ["error": "\(error)"])
-                        flight.finish(.failure(UpstreamRelay.failure(error)))
                     }
                 }
                 try await Self.relay(chunks, isStream: isStream, to: &writer)

@@ -49,6 +49,19 @@ struct UpstreamRelay: Sendable {
         }
     }
 
+    /// Relays `body` with nothing captured and ends the flight: with success, or with what its
+    /// clients are told of the error (returned, for the caller's log).
+    func runToEnd(_ body: UpstreamBody) async -> (any Error)? {
+        do {
+            _ = try await run(body, capture: nil)
+            flight.finish(.success(()))
+            return nil
+        } catch {
+            flight.finish(.failure(Self.failure(error)))
+            return error
+        }
+    }
+
     /// What a client of the flight is told when ``run(_:capture:stopsRetaining:)`` threw.
     static func failure(_ error: any Error) -> ProxyError {
         switch error {

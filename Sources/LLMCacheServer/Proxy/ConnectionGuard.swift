@@ -134,10 +134,8 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         if let checkAt, checkAt <= next.deadline { return }
         check?.cancel()
         checkAt = next.deadline
-        let delay = next.deadline - .now
-        let components = delay.components
         check = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(
-            in: .nanoseconds(max(0, components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000))
+            in: TimeAmount(max(.zero, next.deadline - .now))
         ) { [self] in
             check = nil
             checkAt = nil
