@@ -21,10 +21,23 @@ import Testing
     @Test func aBodyHasTheBodyTimeoutFromItsLastPiece() {
         var timers = Timers(limits: limits, openedAt: start)
         timers.readHead(at: at(1))
+        timers.readRequested(at: at(1))
         #expect(timers.nextCheck?.reason == .body && timers.nextCheck?.deadline == at(21))
         timers.readBody(at: at(15))
+        timers.readRequested(at: at(15))
         #expect(timers.nextCheck?.deadline == at(35), "each piece restarts it")
         #expect(timers.expired(at: at(30)) == nil)
+    }
+
+    @Test func theBodyTimerWaitsWhileTheServerHoldsReadsBack() {
+        var timers = Timers(limits: limits, openedAt: start)
+        timers.readHead(at: at(1))
+        #expect(timers.nextCheck == nil, "no read asked for: the server is the slow one")
+        #expect(timers.expired(at: at(100)) == nil)
+        timers.readRequested(at: at(100))
+        #expect(timers.nextCheck?.reason == .body && timers.nextCheck?.deadline == at(120), "counted from the ask")
+        timers.readRequested(at: at(110))
+        #expect(timers.nextCheck?.deadline == at(120), "asking again does not restart it")
     }
 
     @Test func noReadTimerRunsWhileARequestIsAnswered() {
@@ -42,6 +55,7 @@ import Testing
         timers.wroteEnd(at: at(4))
         #expect(timers.nextCheck?.reason == .keepAlive && timers.nextCheck?.deadline == at(34))
         timers.readHead(at: at(20))
+        timers.readRequested(at: at(20))
         #expect(timers.nextCheck?.reason == .body)
     }
 

@@ -122,6 +122,12 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         context.write(data, promise: promise)
     }
 
+    func read(context: ChannelHandlerContext) {
+        timers.readRequested(at: .now)
+        arm(context)
+        context.read()
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         timers.writable(context.channel.isWritable, at: .now)
         arm(context)

@@ -2,7 +2,9 @@
 /// (`header_timeout`, from the connection's start), the gaps in a request body
 /// (`body_timeout`), the idle time between requests (`keepalive_timeout`, from the end of the
 /// last response until the next head), and a client that stops reading a response
-/// (`send_timeout`, while the connection cannot take more). While a request is being answered
+/// (`send_timeout`, while the connection cannot take more). The body timer runs only while the
+/// server has asked for more of the body (a read is pending) — never while the server itself
+/// holds reads back (backpressure, or a response being made). While a request is being answered
 /// and the client keeps reading, no timer runs: the upstream's timeouts govern that.
 ///
 /// Pure: instants in, decisions out. ``ConnectionGuard`` feeds it channel events and keeps one
@@ -28,6 +30,8 @@ struct ConnectionTimers<Instant: InstantProtocol> where Instant.Duration == Dura
     private var since: Instant
     private var requestsInProgress = 0
     private var readingRequest = false
+    /// The server has asked for more input and none has come yet.
+    private var readPending = false
     private var answered = 0
     /// Since when the connection could take no more output (nil: it can).
     private var blockedSince: Instant?
@@ -40,6 +44,7 @@ struct ConnectionTimers<Instant: InstantProtocol> where Instant.Duration == Dura
     /// A request head arrived.
     mutating func readHead(at now: Instant) {
         since = now
+        readPending = false
         readingRequest = true
         requestsInProgress += 1
     }
@@ -47,12 +52,22 @@ struct ConnectionTimers<Instant: InstantProtocol> where Instant.Duration == Dura
     /// A piece of a request body arrived.
     mutating func readBody(at now: Instant) {
         since = now
+        readPending = false
     }
 
     /// A request ended.
     mutating func readEnd(at now: Instant) {
         since = now
+        readPending = false
         readingRequest = false
+    }
+
+    /// The server asked for more input. Within a request body the body timer counts from here
+    /// (or from the last piece, if the request came right after it).
+    mutating func readRequested(at now: Instant) {
+        guard !readPending else { return }
+        readPending = true
+        if readingRequest { since = max(since, now) }
     }
 
     /// A response ended.
@@ -75,7 +90,7 @@ struct ConnectionTimers<Instant: InstantProtocol> where Instant.Duration == Dura
     var nextCheck: (deadline: Instant, reason: Reason)? {
         var next: (deadline: Instant, reason: Reason)?
         if readingRequest {
-            next = (since.advanced(by: limits.body), .body)
+            if readPending { next = (since.advanced(by: limits.body), .body) }
         } else if requestsInProgress == 0 {
             next =
                 answered == 0
