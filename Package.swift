@@ -57,6 +57,9 @@ let package = Package(
             name: "Gzip", dependencies: ["CZlib", .product(name: "NIOCore", package: "swift-nio")]),
         // glibc's malloc_trim, for the memory governor.
         .target(name: "CMallocTrim"),
+        // glibc's close-on-exec pipe and close-from spawn action, for child processes that must
+        // inherit nothing but their output.
+        .target(name: "CSpawn"),
 
         .target(
             name: "LLMCacheCore",
@@ -175,7 +178,7 @@ let package = Package(
             name: "LLMCacheCLI",
             dependencies: [
                 "LLMCacheCore", "LLMCacheStore", "LLMCacheServer", "LLMCacheToolkit", "LLMCacheUpstream", "LLMCacheAdmin",
-                "LLMCacheConfig", "LLMCacheMockUpstream", "LLMCacheApp", "LLMCachePlugins",
+                "LLMCacheConfig", "LLMCacheMockUpstream", "LLMCacheApp", "LLMCachePlugins", "CSpawn",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -207,7 +210,7 @@ let package = Package(
             name: "LLMCacheTestSupport",
             dependencies: [
                 "LLMCacheServer", "LLMCacheAdmin", "LLMCacheApp", "LLMCacheConfig", "LLMCacheCore", "LLMCacheUpstream", "LLMCacheMockUpstream",
-                "LLMCachePlugins",
+                "LLMCachePlugins", "CSpawn",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,3 +1,4 @@
+import CSpawn
 import LLMCacheStore
 import Logging
 
@@ -25,6 +26,7 @@ enum StoreStartCheck {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        llmcache_spawn_close_from(&actions, 3)
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var pid: pid_t = 0

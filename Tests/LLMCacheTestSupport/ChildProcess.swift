@@ -1,3 +1,5 @@
+import CSpawn
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -11,16 +13,21 @@ package final class ChildProcess {
     /// `environment` is added to this process's, without its `LLMCACHE_` variables.
     package init(arguments: [String], environment: [String: String] = [:], mergeErrors: Bool = true) throws {
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw ChildProcessError("pipe failed") }
+        // Close-on-exec: a child spawned by another test at the same moment must not inherit this
+        // pipe (a server it leaves behind would hold the output open, and the reader here would
+        // block a thread of the cooperative pool forever).
+        guard llmcache_pipe_cloexec(&pipeEnds) == 0 else { throw ChildProcessError("pipe failed") }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
         if mergeErrors { posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 2) }
         posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
-        // The write end only as 1 (and 2): a child that leaves a daemon behind (pg_ctl start)
-        // must not hand it the pipe, or the output never ends.
+        // The write end only as 1 (and 2), and nothing else of this process (its sockets, files,
+        // other tests' pipes): a child that leaves a daemon behind (pg_ctl start) must not hand
+        // it the pipe, or the output never ends.
         posix_spawn_file_actions_addclose(&actions, pipeEnds[1])
+        llmcache_spawn_close_from(&actions, 3)
         var cArguments = arguments.map { strdup($0) } + [nil]
         defer { for argument in cArguments { free(argument) } }
         var inherited: [String] = []
