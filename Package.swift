@@ -118,7 +118,8 @@ let package = Package(
         .target(
             name: "LLMCacheServer",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "LLMCacheConfig", "LLMCachePlugins",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheShared", "LLMCacheUpstream", "LLMCacheConfig",
+                "LLMCachePlugins",
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),

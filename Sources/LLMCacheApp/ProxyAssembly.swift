@@ -49,7 +49,8 @@ public struct ProxyAssembly: Sendable {
     let reloading: Reloading?
     let logger: Logger
 
-    /// Opens the tiers and makes the services; nothing runs yet.
+    /// Opens the tiers (connecting to the shared tier's database when one is configured) and
+    /// makes the services; nothing runs yet.
     /// - Throws: when a tier cannot be opened or the manifest cannot be written.
     public init(
         configuration: ProxyConfiguration, plugins: PluginChain = .empty, admin: AdminConfiguration? = nil,
@@ -57,9 +58,9 @@ public struct ProxyAssembly: Sendable {
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
         metricsExposition: (@Sendable () -> [UInt8])? = nil,
         memorySampler: any MemorySampler = ProcessMemorySampler()
-    ) throws {
+    ) async throws {
         try admin?.validate()
-        let server = try ProxyServer(
+        let server = try await ProxyServer(
             configuration: configuration, clock: clock, logger: logger, metricsFactory: metricsFactory,
             metricsExposition: metricsExposition, memorySampler: memorySampler, plugins: plugins)
         self.server = server
@@ -77,6 +78,7 @@ public struct ProxyAssembly: Sendable {
     public func start() async throws {
         do { try await server.startPlugins() } catch {
             try? await server.client.shutdown()
+            await server.shared?.close()
             throw error
         }
     }

@@ -44,6 +44,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "Keep entries in memory only (no disk tier).")
     var memoryOnly = false
 
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL database of the tier several instances share, postgres://USER@HOST/DB (a password: rather ${VAR} in the file).",
+            valueName: "url"))
+    var sharedPostgres: String?
+
     @Option(help: "OpenAI-compatible upstream for all routes but Anthropic's (default https://api.openai.com).")
     var upstream: String?
 
@@ -152,6 +158,7 @@ struct ServeCommand: AsyncParsableCommand {
         set("listen.port", port.map(String.init), "--port")
         set("store.path", store, "--store")
         set("store.enabled", memoryOnly ? "false" : nil, "--memory-only")
+        set("shared.postgres.url", sharedPostgres, "--shared-postgres")
         set("upstreams.openai.url", upstream, "--upstream")
         set("upstreams.anthropic.url", anthropicUpstream, "--anthropic-upstream")
         set("upstreams.openai.api_key", try Self.credential(fromEnvironment: openaiKeyEnv), "--openai-key-env")
@@ -238,7 +245,7 @@ struct ServeCommand: AsyncParsableCommand {
                 host: settings.admin.host, port: settings.admin.port, token: settings.admin.token,
                 allowOpen: settings.admin.allowOpen)
             : nil
-        let assembly = try ProxyAssembly(
+        let assembly = try await ProxyAssembly(
             configuration: configuration, plugins: plugins, admin: admin,
             reloading: .init(loader: loader, registry: registry, settings: settings), logger: logger,
             metricsExposition: { registryMetrics.emitToBuffer() })

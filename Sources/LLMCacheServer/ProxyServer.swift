@@ -2,6 +2,7 @@ import CoreMetrics
 import Hummingbird
 import LLMCacheCore
 import LLMCachePlugins
+import LLMCacheShared
 import LLMCacheStore
 import LLMCacheUpstream
 import Logging
@@ -16,6 +17,8 @@ public struct ProxyServer: Sendable {
     /// The disk tier as a persistent store — export, miss explanations, maintenance; its tier
     /// operations go through ``cache``. Nil without a store directory.
     public let store: DiskTier?
+    /// L3, the tier several instances share; nil unless `configuration.shared` names a database.
+    public let shared: SharedTier?
     public let client: UpstreamClient
     let tenantSecret: [UInt8]
     let clock: any WallClock
@@ -37,6 +40,9 @@ public struct ProxyServer: Sendable {
     ///     tests pass an in-memory one).
     ///   - metricsExposition: renders the backend's text for `GET /metrics` (nil: 404).
     ///   - memorySampler: the governor's memory figure (anonymous RSS by default).
+    /// - Throws: when a tier cannot be opened (the shared tier's database cannot be reached or
+    ///   its schema is refused: every instance must read the same tenant secret from it, so the
+    ///   proxy does not start without it) or the manifest cannot be written.
     public init(
         configuration: ProxyConfiguration, clock: any WallClock = SystemClock(),
         logger: Logger = Logger(label: "llmcache"),
@@ -44,7 +50,7 @@ public struct ProxyServer: Sendable {
         metricsExposition: (@Sendable () -> [UInt8])? = nil,
         memorySampler: any MemorySampler = ProcessMemorySampler(),
         plugins: PluginChain = .empty
-    ) throws {
+    ) async throws {
         // Everything that can fail comes before the upstream client, which must be shut down
         // once it exists.
         let memory = try MemoryTier(configuration: configuration.memory, clock: clock)
@@ -55,18 +61,37 @@ public struct ProxyServer: Sendable {
                     directory: $0, maxBytes: configuration.storeMaxBytes, maximumMapSize: configuration.storeMapSize),
                 clock: clock, logger: logger)
         }
-        let cache = TieredCache(memory: memory, disk: disk)
-        self.governor = try configuration.governor.map {
-            try MemoryGovernor(
-                configuration: $0, memory: memory, controls: cache, sampler: memorySampler, logger: logger)
+        let diskSecret = try disk?.tenantSecret()
+        var shared: SharedTier?
+        if let settings = configuration.shared {
+            shared = try await SharedTier.connect(settings, proposedSecret: diskSecret, clock: clock, logger: logger)
+        }
+        let cache = TieredCache(memory: memory, lower: [disk as (any CacheTier)?, shared].compactMap { $0 })
+        do {
+            self.governor = try configuration.governor.map {
+                try MemoryGovernor(
+                    configuration: $0, memory: memory, controls: cache, sampler: memorySampler, logger: logger)
+            }
+            if let shared, let disk, shared.tenantSecret != diskSecret {
+                // Keys must be the same on every instance: the disk tier takes the shared secret
+                // (what it stored under its own no longer matches and ages out).
+                try disk.replaceTenantSecret(shared.tenantSecret)
+                logger.warning(
+                    "the disk tier's entries were keyed with another tenant secret than the shared tier's; they will not be found again",
+                    metadata: ["store": "\(configuration.storeDirectory ?? "")"])
+            }
+        } catch {
+            await shared?.close()
+            throw error
         }
         self.configuration = configuration
         self.cache = cache
         self.store = disk
-        self.tenantSecret = try disk?.tenantSecret() ?? TenantScope.newSecret()
+        self.shared = shared
+        self.tenantSecret = shared?.tenantSecret ?? diskSecret ?? TenantScope.newSecret()
         self.metrics = ProxyMetrics(factory: metricsFactory)
         self.endpoints = ObservabilityEndpoints(
-            cache: cache, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory),
+            cache: cache, shared: shared, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory),
             governor: governor,
             readiness: readiness, exposition: metricsExposition)
         self.runtime = ProxyRuntime(RuntimeState(configuration: configuration, plugins: plugins))
@@ -111,7 +136,8 @@ public struct ProxyServer: Sendable {
         -> some ApplicationProtocol
     {
         let shared = ProxyServices(
-            cache: cache, store: store, client: client, clock: clock, flights: flights, runner: runner,
+            cache: cache, store: store, shared: self.shared, client: client, clock: clock, flights: flights,
+            runner: runner,
             tenantScopes: TenantScopeCache(secret: tenantSecret), manifest: manifest, metrics: metrics,
             endpoints: endpoints, governor: governor, hooks: PluginRunner(metrics: metrics, logger: logger))
         let responder = ProxyResponder(runtime: runtime, services: shared)
@@ -119,6 +145,7 @@ public struct ProxyServer: Sendable {
         // the manifest is written out, the writer commits what is queued, and the upstream
         // client closes its connections.
         var services: [any Service] = [client]
+        if let tier = self.shared { services.append(tier) }
         if let store { services.append(DiskTierWriter(tier: store)) }
         if let manifest { services.append(manifest) }
         // Plugins shut down after running fetches (which may call their before-store hooks).

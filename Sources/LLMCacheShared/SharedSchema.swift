@@ -1,3 +1,4 @@
+import LLMCacheCore
 import Logging
 import PostgresNIO
 
@@ -10,6 +11,10 @@ import PostgresNIO
 /// - `{prefix}entries (key bytea primary key, namespace text, created_at int8, expires_at int8,
 ///   size int4, record bytea)`: one record per key, in the disk tier's format; times in
 ///   nanoseconds since 1970 (`expires_at` is `int8` max for entries that never expire).
+/// - `{prefix}leases (key bytea primary key, owner text, expires_at int8)`, unlogged: which
+///   instance fetches a key now, until when (milliseconds since 1970 on the database's clock,
+///   so instances' clocks need not agree). The end of a fetch is announced on the channel
+///   `{prefix}ready` with the key's hex.
 public struct SharedSchema: Sendable {
     /// The schema this build writes and reads.
     public static let version = 1
@@ -25,6 +30,9 @@ public struct SharedSchema: Sendable {
 
     var meta: String { prefix + "meta" }
     var entries: String { prefix + "entries" }
+    var leases: String { prefix + "leases" }
+    /// The LISTEN/NOTIFY channel on which a fetch's end is announced (payload: the key's hex).
+    var channel: String { prefix + "ready" }
 
     /// What the database holds after ``migrate(_:logger:)``.
     public struct State: Sendable, Equatable {
@@ -49,9 +57,11 @@ public struct SharedSchema: Sendable {
     }
 
     /// Creates or checks the tables; the version and tenant secret in force.
-    public func migrate(_ client: PostgresClient, logger: Logger) async throws -> State {
+    /// `proposedSecret` is the secret written when this call creates the tables (random if nil).
+    public func migrate(_ client: PostgresClient, proposedSecret: [UInt8]? = nil, logger: Logger) async throws -> State
+    {
         do {
-            return try await transaction(client, logger: logger)
+            return try await transaction(client, proposedSecret: proposedSecret, logger: logger)
         } catch let error as PostgresTransactionError {
             // Our own refusal, not the transaction's machinery.
             if let reason = error.closureError as? Failure { throw reason }
@@ -59,7 +69,7 @@ public struct SharedSchema: Sendable {
         }
     }
 
-    private func transaction(_ client: PostgresClient, logger: Logger) async throws -> State {
+    private func transaction(_ client: PostgresClient, proposedSecret: [UInt8]?, logger: Logger) async throws -> State {
         try await client.withTransaction(logger: logger) { connection in
             // One instance at a time, per prefix.
             let lock = Int64(truncatingIfNeeded: Self.lockKey(prefix))
@@ -67,6 +77,12 @@ public struct SharedSchema: Sendable {
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS \(unescaped: meta) (name text PRIMARY KEY, value text NOT NULL)",
                 logger: logger)
+            // Who fetches what now (rows live for seconds: never worth a WAL record).
+            try await connection.query(
+                """
+                CREATE UNLOGGED TABLE IF NOT EXISTS \(unescaped: leases) (
+                    key bytea PRIMARY KEY, owner text NOT NULL, expires_at int8 NOT NULL)
+                """, logger: logger)
             let rows = try await connection.query("SELECT name, value FROM \(unescaped: meta)", logger: logger)
             var values: [String: String] = [:]
             for try await (name, value) in rows.decode((String, String).self) { values[name] = value }
@@ -90,8 +106,7 @@ public struct SharedSchema: Sendable {
             try await connection.query(
                 "CREATE INDEX IF NOT EXISTS \(unescaped: entries)_expires ON \(unescaped: entries) (expires_at)",
                 logger: logger)
-            var random = SystemRandomNumberGenerator()
-            let secret = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &random) }
+            let secret = proposedSecret.flatMap { $0.count == 32 ? $0 : nil } ?? TenantScope.newSecret()
             let version = String(Self.version)
             let hex = Self.hex(secret)
             try await connection.query(

@@ -12,8 +12,9 @@ import Synchronization
 /// go write-behind through a bounded queue (``SharedWriteQueue``), batched into multi-row
 /// upserts off the request path. TTL is enforced on read.
 ///
-/// A `Service`: ``run()`` runs the connection pool and the writer; ``open(_:logger:)`` migrates
-/// the schema and reads the tenant secret every instance shares.
+/// A `Service`: ``run()`` runs the writer and, at its end, closes the connection pool that
+/// ``connect(_:proposedSecret:clock:logger:)`` opened (migrating the schema and reading the
+/// tenant secret every instance shares).
 public final class SharedTier: CacheTier, Service {
     public let name = "shared"
     public let configuration: SharedTierConfiguration
@@ -21,18 +22,31 @@ public final class SharedTier: CacheTier, Service {
     /// The secret every instance scopes credentials with (from the database).
     public let tenantSecret: [UInt8]
     let client: PostgresClient
+    /// Runs the client's connection pool.
+    private let pool: Task<Void, Never>
     let clock: any WallClock
     let logger: Logger
     let records = PortableRecord()
     let queue: SharedWriteQueue
     let stats = SharedTierStats()
+    /// This instance's name in the lease table.
+    let instance = SharedSchema.hex(TenantScope.newSecret().prefix(12).map { $0 })
+    let notifications = SharedNotifications()
+    /// Keys this instance holds the lease of, with the answer stored under it (written by
+    /// ``release(_:)``, not the queue).
+    let leased = Mutex<[CacheKey: SharedWriteQueue.Row?]>([:])
+    /// Leases this instance took, and waits for another instance's fetch it began (tests await
+    /// these instead of sleeping).
+    package let leasesTaken = EventCount()
+    package let leaseWaits = EventCount()
 
     private init(
-        configuration: SharedTierConfiguration, client: PostgresClient, schema: SharedSchema, tenantSecret: [UInt8],
-        clock: any WallClock, logger: Logger
+        configuration: SharedTierConfiguration, client: PostgresClient, pool: Task<Void, Never>, schema: SharedSchema,
+        tenantSecret: [UInt8], clock: any WallClock, logger: Logger
     ) {
         self.configuration = configuration
         self.client = client
+        self.pool = pool
         self.schema = schema
         self.tenantSecret = tenantSecret
         self.clock = clock
@@ -40,35 +54,58 @@ public final class SharedTier: CacheTier, Service {
         self.queue = SharedWriteQueue(limit: configuration.writeQueueLimit)
     }
 
-    /// Connects (running the pool in `group` until it is cancelled), migrates and reads the
-    /// shared secret. Throws when the database cannot be reached or its schema is refused.
-    public static func open(
-        _ configuration: SharedTierConfiguration, clock: any WallClock = SystemClock(), logger: Logger,
-        runningIn group: inout ThrowingTaskGroup<Void, any Error>
+    /// Connects, migrates and reads the shared secret; the connection pool runs until
+    /// ``run()`` ends (graceful shutdown) or ``close()``. `proposedSecret` becomes the shared
+    /// secret when this instance creates the tables (an instance's own disk tier keeps its keys).
+    /// Throws when the database cannot be reached or its schema is refused.
+    public static func connect(
+        _ configuration: SharedTierConfiguration, proposedSecret: [UInt8]? = nil,
+        clock: any WallClock = SystemClock(), logger: Logger
     ) async throws -> SharedTier {
         guard SharedTierConfiguration.isValidPrefix(configuration.tablePrefix) else {
             throw DatabaseURL.Invalid(description: "shared.postgres.table_prefix must be [a-z_][a-z0-9_]*, at most 32")
         }
         var clientConfiguration = try DatabaseURL(configuration.url).clientConfiguration()
-        clientConfiguration.options.maximumConnections = configuration.poolSize
+        // One more than the pool: the connection that listens for other instances' fetches.
+        clientConfiguration.options.maximumConnections = configuration.poolSize + 1
         clientConfiguration.options.connectTimeout = configuration.connectTimeout
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        group.addTask { await client.run() }
+        let pool = Task { await client.run() }
         let schema = SharedSchema(prefix: configuration.tablePrefix, unlogged: configuration.unlogged)
-        let state = try await withDeadline(configuration.connectTimeout * 3, "connecting to the shared tier") {
-            try await schema.migrate(client, logger: logger)
+        do {
+            let state = try await withDeadline(configuration.connectTimeout * 3, "connecting to the shared tier") {
+                try await schema.migrate(client, proposedSecret: proposedSecret, logger: logger)
+            }
+            if state.created {
+                logger.info("shared tier created its tables", metadata: ["prefix": "\(configuration.tablePrefix)"])
+            }
+            return SharedTier(
+                configuration: configuration, client: client, pool: pool, schema: schema,
+                tenantSecret: state.tenantSecret, clock: clock, logger: logger)
+        } catch {
+            pool.cancel()
+            await pool.value
+            throw error
         }
-        if state.created {
-            logger.info("shared tier created its tables", metadata: ["prefix": "\(configuration.tablePrefix)"])
-        }
-        return SharedTier(
-            configuration: configuration, client: client, schema: schema, tenantSecret: state.tenantSecret,
-            clock: clock, logger: logger)
+    }
+
+    /// Closes the connections (for a tier whose ``run()`` never started).
+    public func close() async {
+        pool.cancel()
+        await pool.value
     }
 
     // MARK: - CacheTier
 
     public func lookup(_ key: CacheKey) async throws -> CacheEntry? {
+        let entry = try await read(key)
+        if entry == nil { stats.miss() } else { stats.hit() }
+        return entry
+    }
+
+    /// The live entry for `key`, under `lookupTimeout`; errors and damage counted, hits and
+    /// misses not.
+    func read(_ key: CacheKey) async throws -> CacheEntry? {
         let now = clock.now().nanosecondsSinceEpoch
         let keyBytes = ByteBuffer(bytes: key.bytes)
         let started = ContinuousClock.now
@@ -87,14 +124,9 @@ public final class SharedTier: CacheTier, Service {
             throw error
         }
         stats.answered(after: ContinuousClock.now - started, logger: logger)
-        guard let found else {
-            stats.miss()
-            return nil
-        }
+        guard let found else { return nil }
         do {
-            let entry = try found.withUnsafeReadableBytes { try records.decode($0) }
-            stats.hit()
-            return entry
+            return try found.withUnsafeReadableBytes { try records.decode($0) }
         } catch {
             // A damaged row is a miss, never a crash; it is replaced by the next store.
             stats.damaged()
@@ -110,7 +142,13 @@ public final class SharedTier: CacheTier, Service {
         let row = SharedWriteQueue.Row(
             key: key, namespace: entry.namespace, createdAt: entry.createdAt.nanosecondsSinceEpoch,
             expiresAt: (entry.expiresAt ?? .distantFuture).nanosecondsSinceEpoch, record: bytes)
-        if queue.enqueue(row) { return true }
+        // Under this instance's lease: written when the lease is released, before the waiters wake.
+        let underLease = leased.withLock { leased in
+            guard leased[key] != nil else { return false }
+            leased[key] = .some(row)
+            return true
+        }
+        if underLease || queue.enqueue(row) { return true }
         stats.dropped()
         return false
     }
@@ -144,12 +182,18 @@ public final class SharedTier: CacheTier, Service {
 
     // MARK: - Writing
 
-    /// Runs the writer until graceful shutdown, then writes what is queued.
+    /// Runs the writer until graceful shutdown, then writes what is queued and closes the
+    /// connections.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
-            await self.writeUntilCancelled()
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await self.listenForReleases() }
+                await self.writeUntilCancelled()
+                group.cancelAll()
+            }
         }
         await flush()
+        await close()
     }
 
     /// Writes every queued entry now (tests and shutdown).
@@ -177,27 +221,31 @@ public final class SharedTier: CacheTier, Service {
 
     /// One multi-row upsert; false when the database did not take it.
     private func write(_ batch: [SharedWriteQueue.Row]) async -> Bool {
-        let keys = batch.map { ByteBuffer(bytes: $0.key.bytes) }
-        let namespaces = batch.map(\.namespace)
-        let created = batch.map(\.createdAt)
-        let expires = batch.map(\.expiresAt)
-        let sizes = batch.map { Int32(clamping: $0.record.count) }
-        let records = batch.map { ByteBuffer(bytes: $0.record) }
         do {
-            try await client.query(
-                """
-                INSERT INTO \(unescaped: schema.entries) (key, namespace, created_at, expires_at, size, record)
-                SELECT * FROM unnest(\(keys)::bytea[], \(namespaces)::text[], \(created)::int8[], \(expires)::int8[],
-                                     \(sizes)::int4[], \(records)::bytea[])
-                ON CONFLICT (key) DO UPDATE SET namespace = excluded.namespace, created_at = excluded.created_at,
-                    expires_at = excluded.expires_at, size = excluded.size, record = excluded.record
-                """, logger: logger)
+            try await client.query(Self.upsert(schema, batch), logger: logger)
             stats.wrote(batch.count)
             return true
         } catch {
             stats.failed(error, logger: logger)
             return false
         }
+    }
+
+    /// One multi-row upsert of `rows`.
+    static func upsert(_ schema: SharedSchema, _ rows: [SharedWriteQueue.Row]) -> PostgresQuery {
+        let keys = rows.map { ByteBuffer(bytes: $0.key.bytes) }
+        let namespaces = rows.map(\.namespace)
+        let created = rows.map(\.createdAt)
+        let expires = rows.map(\.expiresAt)
+        let sizes = rows.map { Int32(clamping: $0.record.count) }
+        let records = rows.map { ByteBuffer(bytes: $0.record) }
+        return """
+            INSERT INTO \(unescaped: schema.entries) (key, namespace, created_at, expires_at, size, record)
+            SELECT * FROM unnest(\(keys)::bytea[], \(namespaces)::text[], \(created)::int8[], \(expires)::int8[],
+                                 \(sizes)::int4[], \(records)::bytea[])
+            ON CONFLICT (key) DO UPDATE SET namespace = excluded.namespace, created_at = excluded.created_at,
+                expires_at = excluded.expires_at, size = excluded.size, record = excluded.record
+            """
     }
 
     // MARK: - Queries

@@ -17,11 +17,16 @@ public struct SharedTierConfiguration: Sendable, Equatable {
     public var writeQueueLimit: Int
     /// Entries per multi-row upsert.
     public var batchSize: Int
+    /// Bound on the records' bytes; nil: unbounded.
+    public var maxBytes: Int?
+    /// How long other instances wait for one instance's fetch of the same request before they
+    /// fetch themselves.
+    public var leaseTimeout: Duration
 
     public init(
         url: String, poolSize: Int = 8, tablePrefix: String = "llmcache_", lookupTimeout: Duration = .milliseconds(50),
-        connectTimeout: Duration = .seconds(5), unlogged: Bool = false, writeQueueLimit: Int = 10_000,
-        batchSize: Int = 200
+        connectTimeout: Duration = .seconds(5), unlogged: Bool = false, maxBytes: Int? = nil,
+        writeQueueLimit: Int = 10_000, batchSize: Int = 200, leaseTimeout: Duration = .seconds(30)
     ) {
         self.url = url
         self.poolSize = poolSize
@@ -31,6 +36,8 @@ public struct SharedTierConfiguration: Sendable, Equatable {
         self.unlogged = unlogged
         self.writeQueueLimit = writeQueueLimit
         self.batchSize = batchSize
+        self.maxBytes = maxBytes
+        self.leaseTimeout = leaseTimeout
     }
 
     /// Whether `prefix` can name tables without quoting (and without injection).

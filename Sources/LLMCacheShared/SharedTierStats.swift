@@ -13,6 +13,7 @@ public final class SharedTierStats: Sendable {
         var damaged = 0
         var dropped = 0
         var written = 0
+        var leaseWaits = 0
         var lookups = 0
         var lookupNanoseconds: Int64 = 0
         var failing = false
@@ -26,6 +27,8 @@ public final class SharedTierStats: Sendable {
         public var damaged: Int
         public var dropped: Int
         public var written: Int
+        /// Requests that waited for another instance's fetch.
+        public var leaseWaits: Int
         public var queueDepth: Int
         public var failing: Bool
         public var lastError: String?
@@ -45,7 +48,8 @@ public final class SharedTierStats: Sendable {
         counters.withLock {
             Report(
                 hits: $0.hits, misses: $0.misses, errors: $0.errors, damaged: $0.damaged, dropped: $0.dropped,
-                written: $0.written, queueDepth: queueDepth, failing: $0.failing, lastError: $0.lastError,
+                written: $0.written, leaseWaits: $0.leaseWaits, queueDepth: queueDepth, failing: $0.failing,
+                lastError: $0.lastError,
                 meanLookupMicroseconds: $0.lookups == 0 ? 0 : Double($0.lookupNanoseconds) / Double($0.lookups) / 1_000)
         }
     }
@@ -58,6 +62,7 @@ public final class SharedTierStats: Sendable {
         }
     }
     func dropped() { counters.withLock { $0.dropped += 1 } }
+    func waitedForLease() { counters.withLock { $0.leaseWaits += 1 } }
 
     /// A lookup came back (found or not): the tier works.
     func answered(after duration: Duration, logger: Logger) {

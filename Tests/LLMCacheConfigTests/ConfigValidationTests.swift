@@ -130,12 +130,15 @@ import Testing
               openai: {url: ftp://x}
             routes: not-a-list
             admin: [1, 2]
+            shared:
+              postgres: {url: "mysql://x", table_prefix: "x; drop table y", pool_size: 0}
             """)
         let byPath = Dictionary(found.map { ($0.path, $0) }, uniquingKeysWith: { a, _ in a })
         #expect(
             Set(byPath.keys) == [
                 "listen.port", "store.enabled", "cache.mode", "cache.ttl", "cache.max_request_bytes", "memory.limit",
-                "upstreams.openai.url", "routes", "admin",
+                "upstreams.openai.url", "routes", "admin", "shared.postgres.url", "shared.postgres.table_prefix",
+                "shared.postgres.pool_size",
             ])
         #expect(byPath["listen.port"]?.origin.line == 2)
         #expect(byPath["listen.port"]?.message.contains("0...65535") == true)

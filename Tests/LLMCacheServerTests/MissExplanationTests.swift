@@ -164,9 +164,9 @@ import Testing
         #expect(lines.contains { $0.contains(#""namespace":"\#(almost)""#) })
     }
 
-    @Test func anUnwritableManifestIsAnErrorAtStart() {
-        #expect(throws: (any Error).self) {
-            _ = try ProxyServer(
+    @Test func anUnwritableManifestIsAnErrorAtStart() async {
+        await #expect(throws: (any Error).self) {
+            _ = try await ProxyServer(
                 configuration: ProxyConfiguration(storeDirectory: nil, manifest: .file("/nonexistent-dir/run.jsonl")),
                 logger: ProxyHarness.quietLogger)
         }

@@ -38,7 +38,7 @@ import Testing
         try await withThrowingTaskGroup(of: Void.self) { group in
             var tiers: [SharedTier] = []
             for _ in 0..<count {
-                tiers.append(try await SharedTier.open(configuration, logger: logger, runningIn: &group))
+                tiers.append(try await SharedTier.connect(configuration, logger: logger))
             }
             for tier in tiers { group.addTask { try await tier.run() } }
             do { try await body(cluster, tiers) } catch {
@@ -117,40 +117,47 @@ import Testing
         let cluster = try PostgresCluster()
         defer { cluster.stop() }
         let configuration = SharedTierConfiguration(url: cluster.url, poolSize: 1)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            _ = try await SharedTier.open(configuration, logger: Self.logger, runningIn: &group)
-            try await Self.sql(cluster, "UPDATE llmcache_meta SET value = '99' WHERE name = 'schema_version'")
-            await #expect(throws: SharedSchema.Failure.newerSchema(found: 99, supported: SharedSchema.version)) {
-                _ = try await SharedTier.open(configuration, logger: Self.logger, runningIn: &group)
-            }
-            group.cancelAll()
+        let first = try await SharedTier.connect(configuration, logger: Self.logger)
+        await first.close()
+        try await Self.sql(cluster, "UPDATE llmcache_meta SET value = '99' WHERE name = 'schema_version'")
+        await #expect(throws: SharedSchema.Failure.newerSchema(found: 99, supported: SharedSchema.version)) {
+            _ = try await SharedTier.connect(configuration, logger: Self.logger)
         }
+    }
+
+    @Test func theFirstInstanceProposesTheSecretAndTheRestReadIt() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.stop() }
+        let configuration = SharedTierConfiguration(url: cluster.url, poolSize: 1)
+        let proposed = [UInt8](repeating: 7, count: 32)
+        let first = try await SharedTier.connect(configuration, proposedSecret: proposed, logger: Self.logger)
+        let second = try await SharedTier.connect(
+            configuration, proposedSecret: [UInt8](repeating: 9, count: 32), logger: Self.logger)
+        #expect(first.tenantSecret == proposed && second.tenantSecret == proposed)
+        await first.close()
+        await second.close()
     }
 
     @Test func tablePrefixesKeepDeploymentsApart() async throws {
         let cluster = try PostgresCluster()
         defer { cluster.stop() }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            let one = try await SharedTier.open(
-                SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "one_", lookupTimeout: .seconds(5)),
-                logger: Self.logger,
-                runningIn: &group)
-            let two = try await SharedTier.open(
-                SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "two_", lookupTimeout: .seconds(5)),
-                logger: Self.logger,
-                runningIn: &group)
-            #expect(one.tenantSecret != two.tenantSecret)
-            await one.store(CacheKey(identifier: 4), Self.entry("x"))
-            await one.flush()
-            let absent = try await two.lookup(CacheKey(identifier: 4))
-            #expect(absent == nil)
-            await #expect(throws: (any Error).self) {
-                _ = try await SharedTier.open(
-                    SharedTierConfiguration(url: cluster.url, tablePrefix: "bad; drop table x"), logger: Self.logger,
-                    runningIn: &group)
-            }
-            group.cancelAll()
+        let one = try await SharedTier.connect(
+            SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "one_", lookupTimeout: .seconds(5)),
+            logger: Self.logger)
+        let two = try await SharedTier.connect(
+            SharedTierConfiguration(url: cluster.url, poolSize: 1, tablePrefix: "two_", lookupTimeout: .seconds(5)),
+            logger: Self.logger)
+        #expect(one.tenantSecret != two.tenantSecret)
+        await one.store(CacheKey(identifier: 4), Self.entry("x"))
+        await one.flush()
+        let absent = try await two.lookup(CacheKey(identifier: 4))
+        #expect(absent == nil)
+        await #expect(throws: (any Error).self) {
+            _ = try await SharedTier.connect(
+                SharedTierConfiguration(url: cluster.url, tablePrefix: "bad; drop table x"), logger: Self.logger)
         }
+        await one.close()
+        await two.close()
     }
 
     /// The database going away fails no request: a lookup throws (the tiered cache takes it as a

@@ -124,7 +124,7 @@ package struct ProxyHarness {
                 memory: .init(maxBytes: 8 << 20))
             configure(&configuration)
             // The composition `llmcache serve` runs (server, plugins, admin API, drain watcher).
-            let assembly = try ProxyAssembly(
+            let assembly = try await ProxyAssembly(
                 configuration: configuration, plugins: plugins, admin: admin, reloading: try reloading?(mockPort),
                 clock: clock, logger: quietLogger, metricsFactory: metricsFactory, metricsExposition: metricsExposition,
                 memorySampler: memorySampler)

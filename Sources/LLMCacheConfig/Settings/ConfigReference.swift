@@ -114,6 +114,41 @@ extension LLMCacheSettings {
                 "Process memory budget for the governor (reloads when the proxy started with one; adding or removing it needs a restart)."
         ),
         .init(
+            path: "shared.postgres.url", type: "postgres:// URL", defaultValue: "none", reloadable: false,
+            secret: true,
+            summary:
+                "The shared tier's database (several instances, one cache); `?host=/dir` for a socket. Password: use ${VAR}."
+        ),
+        .init(
+            path: "shared.postgres.pool_size", type: "int 1–1000", defaultValue: "8", reloadable: false,
+            secret: false, summary: "Database connections per instance (one more listens for notifications)."),
+        .init(
+            path: "shared.postgres.table_prefix", type: "[a-z_][a-z0-9_]*", defaultValue: "llmcache_",
+            reloadable: false, secret: false, summary: "Prefix of the tables: several deployments can share a database."
+        ),
+        .init(
+            path: "shared.postgres.lookup_timeout", type: "duration", defaultValue: "50ms", reloadable: false,
+            secret: false, summary: "A shared-tier lookup slower than this is a miss (counted as an error)."),
+        .init(
+            path: "shared.postgres.connect_timeout", type: "duration", defaultValue: "5s", reloadable: false,
+            secret: false, summary: "Time allowed to connect (at start, the schema check gets three times this)."),
+        .init(
+            path: "shared.postgres.unlogged", type: "bool", defaultValue: "false", reloadable: false, secret: false,
+            summary: "Create the entries table UNLOGGED: faster writes, emptied by a database crash."),
+        .init(
+            path: "shared.postgres.max_bytes", type: "size ≥ 1MiB", defaultValue: "unbounded", reloadable: false,
+            secret: false, summary: "Bound on the shared records' bytes (the oldest are removed by one instance)."),
+        .init(
+            path: "shared.postgres.write_queue_limit", type: "int ≥ 1", defaultValue: "10000", reloadable: false,
+            secret: false, summary: "Entries waiting to be written; beyond it new stores are dropped (counted)."),
+        .init(
+            path: "shared.postgres.batch_size", type: "int 1–10000", defaultValue: "200", reloadable: false,
+            secret: false, summary: "Entries per multi-row upsert."),
+        .init(
+            path: "shared.postgres.lease_timeout", type: "duration", defaultValue: "30s", reloadable: false,
+            secret: false,
+            summary: "Other instances wait this long for one instance's fetch of a request, then fetch themselves."),
+        .init(
             path: "upstreams.<id>.url", type: "http(s) URL",
             defaultValue: "openai: https://api.openai.com, anthropic: https://api.anthropic.com", reloadable: true,
             secret: false, summary: "Base URL of an upstream; openai and anthropic always exist."),
@@ -220,6 +255,7 @@ extension LLMCacheSettings {
         if upstreamClient != old.upstreamClient { changed.append("upstream_client") }
         if manifest != old.manifest { changed.append("manifest") }
         if admin != old.admin { changed.append("admin") }
+        if shared != old.shared { changed.append("shared") }
         if (memory.limit == nil) != (old.memory.limit == nil) { changed.append("memory.limit (added or removed)") }
         return changed
     }

@@ -17,7 +17,8 @@ extension LLMCacheSettings {
     }
 
     static let topLevelKeys = [
-        "listen", "store", "cache", "memory", "upstreams", "routes", "upstream_client", "manifest", "prices", "admin",
+        "listen", "store", "cache", "memory", "shared", "upstreams", "routes", "upstream_client", "manifest", "prices",
+        "admin",
         "plugins",
     ]
 
@@ -79,6 +80,8 @@ extension LLMCacheSettings {
             memory.report("l1_bytes", "must be below memory.limit (\(l1) ≥ \(limit))")
         }
         memory.finish(known: ["l1_bytes", "limit"])
+
+        readShared(document)
 
         readUpstreams(document, providers: providers)
         readRoutes(document)
@@ -145,6 +148,53 @@ extension LLMCacheSettings {
             if name.isEmpty { entry.report(nil, "needs a name") } else { plugins.append(plugin) }
             entry.finish(known: ["name", "enabled", "priority", "critical", "timeout", "settings"])
         }
+    }
+
+    private mutating func readShared(_ document: ConfigSection) {
+        let shared = document.section("shared")
+        let postgres = shared.section("postgres")
+        var settings = Shared.Postgres()
+        settings.url = postgres.string("url").flatMap { $0.isEmpty ? nil : $0 }
+        if let url = settings.url, !(url.hasPrefix("postgres://") || url.hasPrefix("postgresql://")) {
+            postgres.report("url", "must start with postgres:// or postgresql://, got '\(Self.redactingPassword(url))'")
+        }
+        settings.poolSize = postgres.int("pool_size", default: settings.poolSize, in: 1...1_000)
+        settings.tablePrefix = postgres.string("table_prefix", default: settings.tablePrefix)
+        if !Self.isTablePrefix(settings.tablePrefix) {
+            postgres.report("table_prefix", "must be lowercase letters, digits and _ (not first a digit), at most 32")
+        }
+        settings.lookupTimeout = postgres.duration(
+            "lookup_timeout", default: settings.lookupTimeout, in: .milliseconds(1)...Duration.seconds(60))
+        settings.connectTimeout = postgres.duration(
+            "connect_timeout", default: settings.connectTimeout, in: .milliseconds(10)...Duration.seconds(600))
+        settings.unlogged = postgres.bool("unlogged", default: settings.unlogged)
+        settings.maxBytes = postgres.bytes("max_bytes", minimum: 1 << 20)
+        settings.writeQueueLimit = postgres.int(
+            "write_queue_limit", default: settings.writeQueueLimit, in: 1...10_000_000)
+        settings.batchSize = postgres.int("batch_size", default: settings.batchSize, in: 1...10_000)
+        settings.leaseTimeout = postgres.duration(
+            "lease_timeout", default: settings.leaseTimeout, in: .milliseconds(10)...Duration.seconds(3_600))
+        postgres.finish(known: [
+            "url", "pool_size", "table_prefix", "lookup_timeout", "connect_timeout", "unlogged", "max_bytes",
+            "write_queue_limit", "batch_size", "lease_timeout",
+        ])
+        shared.finish(known: ["postgres"])
+        self.shared.postgres = settings
+    }
+
+    /// Table names made from a prefix need no quoting (and cannot inject SQL).
+    static func isTablePrefix(_ prefix: String) -> Bool {
+        guard let first = prefix.unicodeScalars.first, prefix.count <= 32 else { return false }
+        return !("0"..."9").contains(first)
+            && prefix.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "_" }
+    }
+
+    /// `url` with its password (between `user:` and `@`) replaced by `<redacted>`.
+    public static func redactingPassword(_ url: String) -> String {
+        guard let scheme = url.range(of: "://") else { return url }
+        let rest = url[scheme.upperBound...]
+        guard let at = rest.lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<rest.index(after: colon)]) + redacted + String(rest[at...])
     }
 
     private mutating func readUpstreams(_ document: ConfigSection, providers: Set<String>) {

@@ -44,6 +44,23 @@ extension LLMCacheSettings {
             $0.scalar("l1_bytes", .plain(Self.size(memory.effectiveL1Bytes)))
             $0.scalar("limit", memory.limit.map { .plain(Self.size($0)) } ?? .null)
         }
+        out.section("shared") { sharedOut in
+            let postgres = shared.postgres
+            sharedOut.section("postgres") {
+                $0.scalar(
+                    "url",
+                    postgres.url.map { .string(redactingSecrets ? Self.redactingPassword($0) : $0) } ?? .null)
+                $0.scalar("pool_size", .plain("\(postgres.poolSize)"))
+                $0.scalar("table_prefix", .string(postgres.tablePrefix))
+                $0.scalar("lookup_timeout", .plain(ConfigDuration.format(postgres.lookupTimeout)))
+                $0.scalar("connect_timeout", .plain(ConfigDuration.format(postgres.connectTimeout)))
+                $0.scalar("unlogged", .plain("\(postgres.unlogged)"))
+                $0.scalar("max_bytes", postgres.maxBytes.map { .plain(Self.size($0)) } ?? .null)
+                $0.scalar("write_queue_limit", .plain("\(postgres.writeQueueLimit)"))
+                $0.scalar("batch_size", .plain("\(postgres.batchSize)"))
+                $0.scalar("lease_timeout", .plain(ConfigDuration.format(postgres.leaseTimeout)))
+            }
+        }
         out.section("upstreams") { upstreamsOut in
             for upstream in upstreams {
                 upstreamsOut.section(upstream.id) {

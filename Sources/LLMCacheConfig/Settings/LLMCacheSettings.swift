@@ -8,6 +8,7 @@ public struct LLMCacheSettings: Sendable, Equatable {
     public var store = Store()
     public var cache = Cache()
     public var memory = Memory()
+    public var shared = Shared()
     /// By id. `openai` and `anthropic` always exist (they serve the standard routes).
     public var upstreams: [UpstreamSettings] = LLMCacheSettings.standardUpstreams
     /// Extra routes, added to (and winning over) the standard table.
@@ -65,6 +66,28 @@ public struct LLMCacheSettings: Sendable, Equatable {
         public var maxRequestBytes = 32 << 20
         public var maxStoredResponseBytes = 16 << 20
         public var maxJSONDepth = 128
+    }
+
+    /// The tier several instances share (`shared.postgres.*`); none without a URL.
+    public struct Shared: Sendable, Equatable {
+        public var postgres = Postgres()
+
+        public struct Postgres: Sendable, Equatable {
+            /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE` (or `?host=/socket/dir`); nil: no
+            /// shared tier. Secret (its password).
+            public var url: String?
+            public var poolSize = 8
+            public var tablePrefix = "llmcache_"
+            public var lookupTimeout: Duration = .milliseconds(50)
+            public var connectTimeout: Duration = .seconds(5)
+            public var unlogged = false
+            /// Bound on the entries table's record bytes; nil: unbounded.
+            public var maxBytes: Int?
+            public var writeQueueLimit = 10_000
+            public var batchSize = 200
+            /// How long other instances wait for one instance's fetch of the same request.
+            public var leaseTimeout: Duration = .seconds(30)
+        }
     }
 
     public struct Memory: Sendable, Equatable {

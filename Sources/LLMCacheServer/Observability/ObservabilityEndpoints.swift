@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheStore
 import NIOCore
 
@@ -8,6 +9,8 @@ import NIOCore
 /// admin listener alike.
 package struct ObservabilityEndpoints: Sendable {
     let cache: TieredCache
+    /// L3's own report (errors, queue, leases) beside its hit counts; nil without one.
+    let shared: SharedTier?
     let metrics: ProxyMetrics
     let publisher: TierMetricsPublisher
     let governor: MemoryGovernor?
@@ -50,13 +53,13 @@ package struct ObservabilityEndpoints: Sendable {
 
     package func statsJSON() -> JSONValue {
         StatsReport.json(
-            cache: cache.stats, proxy: metrics.snapshot, governor: governor?.stats,
+            cache: cache.stats, shared: shared?.report, proxy: metrics.snapshot, governor: governor?.stats,
             uptimeSeconds: Double((ContinuousClock.now - started).components.seconds))
     }
 
     /// Brings the tier gauges and counters up to date in the metrics backend.
     package func publishMetrics() {
-        publisher.publish(cache.stats, governor: governor?.stats)
+        publisher.publish(cache.stats, shared: shared?.report, governor: governor?.stats)
     }
 
     package func resetStats() {

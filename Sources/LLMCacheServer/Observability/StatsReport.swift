@@ -1,14 +1,17 @@
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheStore
 
 /// The JSON of `GET /stats`: per-tier counters and gauges, the proxy's own counts, tokens and
 /// money saved, and the governor. Keys are sorted; ratios and dollars are rounded to 9 decimals.
 enum StatsReport {
     static func json(
-        cache: TieredCacheStats, proxy: ProxyMetrics.Counts, governor: MemoryGovernorStats?, uptimeSeconds: Double
+        cache: TieredCacheStats, shared: SharedTierStats.Report? = nil, proxy: ProxyMetrics.Counts,
+        governor: MemoryGovernorStats?, uptimeSeconds: Double
     ) -> JSONValue {
         var tiers: [JSONMember] = [JSONMember(key: "memory", value: memory(cache.memory))]
         if let disk = cache.disk { tiers.append(JSONMember(key: "disk", value: self.disk(disk))) }
+        if let shared { tiers.append(JSONMember(key: "shared", value: self.shared(shared))) }
         let requests = zip(ProxyMetrics.cacheStatuses, proxy.requestsByStatus).map {
             JSONMember(key: $0, value: int($1))
         }
@@ -55,6 +58,19 @@ enum StatsReport {
             "bytes": int(stats.bytes), "raw_bytes": int(stats.rawBytes), "file_bytes": int(stats.bytesOnDisk),
             "entries": int(stats.entries), "pending_writes": int(stats.pendingWrites),
             "compression_ratio": number(stats.compressionRatio),
+        ])
+    }
+
+    private static func shared(_ report: SharedTierStats.Report) -> JSONValue {
+        object([
+            "hits": int(report.hits), "misses": int(report.misses),
+            "hit_ratio": number(
+                report.hits + report.misses == 0 ? 0 : Double(report.hits) / Double(report.hits + report.misses)),
+            "errors": int(report.errors), "damaged_records": int(report.damaged), "dropped_writes": int(report.dropped),
+            "writes": int(report.written), "pending_writes": int(report.queueDepth),
+            "lease_waits": int(report.leaseWaits), "failing": .bool(report.failing),
+            "last_error": report.lastError.map { .string($0) } ?? .null,
+            "mean_lookup_microseconds": number(report.meanLookupMicroseconds),
         ])
     }
 

@@ -1,5 +1,6 @@
 import CoreMetrics
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheStore
 import Synchronization
 
@@ -22,7 +23,7 @@ final class TierMetricsPublisher: Sendable {
         self.factory = factory
     }
 
-    func publish(_ stats: TieredCacheStats, governor: MemoryGovernorStats?) {
+    func publish(_ stats: TieredCacheStats, shared: SharedTierStats.Report? = nil, governor: MemoryGovernorStats?) {
         let memory = stats.memory
         count("llmcache_cache_hits_total", [("tier", "memory")], memory.hits)
         count("llmcache_cache_misses_total", [("tier", "memory")], memory.misses)
@@ -55,6 +56,16 @@ final class TierMetricsPublisher: Sendable {
             gauge("llmcache_cache_hit_ratio", [("tier", "disk")], disk.hitRatio)
             gauge("llmcache_disk_file_bytes", [], Double(disk.bytesOnDisk))
             gauge("llmcache_disk_pending_writes", [], Double(disk.pendingWrites))
+        }
+        if let shared {
+            count("llmcache_cache_hits_total", [("tier", "shared")], shared.hits)
+            count("llmcache_cache_misses_total", [("tier", "shared")], shared.misses)
+            count("llmcache_shared_errors_total", [], shared.errors)
+            count("llmcache_shared_dropped_writes_total", [], shared.dropped)
+            count("llmcache_shared_writes_total", [], shared.written)
+            count("llmcache_shared_lease_waits_total", [], shared.leaseWaits)
+            gauge("llmcache_shared_pending_writes", [], Double(shared.queueDepth))
+            gauge("llmcache_shared_failing", [], shared.failing ? 1 : 0)
         }
         if let governor {
             gauge("llmcache_governor_level", [], Double(governor.level.rawValue))

@@ -1,4 +1,5 @@
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheStore
 import LLMCacheUpstream
 import NIOCore
@@ -14,11 +15,18 @@ struct FetchJob: Sendable {
     let flight: Flight
     /// Other requests may follow this flight (false for a refresh).
     let shared: Bool
+    /// This instance's lease of the key across instances (released when the fetch ends).
+    var lease: SharedLease?
     let started = ContinuousClock.now
 
     private var services: ProxyServices { pipeline.services }
 
     func run() async {
+        await fetch()
+        await lease?.release()
+    }
+
+    private func fetch() async {
         defer { closeToFollowers() }
         guard let upstream = await send() else { return }
         flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
@@ -31,7 +39,7 @@ struct FetchJob: Sendable {
         flight.finish(.success(()))
     }
 
-    /// The fetch could not start: no request may follow it.
+    /// The fetch could not start: no request may follow it (the lease expires by itself).
     func abandon() { closeToFollowers() }
 
     private func closeToFollowers() {

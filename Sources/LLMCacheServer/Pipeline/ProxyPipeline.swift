@@ -43,10 +43,10 @@ struct ProxyPipeline: Sendable {
         let reason = lookup.explains ? await explainMiss(lookup, logger: logger).summary : nil
         var (answer, status): (ProxyAnswer, CacheStatus)
         do {
-            let (flight, body, joined) = try coalesce(lookup, exchange)
+            let (flight, body, joined, tier) = try await coalesce(lookup, exchange)
             status = joined
             answer = ProxyAnswer(
-                try await respond(from: flight, body: body), status: status, tier: .upstream, key: lookup.key)
+                try await respond(from: flight, body: body), status: status, tier: tier, key: lookup.key)
         } catch let error as ProxyError {
             note(lookup, status: .miss, tier: .upstream, httpStatus: error.status.code)
             throw error
@@ -54,7 +54,7 @@ struct ProxyPipeline: Sendable {
         if let reason, status == .miss {
             answer.response.headers[ProxyHeaders.missReason] = ProxyHeaders.headerSafe(reason)
         }
-        note(lookup, status: status, tier: .upstream, httpStatus: answer.response.status.code)
+        note(lookup, status: status, tier: answer.tier, httpStatus: answer.response.status.code)
         return answer
     }
 

@@ -1,4 +1,5 @@
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheStore
 import LLMCacheUpstream
 
@@ -8,6 +9,8 @@ struct ProxyServices: Sendable {
     let cache: TieredCache
     /// The disk tier as a store (miss explanations compare with its records); nil without one.
     let store: DiskTier?
+    /// L3, whose leases coalesce fetches across instances; nil without one.
+    let shared: SharedTier?
     let client: UpstreamClient
     let clock: any WallClock
     let flights: SingleFlight

@@ -1,4 +1,5 @@
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheUpstream
 
 /// Everything `llmcache serve` runs with.
@@ -38,6 +39,9 @@ public struct ProxyConfiguration: Sendable {
     public var storeMapSize: Int
     /// Timeouts, header limits and the connection limit of the proxy's (and admin API's) listener.
     public var listener = ListenerLimits()
+    /// The tier several instances share (L3, PostgreSQL); nil: none. Opened by
+    /// ``ProxyServer/connectSharedTier(_:proxy:logger:)`` before the server is made.
+    public var shared: SharedTierConfiguration?
 
     public init(
         host: String = "127.0.0.1",

@@ -1,5 +1,6 @@
 import LLMCacheConfig
 import LLMCacheCore
+import LLMCacheShared
 import LLMCachePlugins
 import LLMCacheUpstream
 
@@ -79,5 +80,13 @@ extension ProxyConfiguration {
             maximumHeaderBytes: settings.listen.maxHeaderBytes,
             maximumHeaderCount: settings.listen.maxHeaders, maximumConnections: settings.listen.maxConnections,
             shutdownTimeout: settings.listen.shutdownTimeout)
+        shared = settings.shared.postgres.url.map { url in
+            let postgres = settings.shared.postgres
+            return SharedTierConfiguration(
+                url: url, poolSize: postgres.poolSize, tablePrefix: postgres.tablePrefix,
+                lookupTimeout: postgres.lookupTimeout, connectTimeout: postgres.connectTimeout,
+                unlogged: postgres.unlogged, maxBytes: postgres.maxBytes, writeQueueLimit: postgres.writeQueueLimit,
+                batchSize: postgres.batchSize, leaseTimeout: postgres.leaseTimeout)
+        }
     }
 }

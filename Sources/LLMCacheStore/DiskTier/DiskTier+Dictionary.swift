@@ -61,4 +61,13 @@ extension DiskTier {
             }
         }
     }
+
+    /// Replaces the store's tenant secret (a shared tier's, so keys match every instance's).
+    public func replaceTenantSecret(_ secret: [UInt8]) throws {
+        precondition(secret.count == 32, "tenant secrets are 32 bytes")
+        let name = Array("tenant-secret".utf8)
+        try commitLock.withLock { _ in
+            try environment.write { transaction in try transaction.put(schema.meta, key: name, value: secret) }
+        }
+    }
 }

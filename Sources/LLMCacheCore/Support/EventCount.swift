@@ -3,7 +3,7 @@ import Synchronization
 /// A monotonic count of one kind of event, with a wait for it to reach a number — how a test
 /// learns that something happened inside the proxy (followers joined, a relay held its
 /// upstream back) without sleeping or polling.
-final class EventCount: Sendable {
+package final class EventCount: Sendable {
     private struct State {
         var count = 0
         var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
@@ -11,11 +11,11 @@ final class EventCount: Sendable {
 
     private let state = Mutex(State())
 
-    init() {}
+    package init() {}
 
-    var count: Int { state.withLock { $0.count } }
+    package var count: Int { state.withLock { $0.count } }
 
-    func add() {
+    package func add() {
         let reached = state.withLock { state in
             state.count += 1
             let count = state.count
@@ -27,7 +27,7 @@ final class EventCount: Sendable {
     }
 
     /// Returns once the count is at least `count`.
-    func reached(atLeast count: Int) async {
+    package func reached(atLeast count: Int) async {
         await withCheckedContinuation { continuation in
             let now = state.withLock { state in
                 if state.count >= count { return true }

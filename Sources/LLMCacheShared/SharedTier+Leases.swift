@@ -1,0 +1,131 @@
+import LLMCacheCore
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Coalescing across instances. The instance whose request for a key misses first takes the
+/// key's lease (a row in `{prefix}leases`, `lease_timeout` long) and fetches; the others wait
+/// for the database's notification that the fetch ended, then read the answer from the shared
+/// table. A fetch that stored nothing (an error, an answer too large or not storable) wakes the
+/// waiters too: one of them takes the lease and fetches. A lease whose holder died expires, so
+/// nobody waits longer than `lease_timeout` (then it fetches itself).
+///
+/// Streams are not relayed between instances: their waiters get the stored stream once it is
+/// complete, and replay it (with its chunk boundaries) from there.
+extension SharedTier {
+    public enum LeaseOutcome: Sendable {
+        /// This instance fetches; end it with ``SharedLease/release()``.
+        case granted(SharedLease)
+        /// Another instance fetched and stored the answer while this one waited.
+        case answered(CacheEntry)
+        /// No lease (the database failed, the wait was cancelled, or another instance's fetch
+        /// outlasted `lease_timeout`): fetch without one.
+        case unavailable
+    }
+
+    /// Takes `key`'s lease, or waits for the instance holding it; see ``LeaseOutcome``.
+    public func lease(_ key: CacheKey) async -> LeaseOutcome {
+        let hex = key.hex
+        let deadline = ContinuousClock.now + configuration.leaseTimeout
+        while !Task.isCancelled {
+            // Registered before the checks: a notification between them and the wait counts.
+            let waiter = notifications.register(hex)
+            defer { notifications.remove(hex, waiter) }
+            do {
+                if try await acquire(key) {
+                    leased.withLock { $0[key] = .some(nil) }
+                    leasesTaken.add()
+                    return .granted(SharedLease(tier: self, key: key))
+                }
+                if let entry = try await read(key) { return answered(entry) }
+            } catch {
+                return .unavailable
+            }
+            let remaining = deadline - ContinuousClock.now
+            guard remaining > .zero else { return .unavailable }
+            stats.waitedForLease()
+            leaseWaits.add()
+            if await notifications.wait(hex, waiter, timeout: remaining), let entry = try? await read(key) {
+                return answered(entry)
+            }
+        }
+        return .unavailable
+    }
+
+    private func answered(_ entry: CacheEntry) -> LeaseOutcome {
+        stats.hit()
+        return .answered(entry)
+    }
+
+    /// Whether this instance took the lease (free, or its holder's expired).
+    private func acquire(_ key: CacheKey) async throws -> Bool {
+        let keyBytes = ByteBuffer(bytes: key.bytes)
+        let milliseconds =
+            Int64(configuration.leaseTimeout.components.seconds * 1_000)
+            + configuration.leaseTimeout.components.attoseconds / 1_000_000_000_000_000
+        let now = "(extract(epoch from clock_timestamp()) * 1000)::int8"
+        return try await withDeadline(configuration.lookupTimeout * 4, "taking a shared-tier lease") {
+            [client, schema, instance, logger] in
+            let rows = try await client.query(
+                """
+                INSERT INTO \(unescaped: schema.leases) AS lease (key, owner, expires_at)
+                VALUES (\(keyBytes), \(instance), \(unescaped: now) + \(milliseconds))
+                ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+                WHERE lease.expires_at < \(unescaped: now)
+                RETURNING 1
+                """, logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    /// Ends this instance's lease of `key`: writes the answer stored under it (if any), frees the
+    /// lease and announces the end — in one transaction, so a woken waiter finds the answer.
+    func release(_ key: CacheKey) async {
+        let stored = leased.withLock { $0.removeValue(forKey: key) } ?? nil
+        let keyBytes = ByteBuffer(bytes: key.bytes)
+        let hex = key.hex
+        do {
+            try await client.withTransaction(logger: logger) { [schema, instance, logger] connection in
+                if let stored { try await connection.query(Self.upsert(schema, [stored]), logger: logger) }
+                try await connection.query(
+                    "DELETE FROM \(unescaped: schema.leases) WHERE key = \(keyBytes) AND owner = \(instance)",
+                    logger: logger)
+                try await connection.query("SELECT pg_notify(\(schema.channel), \(hex))", logger: logger)
+            }
+            if stored != nil { stats.wrote(1) }
+        } catch {
+            stats.failed(error, logger: logger)
+            // The answer is not lost: it goes the ordinary way (the lease expires by itself).
+            if let stored, !queue.enqueue(stored) { stats.dropped() }
+        }
+    }
+
+    /// Wakes this instance's waiters as other instances' fetches end, until cancelled; a broken
+    /// connection is reopened after a second (waiters meanwhile fall back on their deadline).
+    func listenForReleases() async {
+        while !Task.isCancelled {
+            do {
+                try await client.withConnection { [schema, notifications] connection in
+                    try await connection.listen(on: schema.channel) { releases in
+                        for try await release in releases { notifications.notify(release.payload) }
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                stats.failed(error, logger: logger)
+            }
+            try? await Task.sleep(for: .seconds(1))
+        }
+    }
+}
+
+/// This instance's lease of a key: it fetches, stores (the shared tier keeps the answer for
+/// ``release()``) and releases.
+public struct SharedLease: Sendable {
+    let tier: SharedTier
+    public let key: CacheKey
+
+    /// Writes the stored answer, frees the lease and wakes the other instances' waiters.
+    public func release() async { await tier.release(key) }
+}
