@@ -188,6 +188,7 @@ public final class SharedTier: CacheTier, Service {
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.listenForReleases() }
+                group.addTask { await self.sweepUntilCancelled() }
                 await self.writeUntilCancelled()
                 group.cancelAll()
             }

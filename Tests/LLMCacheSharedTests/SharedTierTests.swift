@@ -160,6 +160,32 @@ import Testing
         await two.close()
     }
 
+    /// A sweep deletes expired rows and, over max_bytes, the oldest rows; one instance sweeps at
+    /// a time.
+    @Test func aSweepRemovesExpiredRowsAndTheOldestOverTheBound() async throws {
+        let cluster = try PostgresCluster()
+        defer { cluster.stop() }
+        let clock = ManualClock(Timestamp(secondsSinceEpoch: 1_700_000_000))
+        let size = try PortableRecord().encode(Self.entry("new")).count
+        let tier = try await SharedTier.connect(
+            SharedTierConfiguration(
+                url: cluster.url, poolSize: 2, lookupTimeout: .seconds(5), maxBytes: size + size / 2),
+            clock: clock, logger: Self.logger)
+        var old = Self.entry("old")
+        old.createdAt = Timestamp(secondsSinceEpoch: 1_600_000_000)
+        await tier.store(CacheKey(identifier: 10), old)
+        await tier.store(CacheKey(identifier: 11), Self.entry("new"))
+        await tier.store(
+            CacheKey(identifier: 12), Self.entry("gone", expiresAt: Timestamp(secondsSinceEpoch: 1_700_000_010)))
+        await tier.flush()
+        clock.advance(by: .seconds(60))
+        let sweep = try await tier.sweep()
+        #expect(sweep == SharedTier.Sweep(ran: true, expired: 1, evicted: 1))
+        #expect(try await tier.lookup(CacheKey(identifier: 11)) != nil, "the newest row fits and stays")
+        #expect(try await tier.lookup(CacheKey(identifier: 10)) == nil)
+        await tier.close()
+    }
+
     /// The database going away fails no request: a lookup throws (the tiered cache takes it as a
     /// miss), stores are kept in the queue, and once the server is back the queue is written and
     /// lookups hit again — without reopening the tier.
