@@ -20,7 +20,7 @@ public struct ProxyServer: Sendable {
     /// L3, the tier several instances share; nil unless `configuration.shared` names a database.
     public let shared: SharedTier?
     public let client: UpstreamClient
-    let tenantSecret: [UInt8]
+    let tenantScopes: TenantScopeCache
     let clock: any WallClock
     let logger: Logger
     let flights = SingleFlight()
@@ -62,9 +62,13 @@ public struct ProxyServer: Sendable {
                 clock: clock, logger: logger)
         }
         let diskSecret = try disk?.tenantSecret()
+        // The secret in use until a shared tier says otherwise (and proposed to it).
+        let localSecret = diskSecret ?? TenantScope.newSecret()
         var shared: SharedTier?
         if let settings = configuration.shared {
-            shared = try await SharedTier.connect(settings, proposedSecret: diskSecret, clock: clock, logger: logger)
+            // A database away at start is waited for; a refused schema or bad settings are not.
+            shared = try await SharedTier.connect(
+                settings, proposedSecret: localSecret, waitingForDatabase: true, clock: clock, logger: logger)
         }
         let cache = TieredCache(memory: memory, lower: [disk as (any CacheTier)?, shared].compactMap { $0 })
         do {
@@ -72,23 +76,38 @@ public struct ProxyServer: Sendable {
                 try MemoryGovernor(
                     configuration: $0, memory: memory, controls: cache, sampler: memorySampler, logger: logger)
             }
-            if let shared, let disk, shared.tenantSecret != diskSecret {
-                // Keys must be the same on every instance: the disk tier takes the shared secret
-                // (what it stored under its own no longer matches and ages out).
-                try disk.replaceTenantSecret(shared.tenantSecret)
-                logger.warning(
-                    "the disk tier's entries were keyed with another tenant secret than the shared tier's; they will not be found again",
-                    metadata: ["store": "\(configuration.storeDirectory ?? "")"])
+            if let disk, let secret = shared?.tenantSecret, secret != diskSecret {
+                try Self.adopt(secret, disk: disk, logger: logger)
             }
         } catch {
             await shared?.close()
             throw error
         }
+        // Another instance's purge removes the same entries here (L1 and L2; L3 is done).
+        let local: [any CacheTier] = [memory] + (disk.map { [$0] } ?? [])
+        shared?.onPurge { purge in
+            for tier in local {
+                switch purge {
+                case .key(let key): await tier.evict(key)
+                case .namespace(let name): _ = try? await tier.purge(namespace: name)
+                case .all: _ = try? await tier.purgeAll()
+                }
+            }
+        }
         self.configuration = configuration
         self.cache = cache
         self.store = disk
         self.shared = shared
-        self.tenantSecret = shared?.tenantSecret ?? diskSecret ?? TenantScope.newSecret()
+        let tenantScopes = TenantScopeCache(secret: shared?.tenantSecret ?? localSecret)
+        self.tenantScopes = tenantScopes
+        // Started without the database: its secret replaces the local one once it answers
+        // (what was stored here meanwhile, under the local secret, then misses and ages out).
+        shared?.onAttach { [logger] secret in
+            guard secret != tenantScopes.secret else { return }
+            tenantScopes.replace(secret: secret)
+            if let disk { try? Self.adopt(secret, disk: disk, logger: logger) }
+            logger.warning("keys switched to the shared tier's tenant secret")
+        }
         self.metrics = ProxyMetrics(factory: metricsFactory)
         self.endpoints = ObservabilityEndpoints(
             cache: cache, shared: shared, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory),
@@ -98,6 +117,15 @@ public struct ProxyServer: Sendable {
         self.client = UpstreamClient(configuration: configuration.upstream)
         self.clock = clock
         self.logger = logger
+    }
+
+    /// Keys must be the same on every instance: the disk tier takes the shared secret (what it
+    /// stored under its own no longer matches, and ages out).
+    private static func adopt(_ secret: [UInt8], disk: DiskTier, logger: Logger) throws {
+        try disk.replaceTenantSecret(secret)
+        logger.warning(
+            "the disk tier's entries were keyed with another tenant secret than the shared tier's; they will not be found again",
+            metadata: ["store": "\(disk.configuration.directory)"])
     }
 
     /// The configuration in force (after reloads).
@@ -138,7 +166,7 @@ public struct ProxyServer: Sendable {
         let shared = ProxyServices(
             cache: cache, store: store, shared: self.shared, client: client, clock: clock, flights: flights,
             runner: runner,
-            tenantScopes: TenantScopeCache(secret: tenantSecret), manifest: manifest, metrics: metrics,
+            tenantScopes: tenantScopes, manifest: manifest, metrics: metrics,
             endpoints: endpoints, governor: governor, hooks: PluginRunner(metrics: metrics, logger: logger))
         let responder = ProxyResponder(runtime: runtime, services: shared)
         // Stopped in reverse order, after the server: running fetches finish, the sweeper stops,

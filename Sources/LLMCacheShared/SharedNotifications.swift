@@ -37,6 +37,11 @@ final class SharedNotifications: Sendable {
         if case .parked(let continuation) = slot { continuation.resume(returning: false) }
     }
 
+    /// Wakes every waiter (the notifications' connection broke: ends may go unannounced).
+    func notifyAll() {
+        for key in state.withLock({ Array($0.slots.keys) }) { notify(key) }
+    }
+
     /// Wakes every waiter of `key` (the fetch there ended).
     func notify(_ key: String) {
         let parked = state.withLock { state -> [CheckedContinuation<Bool, Never>] in

@@ -2,6 +2,7 @@ import LLMCacheCore
 import Logging
 import NIOCore
 import PostgresNIO
+import Synchronization
 
 /// Coalescing across instances. The instance whose request for a key misses first takes the
 /// key's lease (a row in `{prefix}leases`, `lease_timeout` long) and fetches; the others wait
@@ -31,22 +32,29 @@ extension SharedTier {
             // Registered before the checks: a notification between them and the wait counts.
             let waiter = notifications.register(hex)
             defer { notifications.remove(hex, waiter) }
+            let acquired: Bool
+            let started = ContinuousClock.now
             do {
-                if try await acquire(key) {
-                    leased.withLock { $0[key] = .some(nil) }
-                    leasesTaken.add()
-                    return .granted(SharedLease(tier: self, key: key))
-                }
-                if let entry = try await read(key) { return answered(entry) }
+                guard isAttached, stats.mayTry(breakerDelay: configuration.breakerDelay) else { return .unavailable }
+                acquired = try await acquire(key)
+                stats.works(logger: logger)
             } catch {
+                stats.failed(error, started: started, logger: logger)
                 return .unavailable
             }
+            if acquired {
+                leased.withLock { $0[key] = .some(nil) }
+                leasesTaken.add()
+                return .granted(SharedLease(tier: self, key: key))
+            }
+            // The database failing now (read counts it) means nobody can announce an end.
+            do { if let entry = try await read(key) { return answered(entry) } } catch { return .unavailable }
             let remaining = deadline - ContinuousClock.now
             guard remaining > .zero else { return .unavailable }
             stats.waitedForLease()
             leaseWaits.add()
-            if await notifications.wait(hex, waiter, timeout: remaining), let entry = try? await read(key) {
-                return answered(entry)
+            if await notifications.wait(hex, waiter, timeout: remaining) {
+                do { if let entry = try await read(key) { return answered(entry) } } catch { return .unavailable }
             }
         }
         return .unavailable
@@ -93,7 +101,7 @@ extension SharedTier {
                     logger: logger)
                 try await connection.query("SELECT pg_notify(\(schema.channel), \(hex))", logger: logger)
             }
-            if stored != nil { stats.wrote(1) }
+            if stored != nil { stats.wrote(1, logger: logger) }
         } catch {
             stats.failed(error, logger: logger)
             // The answer is not lost: it goes the ordinary way (the lease expires by itself).
@@ -101,20 +109,40 @@ extension SharedTier {
         }
     }
 
-    /// Wakes this instance's waiters as other instances' fetches end, until cancelled; a broken
+    /// Wakes this instance's waiters as other instances' fetches end (and applies their purges),
+    /// until cancelled; a broken
     /// connection is reopened after a second (waiters meanwhile fall back on their deadline).
     func listenForReleases() async {
+        // The listener's own state, logged on change; lookups' breaker does not depend on it.
+        let broken = Mutex(false)
         while !Task.isCancelled {
             do {
-                try await client.withConnection { [schema, notifications] connection in
-                    try await connection.listen(on: schema.channel) { releases in
-                        for try await release in releases { notifications.notify(release.payload) }
+                try await client.withConnection { [schema] connection in
+                    try await connection.listen(on: schema.channel) { payloads in
+                        let wasBroken = broken.withLock { state in
+                            defer { state = false }
+                            return state
+                        }
+                        if wasBroken {
+                            self.logger.info("shared tier notifications listening again")
+                        }
+                        for try await payload in payloads { await self.received(payload.payload) }
                     }
                 }
             } catch {
                 if Task.isCancelled { return }
-                stats.failed(error, logger: logger)
+                let first = broken.withLock { state in
+                    defer { state = true }
+                    return !state
+                }
+                if first {
+                    logger.warning(
+                        "shared tier notifications interrupted; waiters fall back on their deadline",
+                        metadata: ["error": "\(error)"])
+                }
             }
+            // Without the connection no end is announced: the waiters look again now.
+            notifications.notifyAll()
             try? await Task.sleep(for: .seconds(1))
         }
     }

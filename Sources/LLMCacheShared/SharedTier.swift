@@ -19,8 +19,11 @@ public final class SharedTier: CacheTier, Service {
     public let name = "shared"
     public let configuration: SharedTierConfiguration
     public let schema: SharedSchema
-    /// The secret every instance scopes credentials with (from the database).
-    public let tenantSecret: [UInt8]
+    /// The secret every instance scopes credentials with (from the database); nil until the
+    /// database has answered (see ``connect(_:proposedSecret:waitingForDatabase:clock:logger:)``).
+    public var tenantSecret: [UInt8]? { secret.withLock { $0 } }
+    private let secret = Mutex<[UInt8]?>(nil)
+    private let proposedSecret: [UInt8]?
     let client: PostgresClient
     /// Runs the client's connection pool.
     private let pool: Task<Void, Never>
@@ -39,16 +42,24 @@ public final class SharedTier: CacheTier, Service {
     /// these instead of sleeping).
     package let leasesTaken = EventCount()
     package let leaseWaits = EventCount()
+    /// Times the tier worked again after failing.
+    package var recoveries: EventCount { stats.recoveries }
+    /// Other instances' purges applied here.
+    package let purgesApplied = EventCount()
+    let purgeHandler = Mutex<(@Sendable (Purge) async -> Void)?>(nil)
+    private let attachHandler = Mutex<(@Sendable ([UInt8]) async -> Void)?>(nil)
+    /// Times the tier read the database's secret (once; tests await it).
+    package let attached = EventCount()
 
     private init(
         configuration: SharedTierConfiguration, client: PostgresClient, pool: Task<Void, Never>, schema: SharedSchema,
-        tenantSecret: [UInt8], clock: any WallClock, logger: Logger
+        proposedSecret: [UInt8]?, clock: any WallClock, logger: Logger
     ) {
         self.configuration = configuration
         self.client = client
         self.pool = pool
         self.schema = schema
-        self.tenantSecret = tenantSecret
+        self.proposedSecret = proposedSecret
         self.clock = clock
         self.logger = logger
         self.queue = SharedWriteQueue(limit: configuration.writeQueueLimit)
@@ -56,10 +67,14 @@ public final class SharedTier: CacheTier, Service {
 
     /// Connects, migrates and reads the shared secret; the connection pool runs until
     /// ``run()`` ends (graceful shutdown) or ``close()``. `proposedSecret` becomes the shared
-    /// secret when this instance creates the tables (an instance's own disk tier keeps its keys).
-    /// Throws when the database cannot be reached or its schema is refused.
+    /// secret when this instance creates the tables (an instance's own keys stay valid).
+    ///
+    /// Throws when the schema is refused (newer than this build, damaged) or the settings are
+    /// invalid; when the database cannot be reached, throws too — unless `waitingForDatabase`:
+    /// then the tier starts detached (every lookup a miss, stores dropped), ``run()`` keeps
+    /// trying, and once the database answers the handler of ``onAttach(_:)`` learns its secret.
     public static func connect(
-        _ configuration: SharedTierConfiguration, proposedSecret: [UInt8]? = nil,
+        _ configuration: SharedTierConfiguration, proposedSecret: [UInt8]? = nil, waitingForDatabase: Bool = false,
         clock: any WallClock = SystemClock(), logger: Logger
     ) async throws -> SharedTier {
         guard SharedTierConfiguration.isValidPrefix(configuration.tablePrefix) else {
@@ -70,23 +85,64 @@ public final class SharedTier: CacheTier, Service {
         clientConfiguration.options.maximumConnections = configuration.poolSize + 1
         clientConfiguration.options.connectTimeout = configuration.connectTimeout
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        let pool = Task { await client.run() }
-        let schema = SharedSchema(prefix: configuration.tablePrefix, unlogged: configuration.unlogged)
+        let tier = SharedTier(
+            configuration: configuration, client: client, pool: Task { await client.run() },
+            schema: SharedSchema(prefix: configuration.tablePrefix, unlogged: configuration.unlogged),
+            proposedSecret: proposedSecret, clock: clock, logger: logger)
         do {
-            let state = try await withDeadline(configuration.connectTimeout * 3, "connecting to the shared tier") {
-                try await schema.migrate(client, proposedSecret: proposedSecret, logger: logger)
-            }
-            if state.created {
-                logger.info("shared tier created its tables", metadata: ["prefix": "\(configuration.tablePrefix)"])
-            }
-            return SharedTier(
-                configuration: configuration, client: client, pool: pool, schema: schema,
-                tenantSecret: state.tenantSecret, clock: clock, logger: logger)
+            try await tier.attach()
+        } catch let error where waitingForDatabase && !(error is SharedSchema.Failure) {
+            tier.stats.failed(error, logger: logger)
+            logger.error(
+                "shared tier unreachable at start; serving without it until it answers",
+                metadata: ["error": "\(error)"])
         } catch {
-            pool.cancel()
-            await pool.value
+            await tier.close()
             throw error
         }
+        return tier
+    }
+
+    /// Migrates and reads the secret (once).
+    private func attach() async throws {
+        let state = try await withDeadline(configuration.connectTimeout * 3, "connecting to the shared tier") {
+            [schema, client, proposedSecret, logger] in
+            try await schema.migrate(client, proposedSecret: proposedSecret, logger: logger)
+        }
+        if state.created {
+            logger.info("shared tier created its tables", metadata: ["prefix": "\(configuration.tablePrefix)"])
+        }
+        secret.withLock { $0 = state.tenantSecret }
+        stats.works(logger: logger)
+        attached.add()
+    }
+
+    /// What to do once a tier that started detached has the database's secret (switch keys).
+    public func onAttach(_ handler: @escaping @Sendable ([UInt8]) async -> Void) {
+        attachHandler.withLock { $0 = handler }
+    }
+
+    /// Whether the tier has read the database's secret (it serves nothing before).
+    var isAttached: Bool { secret.withLock { $0 != nil } }
+
+    /// Tries to attach every second until it does or is cancelled; false when cancelled.
+    private func attachUntilAttached() async -> Bool {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: .seconds(1)) } catch { return false }
+            do {
+                try await attach()
+                if let secret = tenantSecret { await attachHandler.withLock { $0 }?(secret) }
+                return true
+            } catch let error as SharedSchema.Failure {
+                logger.error(
+                    "the shared tier's database refuses this instance; serving without it",
+                    metadata: ["error": "\(error)"])
+                return false
+            } catch {
+                stats.failed(error, logger: logger)
+            }
+        }
+        return false
     }
 
     /// Closes the connections (for a tier whose ``run()`` never started).
@@ -106,6 +162,7 @@ public final class SharedTier: CacheTier, Service {
     /// The live entry for `key`, under `lookupTimeout`; errors and damage counted, hits and
     /// misses not.
     func read(_ key: CacheKey) async throws -> CacheEntry? {
+        guard isAttached, stats.mayTry(breakerDelay: configuration.breakerDelay) else { throw SharedTierUnavailable() }
         let now = clock.now().nanosecondsSinceEpoch
         let keyBytes = ByteBuffer(bytes: key.bytes)
         let started = ContinuousClock.now
@@ -120,7 +177,7 @@ public final class SharedTier: CacheTier, Service {
                 return nil
             }
         } catch {
-            stats.failed(error, logger: logger)
+            stats.failed(error, lookup: true, started: started, logger: logger)
             throw error
         }
         stats.answered(after: ContinuousClock.now - started, logger: logger)
@@ -138,6 +195,11 @@ public final class SharedTier: CacheTier, Service {
 
     @discardableResult
     public func store(_ key: CacheKey, _ entry: CacheEntry) async -> Bool {
+        // Detached, this instance's keys may not be the database's yet.
+        guard isAttached else {
+            stats.dropped()
+            return false
+        }
         guard let bytes = try? records.encode(entry) else { return false }
         let row = SharedWriteQueue.Row(
             key: key, namespace: entry.namespace, createdAt: entry.createdAt.nanosecondsSinceEpoch,
@@ -162,15 +224,21 @@ public final class SharedTier: CacheTier, Service {
     @discardableResult
     public func evict(_ key: CacheKey) async -> Bool {
         let keyBytes = ByteBuffer(bytes: key.bytes)
-        return ((try? await count("DELETE FROM \(unescaped: schema.entries) WHERE key = \(keyBytes)")) ?? 0) > 0
+        let removed = ((try? await count("DELETE FROM \(unescaped: schema.entries) WHERE key = \(keyBytes)")) ?? 0) > 0
+        await announce(.key(key))
+        return removed
     }
 
     public func purge(namespace: String) async throws -> Int {
-        try await count("DELETE FROM \(unescaped: schema.entries) WHERE namespace = \(namespace)")
+        let removed = try await count("DELETE FROM \(unescaped: schema.entries) WHERE namespace = \(namespace)")
+        await announce(.namespace(namespace))
+        return removed
     }
 
     public func purgeAll() async throws -> Int {
-        try await count("DELETE FROM \(unescaped: schema.entries)")
+        let removed = try await count("DELETE FROM \(unescaped: schema.entries)")
+        await announce(.all)
+        return removed
     }
 
     public var counts: TierCounts { stats.counts }
@@ -186,6 +254,7 @@ public final class SharedTier: CacheTier, Service {
     /// connections.
     public func run() async throws {
         await cancelWhenGracefulShutdown {
+            if !self.isAttached, !(await self.attachUntilAttached()) { return }
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.listenForReleases() }
                 group.addTask { await self.sweepUntilCancelled() }
@@ -222,12 +291,13 @@ public final class SharedTier: CacheTier, Service {
 
     /// One multi-row upsert; false when the database did not take it.
     private func write(_ batch: [SharedWriteQueue.Row]) async -> Bool {
+        let started = ContinuousClock.now
         do {
             try await client.query(Self.upsert(schema, batch), logger: logger)
-            stats.wrote(batch.count)
+            stats.wrote(batch.count, logger: logger)
             return true
         } catch {
-            stats.failed(error, logger: logger)
+            stats.failed(error, started: started, logger: logger)
             return false
         }
     }
@@ -286,6 +356,11 @@ func withDeadline<T: Sendable>(
         }
         return value
     }
+}
+
+/// The breaker is open: the database failed a moment ago, so this lookup is a miss at once.
+public struct SharedTierUnavailable: Error, CustomStringConvertible {
+    public var description: String { "the shared tier is failing; not tried (breaker open)" }
 }
 
 public struct SharedTierTimeout: Error, CustomStringConvertible {

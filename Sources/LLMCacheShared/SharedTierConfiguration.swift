@@ -22,11 +22,15 @@ public struct SharedTierConfiguration: Sendable, Equatable {
     /// How long other instances wait for one instance's fetch of the same request before they
     /// fetch themselves.
     public var leaseTimeout: Duration
+    /// While the database fails, lookups and leases try it once per this delay; the rest are
+    /// misses at once.
+    public var breakerDelay: Duration
 
     public init(
         url: String, poolSize: Int = 8, tablePrefix: String = "llmcache_", lookupTimeout: Duration = .milliseconds(50),
         connectTimeout: Duration = .seconds(5), unlogged: Bool = false, maxBytes: Int? = nil,
-        writeQueueLimit: Int = 10_000, batchSize: Int = 200, leaseTimeout: Duration = .seconds(30)
+        writeQueueLimit: Int = 10_000, batchSize: Int = 200, leaseTimeout: Duration = .seconds(30),
+        breakerDelay: Duration = .seconds(2)
     ) {
         self.url = url
         self.poolSize = poolSize
@@ -38,6 +42,7 @@ public struct SharedTierConfiguration: Sendable, Equatable {
         self.batchSize = batchSize
         self.maxBytes = maxBytes
         self.leaseTimeout = leaseTimeout
+        self.breakerDelay = breakerDelay
     }
 
     /// Whether `prefix` can name tables without quoting (and without injection).

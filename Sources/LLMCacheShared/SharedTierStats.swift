@@ -18,6 +18,10 @@ public final class SharedTierStats: Sendable {
         var lookupNanoseconds: Int64 = 0
         var failing = false
         var lastError: String?
+        /// When the last attempt failed, or the breaker last let one through.
+        var lastFailure: ContinuousClock.Instant?
+        var lastSuccess: ContinuousClock.Instant?
+        var skipped = 0
     }
 
     public struct Report: Sendable, Equatable {
@@ -32,11 +36,15 @@ public final class SharedTierStats: Sendable {
         public var queueDepth: Int
         public var failing: Bool
         public var lastError: String?
+        /// Lookups not tried because the breaker was open (each a miss).
+        public var skipped: Int
         /// Mean lookup time of the answered lookups, in microseconds.
         public var meanLookupMicroseconds: Double
     }
 
     private let counters = Mutex(Counters())
+    /// Times the tier came back after failing (tests await it).
+    package let recoveries = EventCount()
 
     init() {}
 
@@ -49,7 +57,7 @@ public final class SharedTierStats: Sendable {
             Report(
                 hits: $0.hits, misses: $0.misses, errors: $0.errors, damaged: $0.damaged, dropped: $0.dropped,
                 written: $0.written, leaseWaits: $0.leaseWaits, queueDepth: queueDepth, failing: $0.failing,
-                lastError: $0.lastError,
+                lastError: $0.lastError, skipped: $0.skipped,
                 meanLookupMicroseconds: $0.lookups == 0 ? 0 : Double($0.lookupNanoseconds) / Double($0.lookups) / 1_000)
         }
     }
@@ -66,28 +74,62 @@ public final class SharedTierStats: Sendable {
 
     /// A lookup came back (found or not): the tier works.
     func answered(after duration: Duration, logger: Logger) {
-        let recovered = counters.withLock { counters -> Bool in
+        counters.withLock { counters in
             counters.lookups += 1
             counters.lookupNanoseconds += TimeAmount(duration).nanoseconds
-            defer { counters.failing = false }
+        }
+        works(logger: logger)
+    }
+
+    func wrote(_ rows: Int, logger: Logger) {
+        counters.withLock { $0.written += rows }
+        works(logger: logger)
+    }
+
+    /// Something reached the database: the breaker closes (logged when it was open).
+    func works(logger: Logger) {
+        let recovered = counters.withLock { counters -> Bool in
+            defer {
+                counters.failing = false
+                counters.lastSuccess = .now
+            }
             return counters.failing
         }
-        if recovered { logger.info("shared tier answering again") }
-    }
-
-    func wrote(_ rows: Int) {
-        counters.withLock {
-            $0.written += rows
-            $0.failing = false
+        if recovered {
+            recoveries.add()
+            logger.info("shared tier answering again")
         }
     }
 
-    /// A lookup or write failed (a miss for the request); logged only when the state changes.
-    func failed(_ error: any Error, logger: Logger) {
+    /// Whether a lookup or lease may go to the database now: always while it works; while it
+    /// fails, one attempt per `breakerDelay` (the breaker half-opens), the rest are misses at
+    /// once instead of each waiting for its own error or timeout.
+    func mayTry(breakerDelay: Duration) -> Bool {
+        counters.withLock { counters in
+            guard counters.failing else { return true }
+            let now = ContinuousClock.now
+            if let last = counters.lastFailure, now - last < breakerDelay {
+                counters.skipped += 1
+                counters.misses += 1
+                return false
+            }
+            counters.lastFailure = now
+            return true
+        }
+    }
+
+    /// A lookup, lease or write begun at `started` failed (for a lookup, a miss); logged only
+    /// when the state changes. One begun before the tier last worked changes no state: it says
+    /// nothing about the database now.
+    func failed(
+        _ error: any Error, lookup: Bool = false, started: ContinuousClock.Instant = .now, logger: Logger
+    ) {
         let first = counters.withLock { counters -> Bool in
             counters.errors += 1
-            counters.misses += 1
+            if lookup { counters.misses += 1 }
             counters.lastError = "\(error)"
+            if let success = counters.lastSuccess, success > started { return false }
+            counters.lastFailure = ContinuousClock.now
             defer { counters.failing = true }
             return !counters.failing
         }

@@ -1,3 +1,4 @@
+import LLMCacheCore
 import LLMCacheServer
 import LLMCacheShared
 import LLMCacheTestSupport
@@ -5,107 +6,229 @@ import Testing
 
 /// Several llmcache instances (each a whole proxy with its own L1) on one PostgreSQL database,
 /// sending their misses to one mock upstream.
-@Suite(.timeLimit(.minutes(2))) struct SharedProxyTests {
-    /// Runs `body` with `count` proxies on a fresh cluster; all call the first one's mock.
-    static func withInstances(
-        _ count: Int, leaseTimeout: Duration = .seconds(30),
-        _ body: ([ProxyHarness]) async throws -> Void
-    ) async throws {
-        let cluster = try PostgresCluster()
-        defer { cluster.stop() }
-        let shared = SharedTierConfiguration(
-            url: cluster.url, poolSize: 2, lookupTimeout: .seconds(5), leaseTimeout: leaseTimeout)
-        func start(_ harnesses: [ProxyHarness]) async throws {
-            if harnesses.count == count { return try await body(harnesses) }
-            try await ProxyHarness.run(
-                store: nil, upstreamPort: harnesses.first?.mockPort, configure: { $0.shared = shared }
-            ) { harness in try await start(harnesses + [harness]) }
+extension PostgresSuites {
+    @Suite struct SharedProxyTests {
+        /// Runs `body` with `count` proxies (memory only) on `cluster`, or on a fresh one; all call
+        /// the first one's mock.
+        static func withInstances(
+            _ count: Int, on cluster: PostgresCluster? = nil, leaseTimeout: Duration = .seconds(30),
+            lookupTimeout: Duration = .seconds(5), _ body: ([ProxyHarness]) async throws -> Void
+        ) async throws {
+            guard let cluster else {
+                return try await PostgresCluster.with { cluster in
+                    try await withInstances(
+                        count, on: cluster, leaseTimeout: leaseTimeout, lookupTimeout: lookupTimeout, body)
+                }
+            }
+            let shared = SharedTierConfiguration(
+                url: cluster.url, poolSize: 2, lookupTimeout: lookupTimeout, connectTimeout: .seconds(1),
+                leaseTimeout: leaseTimeout, breakerDelay: .milliseconds(200))
+            func start(_ harnesses: [ProxyHarness]) async throws {
+                if harnesses.count == count { return try await body(harnesses) }
+                try await ProxyHarness.run(
+                    store: nil, upstreamPort: harnesses.first?.mockPort, configure: { $0.shared = shared }
+                ) { harness in try await start(harnesses + [harness]) }
+            }
+            try await start([])
         }
-        try await start([])
-    }
 
-    @Test func anAnswerOneInstanceFetchedIsASharedHitOnAnother() async throws {
-        try await Self.withInstances(2) { instances in
-            let (a, b) = (instances[0], instances[1])
-            let body = chat("one prompt, two instances")
-            let first = try await a.post("/v1/chat/completions", body)
-            #expect(first.header("x-llmcache-status") == "MISS")
-            // The fetch's lease is released once the answer is in the shared table.
-            await a.server.fetchesFinished()
-            let second = try await b.post("/v1/chat/completions", body)
-            #expect(second.header("x-llmcache-status") == "HIT")
-            #expect(second.header("x-llmcache-tier") == "shared")
-            #expect(second.body == first.body)
-            let third = try await b.post("/v1/chat/completions", body)
-            #expect(third.header("x-llmcache-tier") == "memory", "a shared hit is promoted into L1")
-            #expect(a.stats.requestCount == 1)
-            // Another credential reads nothing the first stored, through any instance.
-            let other = try await b.post(
-                "/v1/chat/completions", body, headers: [("authorization", "Bearer sk-another-tenant")])
-            #expect(other.header("x-llmcache-status") == "MISS")
-            #expect(a.stats.requestCount == 2)
+        @Test func anAnswerOneInstanceFetchedIsASharedHitOnAnother() async throws {
+            try await Self.withInstances(2) { instances in
+                let (a, b) = (instances[0], instances[1])
+                let body = chat("one prompt, two instances")
+                let first = try await a.post("/v1/chat/completions", body)
+                #expect(first.header("x-llmcache-status") == "MISS")
+                // The fetch's lease is released once the answer is in the shared table.
+                await a.server.fetchesFinished()
+                let second = try await b.post("/v1/chat/completions", body)
+                #expect(second.header("x-llmcache-status") == "HIT")
+                #expect(second.header("x-llmcache-tier") == "shared")
+                #expect(second.body == first.body)
+                let third = try await b.post("/v1/chat/completions", body)
+                #expect(third.header("x-llmcache-tier") == "memory", "a shared hit is promoted into L1")
+                #expect(a.stats.requestCount == 1)
+                // Another credential reads nothing the first stored, through any instance.
+                let other = try await b.post(
+                    "/v1/chat/completions", body, headers: [("authorization", "Bearer sk-another-tenant")])
+                #expect(other.header("x-llmcache-status") == "MISS")
+                #expect(a.stats.requestCount == 2)
+            }
         }
-    }
 
-    /// The same request on three instances while the first one's fetch is held upstream: one
-    /// upstream call; the other two wait on the lease and answer from the shared tier.
-    @Test(arguments: [false, true]) func identicalRequestsOnThreeInstancesMakeOneUpstreamCall(stream: Bool)
-        async throws
-    {
-        try await Self.withInstances(3) { instances in
-            let body = chat("three instances, one call", stream: stream)
-            let gate = stream ? [("x-mock-gate", "g"), ("x-mock-gate-after", "1")] : [("x-mock-gate", "g")]
-            async let led = instances[0].post("/v1/chat/completions", body, headers: gate)
-            await instances[0].server.shared!.leasesTaken.reached(atLeast: 1)
-            async let second = instances[1].post("/v1/chat/completions", body)
-            async let third = instances[2].post("/v1/chat/completions", body)
-            await instances[1].server.shared!.leaseWaits.reached(atLeast: 1)
-            await instances[2].server.shared!.leaseWaits.reached(atLeast: 1)
-            instances[0].stats.open(gate: "g")
-            let replies = try await [led, second, third]
-            #expect(instances[0].stats.requestCount == 1)
-            #expect(replies.allSatisfy { $0.status == 200 })
-            #expect(Set(replies.map(\.body)).count == 1, "every instance answers the same bytes")
-            #expect(replies.map { $0.header("x-llmcache-status") } == ["MISS", "COALESCED", "COALESCED"])
-            #expect(replies.dropFirst().allSatisfy { $0.header("x-llmcache-tier") == "shared" })
-            let stats = try await instances[1].get("/stats").text
-            #expect(stats.contains(#""lease_waits":1"#) && stats.contains(#""failing":false"#), "\(stats)")
+        /// 90 identical requests, 30 on each of three instances, while the first one's fetch is held
+        /// upstream: one upstream call. The first instance's other requests follow its flight; on
+        /// the other two, one request waits on the lease and 29 follow it locally, and all 60 answer
+        /// from the shared tier once the answer is stored.
+        @Test(arguments: [false, true]) func ninetyRequestsOnThreeInstancesMakeOneUpstreamCall(stream: Bool)
+            async throws
+        {
+            try await Self.withInstances(3) { instances in
+                let body = chat("three instances, one call", stream: stream)
+                let gate = stream ? [("x-mock-gate", "g"), ("x-mock-gate-after", "1")] : [("x-mock-gate", "g")]
+                try await withThrowingTaskGroup(of: (Int, ProxyHarness.Reply).self) { group in
+                    group.addTask { (0, try await instances[0].post("/v1/chat/completions", body, headers: gate)) }
+                    await instances[0].server.shared!.leasesTaken.reached(atLeast: 1)
+                    for (index, instance) in instances.enumerated() {
+                        for _ in 0..<(index == 0 ? 29 : 30) {
+                            group.addTask { (index, try await instance.post("/v1/chat/completions", body)) }
+                        }
+                        await instance.server.followersJoined(atLeast: 29)
+                        if index > 0 { await instance.server.shared!.leaseWaits.reached(atLeast: 1) }
+                    }
+                    instances[0].stats.open(gate: "g")
+                    let replies = try await group.reduce(into: []) { $0.append($1) }
+                    #expect(replies.count == 90 && instances[0].stats.requestCount == 1)
+                    #expect(replies.allSatisfy { $0.1.status == 200 })
+                    #expect(Set(replies.map(\.1.body)).count == 1, "every instance answers the same bytes")
+                    let statuses = replies.map { $0.1.header("x-llmcache-status") ?? "" }
+                    #expect(
+                        statuses.filter { $0 == "MISS" }.count == 1 && statuses.filter { $0 == "COALESCED" }.count == 89
+                    )
+                    #expect(replies.filter { $0.0 > 0 }.allSatisfy { $0.1.header("x-llmcache-tier") == "shared" })
+                }
+                let stats = try await instances[1].get("/stats").text
+                #expect(stats.contains(#""lease_waits":1"#) && stats.contains(#""failing":false"#), "\(stats)")
+            }
         }
-    }
 
-    /// A fetch that outlives the lease (its instance hung or died) blocks nobody past
-    /// `lease_timeout`: the waiter fetches itself.
-    @Test func aWaiterFetchesItselfOnceTheLeaseRunsOut() async throws {
-        try await Self.withInstances(2, leaseTimeout: .milliseconds(500)) { instances in
-            let body = chat("a leader that never answers")
-            async let stuck = instances[0].post("/v1/chat/completions", body, headers: [("x-mock-gate", "never")])
-            await instances[0].server.shared!.leasesTaken.reached(atLeast: 1)
-            let waiter = try await instances[1].post("/v1/chat/completions", body)
-            #expect(waiter.status == 200)
-            #expect(waiter.header("x-llmcache-status") == "MISS")
-            #expect(instances[1].server.shared!.leaseWaits.count >= 1)
-            instances[0].stats.open(gate: "never")
-            #expect(try await stuck.status == 200)
-            #expect(instances[0].stats.requestCount == 2)
+        /// Restarted with empty local tiers, every instance still hits what one of them stored.
+        @Test func freshInstancesOnTheSameDatabaseStillHit() async throws {
+            try await PostgresCluster.with { cluster in
+                let body = chat("stored before the restart")
+                var stored: [UInt8] = []
+                try await Self.withInstances(3, on: cluster) { instances in
+                    stored = try await instances[0].post("/v1/chat/completions", body).body
+                    await instances[0].server.fetchesFinished()
+                }
+                try await Self.withInstances(3, on: cluster) { instances in
+                    for instance in instances {
+                        let reply = try await instance.post("/v1/chat/completions", body)
+                        #expect(
+                            reply.header("x-llmcache-status") == "HIT" && reply.header("x-llmcache-tier") == "shared")
+                        #expect(reply.body == stored)
+                    }
+                    #expect(instances[0].stats.requestCount == 0)
+                }
+            }
         }
-    }
 
-    /// A fetch that stores nothing (the upstream failed) wakes the waiters at once; they do not
-    /// take the error for an answer, and fetch themselves.
-    @Test func aFailedFetchWakesTheWaitersWhoFetchThemselves() async throws {
-        try await Self.withInstances(2) { instances in
-            let body = chat("the upstream fails the first time")
-            async let failed = instances[0].post(
-                "/v1/chat/completions", body, headers: [("x-mock-gate", "g"), ("x-mock-status", "400")])
-            await instances[0].server.shared!.leasesTaken.reached(atLeast: 1)
-            async let waiter = instances[1].post("/v1/chat/completions", body)
-            await instances[1].server.shared!.leaseWaits.reached(atLeast: 1)
-            instances[0].stats.open(gate: "g")
-            #expect(try await failed.status == 400)
-            let answered = try await waiter
-            #expect(answered.status == 200)
-            #expect(answered.header("x-llmcache-status") == "MISS")
-            #expect(instances[0].stats.requestCount == 2)
+        /// A purge through one instance reaches the others' memory tiers too.
+        @Test func aPurgeOnOneInstanceReachesEveryInstancesLocalTiers() async throws {
+            try await Self.withInstances(3) { instances in
+                let body = chat("purged everywhere")
+                let team = [("x-llmcache-namespace", "team-a")]
+                let first = try await instances[0].post("/v1/chat/completions", body, headers: team)
+                await instances[0].server.fetchesFinished()
+                let key = try #require(first.header("x-llmcache-key").flatMap { CacheKey(hex: $0) })
+                for instance in instances.dropFirst() {
+                    #expect(
+                        try await instance.post("/v1/chat/completions", body, headers: team).header("x-llmcache-tier")
+                            == "shared")
+                }
+                for instance in instances { #expect(await instance.server.cache.memory.holds(key)) }
+                let removed = try await instances[1].server.cache.removeAll(namespace: "team-a")
+                #expect(removed["shared"] == 1)
+                await instances[0].server.shared!.purgesApplied.reached(atLeast: 1)
+                await instances[2].server.shared!.purgesApplied.reached(atLeast: 1)
+                for instance in instances { #expect(!(await instance.server.cache.memory.holds(key))) }
+                let again = try await instances[2].post("/v1/chat/completions", body, headers: team)
+                #expect(again.header("x-llmcache-status") == "MISS")
+                #expect(instances[0].stats.requestCount == 2)
+            }
+        }
+
+        /// PostgreSQL stopped while requests flow: every request is still answered (from the
+        /// upstream), errors are counted; started again, the tier recovers by itself and shared hits
+        /// resume without restarting llmcache.
+        @Test func theDatabaseStoppingAndStartingFailsNoRequest() async throws {
+            try await PostgresCluster.with { cluster in
+                try await Self.withInstances(2, on: cluster, lookupTimeout: .seconds(1)) { instances in
+                    let (a, b) = (instances[0], instances[1])
+                    try await cluster.kill()
+                    let replies = try await withThrowingTaskGroup(of: ProxyHarness.Reply.self) { group in
+                        for index in 0..<40 {
+                            group.addTask {
+                                try await instances[index % 2].post(
+                                    "/v1/chat/completions", chat("in the outage \(index % 10)"))
+                            }
+                        }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
+                    #expect(replies.count == 40 && replies.allSatisfy { $0.status == 200 }, "no request fails")
+                    for instance in instances {
+                        let report = instance.server.shared!.report
+                        #expect(report.failing && report.errors >= 1)
+                    }
+                    try await cluster.start()
+                    // Each instance's writer gets its queued answers in, and the tier works again.
+                    await a.server.shared!.recoveries.reached(atLeast: 1)
+                    await b.server.shared!.recoveries.reached(atLeast: 1)
+                    let body = chat("after the outage")
+                    #expect(try await a.post("/v1/chat/completions", body).header("x-llmcache-status") == "MISS")
+                    await a.server.fetchesFinished()
+                    let hit = try await b.post("/v1/chat/completions", body)
+                    #expect(hit.header("x-llmcache-status") == "HIT" && hit.header("x-llmcache-tier") == "shared")
+                }
+            }
+        }
+
+        /// The database away when an instance starts: it serves (every request from the upstream),
+        /// and joins the shared tier by itself once the database answers.
+        @Test func anInstanceStartedWhileTheDatabaseIsAwayServesAndJoinsLater() async throws {
+            try await PostgresCluster.with { cluster in
+                try await cluster.kill()
+                try await Self.withInstances(1, on: cluster, lookupTimeout: .seconds(1)) { instances in
+                    let a = instances[0]
+                    let before = try await a.post("/v1/chat/completions", chat("before the database"))
+                    #expect(before.status == 200 && before.header("x-llmcache-status") == "MISS")
+                    #expect(a.server.shared!.report.failing && a.server.shared!.tenantSecret == nil)
+                    try await cluster.start()
+                    await a.server.shared!.attached.reached(atLeast: 1)
+                    let body = chat("once the database answers")
+                    _ = try await a.post("/v1/chat/completions", body)
+                    await a.server.fetchesFinished()
+                    try await Self.withInstances(1, on: cluster) { others in
+                        let hit = try await others[0].post("/v1/chat/completions", body)
+                        #expect(hit.header("x-llmcache-status") == "HIT" && hit.header("x-llmcache-tier") == "shared")
+                    }
+                }
+            }
+        }
+
+        /// A fetch that outlives the lease (its instance hung or died) blocks nobody past
+        /// `lease_timeout`: the waiter fetches itself.
+        @Test func aWaiterFetchesItselfOnceTheLeaseRunsOut() async throws {
+            try await Self.withInstances(2, leaseTimeout: .milliseconds(500)) { instances in
+                let body = chat("a leader that never answers")
+                async let stuck = instances[0].post("/v1/chat/completions", body, headers: [("x-mock-gate", "never")])
+                await instances[0].server.shared!.leasesTaken.reached(atLeast: 1)
+                let waiter = try await instances[1].post("/v1/chat/completions", body)
+                #expect(waiter.status == 200)
+                #expect(waiter.header("x-llmcache-status") == "MISS")
+                #expect(instances[1].server.shared!.leaseWaits.count >= 1)
+                instances[0].stats.open(gate: "never")
+                #expect(try await stuck.status == 200)
+                #expect(instances[0].stats.requestCount == 2)
+            }
+        }
+
+        /// A fetch that stores nothing (the upstream failed) wakes the waiters at once; they do not
+        /// take the error for an answer, and fetch themselves.
+        @Test func aFailedFetchWakesTheWaitersWhoFetchThemselves() async throws {
+            try await Self.withInstances(2) { instances in
+                let body = chat("the upstream fails the first time")
+                async let failed = instances[0].post(
+                    "/v1/chat/completions", body, headers: [("x-mock-gate", "g"), ("x-mock-status", "400")])
+                await instances[0].server.shared!.leasesTaken.reached(atLeast: 1)
+                async let waiter = instances[1].post("/v1/chat/completions", body)
+                await instances[1].server.shared!.leaseWaits.reached(atLeast: 1)
+                instances[0].stats.open(gate: "g")
+                #expect(try await failed.status == 400)
+                let answered = try await waiter
+                #expect(answered.status == 200)
+                #expect(answered.header("x-llmcache-status") == "MISS")
+                #expect(instances[0].stats.requestCount == 2)
+            }
         }
     }
 }

@@ -6,7 +6,8 @@ import Synchronization
 package final class EventCount: Sendable {
     private struct State {
         var count = 0
-        var watchers: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var watchers: [(id: Int, count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        var nextID = 0
     }
 
     private let state = Mutex(State())
@@ -26,15 +27,28 @@ package final class EventCount: Sendable {
         for watcher in reached { watcher.resume() }
     }
 
-    /// Returns once the count is at least `count`.
+    /// Returns once the count is at least `count`, or when the task is cancelled (a test's
+    /// time limit then ends the wait instead of hanging the suite).
     package func reached(atLeast count: Int) async {
-        await withCheckedContinuation { continuation in
-            let now = state.withLock { state in
-                if state.count >= count { return true }
-                state.watchers.append((count, continuation))
-                return false
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state in
+                    if state.count >= count || Task.isCancelled { return true }
+                    state.watchers.append((id, count, continuation))
+                    return false
+                }
+                if now { continuation.resume() }
             }
-            if now { continuation.resume() }
+        } onCancel: {
+            let watcher = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard let index = state.watchers.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.watchers.remove(at: index).continuation
+            }
+            watcher?.resume()
         }
     }
 }

@@ -13,6 +13,9 @@ final class Flight: Sendable {
     struct Head: Sendable {
         var status: Int
         var headers: [HeaderField]
+        /// The tier the answer came from when it is not the upstream (another instance's fetch,
+        /// read from the shared tier), for every request on this flight.
+        var tier: String? = nil
     }
 
     typealias BodyContinuation = AsyncThrowingStream<ByteBuffer, any Error>.Continuation

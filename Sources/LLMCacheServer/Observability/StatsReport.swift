@@ -68,7 +68,7 @@ enum StatsReport {
                 report.hits + report.misses == 0 ? 0 : Double(report.hits) / Double(report.hits + report.misses)),
             "errors": int(report.errors), "damaged_records": int(report.damaged), "dropped_writes": int(report.dropped),
             "writes": int(report.written), "pending_writes": int(report.queueDepth),
-            "lease_waits": int(report.leaseWaits), "failing": .bool(report.failing),
+            "lease_waits": int(report.leaseWaits), "skipped": int(report.skipped), "failing": .bool(report.failing),
             "last_error": report.lastError.map { .string($0) } ?? .null,
             "mean_lookup_microseconds": number(report.meanLookupMicroseconds),
         ])

@@ -31,6 +31,8 @@ extension ProxyPipeline {
             }
             return try lead(lookup, exchange, flight: flight, shared: true, lease: lease, as: .miss)
         case .follower(let flight):
+            // The tier is the flight's (upstream, or shared when its answer came from another
+            // instance): `respond` reads it from the head.
             if let body = flight.body() { return (flight, body, .coalesced, .upstream) }
             // The flight outgrew what it keeps between the join and now: fetch alone.
             return try lead(lookup, exchange, shared: false, as: .miss)
@@ -64,10 +66,11 @@ extension ProxyPipeline {
         let headers = ReplayedHeaders.onHit(entry.headers).map {
             HeaderField(name: $0.name.canonicalName, value: $0.value)
         }
-        flight.deliver(head: .init(status: entry.status, headers: headers))
+        let tier = services.shared?.name ?? "shared"
+        flight.deliver(head: .init(status: entry.status, headers: headers, tier: tier))
         flight.deliver(chunk: entry.body)
         flight.finish(.success(()))
-        return (flight, body, .coalesced, ResponseTier(rawValue: services.shared?.name ?? "shared"))
+        return (flight, body, .coalesced, ResponseTier(rawValue: tier))
     }
 
     /// The flight's answer as this client's response: a complete body in one write with a

@@ -45,8 +45,9 @@ struct ProxyPipeline: Sendable {
         do {
             let (flight, body, joined, tier) = try await coalesce(lookup, exchange)
             status = joined
-            answer = ProxyAnswer(
-                try await respond(from: flight, body: body), status: status, tier: tier, key: lookup.key)
+            let response = try await respond(from: flight, body: body)
+            let source = try await flight.head().tier.map(ResponseTier.init(rawValue:)) ?? tier
+            answer = ProxyAnswer(response, status: status, tier: source, key: lookup.key)
         } catch let error as ProxyError {
             note(lookup, status: .miss, tier: .upstream, httpStatus: error.status.code)
             throw error
