@@ -44,11 +44,11 @@ import Testing
     }
 
     /// Runs python3 with `arguments` from the package root; returns its standard output. The
-    /// blocking reads run on NIO's thread pool: on the cooperative pool they would starve the
-    /// proxy the script is talking to (two such tests on two cores deadlock until a timeout).
+    /// blocking reads run on a thread of their own: on the cooperative pool or NIO's thread pool
+    /// they could starve the proxy the script is talking to (seen: the suite hung).
     func runPython(_ arguments: [String]) async throws -> String {
         let command = (["python3"] + arguments).map { "'\($0)'" }.joined(separator: " ") + " 2>&1"
-        let (output, status) = try await NIOThreadPool.singleton.runIfActive { () -> (String, Int32) in
+        let (output, status) = try await onOwnThread { () -> (String, Int32) in
             guard let pipe = popen(command, "r") else { return ("cannot start python3", -1) }
             var output = ""
             var buffer = [CChar](repeating: 0, count: 4096)

@@ -66,7 +66,7 @@ package final class RawConnection: @unchecked Sendable {
     /// timeout passed first.
     package func readToClose() async throws -> (text: String, closed: Bool) {
         let descriptor = descriptor
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await onOwnThread {
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while true {
@@ -101,7 +101,7 @@ package final class RawConnection: @unchecked Sendable {
         until done: @escaping @Sendable ([UInt8]) -> Bool
     ) async throws -> [UInt8] {
         let descriptor = descriptor
-        return try await NIOThreadPool.singleton.runIfActive {
+        return try await onOwnThread {
             var bytes: [UInt8] = []
             var buffer = [UInt8](repeating: 0, count: 65_536)
             while !done(bytes) {
