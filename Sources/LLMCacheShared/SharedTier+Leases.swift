@@ -65,9 +65,12 @@ extension SharedTier {
         return .answered(entry)
     }
 
-    /// Whether this instance took the lease (free, or its holder's expired).
+    /// Whether this instance took the lease (free, or its holder's expired) — never when the
+    /// answer is in the table already: a fetch that ended between this instance's lookup and
+    /// now left its answer, not a free lease to fetch it again.
     private func acquire(_ key: CacheKey) async throws -> Bool {
         let keyBytes = ByteBuffer(bytes: key.bytes)
+        let stored = clock.now().nanosecondsSinceEpoch
         let milliseconds =
             Int64(configuration.leaseTimeout.components.seconds * 1_000)
             + configuration.leaseTimeout.components.attoseconds / 1_000_000_000_000_000
@@ -77,7 +80,9 @@ extension SharedTier {
             let rows = try await client.query(
                 """
                 INSERT INTO \(unescaped: schema.leases) AS lease (key, owner, expires_at)
-                VALUES (\(keyBytes), \(instance), \(unescaped: now) + \(milliseconds))
+                SELECT \(keyBytes), \(instance), \(unescaped: now) + \(milliseconds)
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM \(unescaped: schema.entries) WHERE key = \(keyBytes) AND expires_at > \(stored))
                 ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
                 WHERE lease.expires_at < \(unescaped: now)
                 RETURNING 1

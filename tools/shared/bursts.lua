@@ -7,7 +7,8 @@ local repeats = tonumber(os.getenv("REPEATS") or "10")
 local headers = {["Content-Type"] = "application/json", ["x-mock-latency-ms"] = os.getenv("LATENCY_MS") or "50"}
 
 request = function()
-  local prompt = math.floor(counter / repeats)
+  -- Requests sent after the last counted answer wrap around: still 1,000 prompts in all.
+  local prompt = math.floor(counter / repeats) % math.floor(total / repeats)
   counter = counter + 1
   local body = string.format('{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Prompt %d, please answer."}]}', prompt)
   return wrk.format("POST", "/v1/chat/completions", headers, body)
