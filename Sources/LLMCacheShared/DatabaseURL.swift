@@ -13,7 +13,14 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public var user: String
     public var password: String?
     public var database: String
-    public var requireTLS: Bool
+    /// `sslmode` as libpq reads it: `disable` and `allow` never encrypt; `prefer` (the default)
+    /// encrypts when the server offers it; `require`, `verify-ca` and `verify-full` refuse a
+    /// server without TLS (and verify its certificate and name).
+    public var tls: TLS
+
+    public enum TLS: String, Sendable, Equatable {
+        case disable, prefer, require
+    }
 
     public struct Invalid: Error, CustomStringConvertible {
         public let description: String
@@ -70,8 +77,9 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
             endpoint = .tcp(host: host, port: port)
         }
         switch query["sslmode"] ?? "prefer" {
-        case "disable", "prefer", "allow": requireTLS = false
-        case "require", "verify-ca", "verify-full": requireTLS = true
+        case "disable", "allow": tls = .disable
+        case "prefer": tls = .prefer
+        case "require", "verify-ca", "verify-full": tls = .require
         case let other: throw Invalid(description: "shared.postgres.url: sslmode \(other) is not supported")
         }
     }
@@ -91,7 +99,13 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         case .tcp(let host, let port):
             return PostgresClient.Configuration(
                 host: host, port: port, username: user, password: password, database: database,
-                tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
+                tls: {
+                    switch tls {
+                    case .disable: .disable
+                    case .prefer: .prefer(.makeClientConfiguration())
+                    case .require: .require(.makeClientConfiguration())
+                    }
+                }())
         case .socket(let directory, let port):
             return PostgresClient.Configuration(
                 unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: user, password: password, database: database)

@@ -84,26 +84,26 @@ extension PostgresSuites {
         }
 
         /// A fetch that ended between another instance's lookup and its lease leaves the answer, not
-    /// a free lease: the late instance answers from the table instead of fetching again.
-    @Test func noLeaseIsGrantedForAnAnswerAlreadyStored() async throws {
-        try await Self.withTiers(2) { _, tiers in
-            let key = CacheKey(identifier: 3)
-            await tiers[0].store(key, Self.entry("fetched meanwhile"))
-            await tiers[0].flush()
-            guard case .answered(let entry) = await tiers[1].lease(key) else {
-                Issue.record("a lease was granted for a stored answer")
-                return
+        /// a free lease: the late instance answers from the table instead of fetching again.
+        @Test func noLeaseIsGrantedForAnAnswerAlreadyStored() async throws {
+            try await Self.withTiers(2) { _, tiers in
+                let key = CacheKey(identifier: 3)
+                await tiers[0].store(key, Self.entry("fetched meanwhile"))
+                await tiers[0].flush()
+                guard case .answered(let entry) = await tiers[1].lease(key) else {
+                    Issue.record("a lease was granted for a stored answer")
+                    return
+                }
+                #expect(String(buffer: entry.body) == #"{"answer":"fetched meanwhile"}"#)
+                guard case .granted(let lease) = await tiers[1].lease(CacheKey(identifier: 33)) else {
+                    Issue.record("no lease for a key nobody fetches")
+                    return
+                }
+                await lease.release()
             }
-            #expect(String(buffer: entry.body) == #"{"answer":"fetched meanwhile"}"#)
-            guard case .granted(let lease) = await tiers[1].lease(CacheKey(identifier: 33)) else {
-                Issue.record("no lease for a key nobody fetches")
-                return
-            }
-            await lease.release()
         }
-    }
 
-    @Test func anExpiredEntryIsAMiss() async throws {
+        @Test func anExpiredEntryIsAMiss() async throws {
             try await Self.withTiers(1) { _, tiers in
                 let key = CacheKey(identifier: 2)
                 await tiers[0].store(key, Self.entry("old", expiresAt: Timestamp(secondsSinceEpoch: 1_700_000_100)))
