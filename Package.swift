@@ -258,8 +258,10 @@ let package = Package(
         .testTarget(
             name: "LLMCacheSharedTests",
             dependencies: [
-                "LLMCacheShared", "LLMCacheTestSupport", "LLMCacheCore", "LLMCacheStore",
+                "LLMCacheShared", "LLMCacheTestSupport", "LLMCacheCore", "LLMCacheStore", "LLMCacheServer",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -1,4 +1,5 @@
 import HTTPTypes
+import LLMCacheCore
 import Hummingbird
 import HummingbirdCore
 import Synchronization
@@ -21,6 +22,8 @@ public final class MockUpstreamStats: Sendable {
 
     /// Gates a request can be held at (`x-mock-gate: NAME`): closed until ``open(gate:)``.
     private let gates = Mutex<[String: Gate]>([:])
+    /// Requests that reached a gate (tests await a request being held upstream).
+    package let gateArrivals = EventCount()
 
     private enum Gate {
         case open
@@ -39,6 +42,7 @@ public final class MockUpstreamStats: Sendable {
 
     /// Waits until gate `name` is open.
     func pass(gate name: String) async {
+        gateArrivals.add()
         await withCheckedContinuation { continuation in
             let open = gates.withLock { gates in
                 switch gates[name] {

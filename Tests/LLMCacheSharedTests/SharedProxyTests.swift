@@ -1,8 +1,14 @@
+import AsyncHTTPClient
 import LLMCacheCore
 import LLMCacheServer
 import LLMCacheShared
 import LLMCacheTestSupport
+import NIOCore
 import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Several llmcache instances (each a whole proxy with its own L1) on one PostgreSQL database,
 /// sending their misses to one mock upstream.
@@ -193,6 +199,60 @@ extension PostgresSuites {
                     }
                 }
             }
+        }
+
+        /// A request whose answer will not be stored (`no-store`) takes no lease: no other instance
+        /// waits for an answer that never reaches the table.
+        @Test func aNoStoreRequestMakesNobodyWait() async throws {
+            try await Self.withInstances(1) { instances in
+                let reply = try await instances[0].post(
+                    "/v1/chat/completions", chat("not for keeping"), headers: [("cache-control", "no-store")])
+                #expect(reply.status == 200)
+                #expect(instances[0].server.shared!.leasesTaken.count == 0)
+                _ = try await instances[0].post("/v1/chat/completions", chat("for keeping"))
+                #expect(instances[0].server.shared!.leasesTaken.count == 1, "an ordinary miss does take one")
+            }
+        }
+
+        /// The leader, a real `llmcache serve` process, killed while its fetch is held upstream:
+        /// the other instance waits no longer than the lease, then fetches itself — one more
+        /// upstream call, nobody hangs.
+        @Test func aKilledLeaderProcessBlocksNobodyPastTheLease() async throws {
+            try await PostgresCluster.with { cluster in
+                try await Self.withInstances(1, on: cluster, leaseTimeout: .seconds(1)) { instances in
+                    let survivor = instances[0]
+                    let leader = try ChildProcess(
+                        arguments: [
+                            try llmcacheExecutable(), "serve", "--memory-only", "--no-admin", "--port", "0",
+                            "--upstream",
+                            "http://127.0.0.1:\(survivor.mockPort)", "--shared-postgres", cluster.url,
+                        ],
+                        environment: ["LLMCACHE_SHARED_POSTGRES_LEASE_TIMEOUT": "1s"])
+                    let banner = try await onOwnThread { leader.readLine(containing: "llmcache listening") }
+                    let port = try #require(banner.flatMap(Self.port(inBanner:)), "\(banner ?? "no banner")")
+                    let body = chat("a leader about to die")
+                    var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/chat/completions")
+                    request.method = .POST
+                    request.headers.add(name: "content-type", value: "application/json")
+                    request.headers.add(name: "x-mock-gate", value: "held")
+                    request.body = .bytes(ByteBuffer(string: body))
+                    let held = Task { try await survivor.client.execute(request, timeout: .seconds(30)) }
+                    await survivor.stats.gateArrivals.reached(atLeast: 1)
+                    #expect(try await onOwnThread { leader.signal(SIGKILL) } & 0x7f == SIGKILL)
+                    _ = try? await held.value
+                    let reply = try await survivor.post("/v1/chat/completions", body)
+                    #expect(reply.status == 200 && reply.header("x-llmcache-status") == "MISS")
+                    #expect(survivor.server.shared!.leaseWaits.count >= 1, "it waited for the dead leader first")
+                    #expect(survivor.stats.requestCount == 2)
+                    survivor.stats.open(gate: "held")
+                }
+            }
+        }
+
+        /// `… address=http://127.0.0.1:PORT/v1 …` in the listening log line.
+        static func port(inBanner line: String) -> Int? {
+            guard let start = line.range(of: "http://127.0.0.1:") else { return nil }
+            return Int(line[start.upperBound...].prefix { $0.isNumber })
         }
 
         /// A fetch that outlives the lease (its instance hung or died) blocks nobody past

@@ -9,22 +9,6 @@ import Testing
     import Glibc
 #endif
 
-/// The `llmcache` executable beside this test binary (SwiftPM builds both into one folder).
-func llmcacheExecutable() throws -> String {
-    var buffer = [CChar](repeating: 0, count: 4096)
-    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    try #require(length > 0)
-    let path = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    var directory = path
-    while let last = directory.last, last != "/" { directory.removeLast() }
-    // The test binary may sit inside a .xctest bundle directory on some layouts.
-    for candidate in [directory + "llmcache", directory + "../llmcache"] where access(candidate, X_OK) == 0 {
-        return candidate
-    }
-    try #require(Bool(false), "llmcache executable not found next to \(path); run `swift build` first")
-    return ""
-}
-
 @Suite struct CrashSafetyTests {
     let scratch = ScratchDirectory()
 

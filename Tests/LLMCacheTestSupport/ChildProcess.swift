@@ -6,7 +6,7 @@ import CSpawn
 
 /// A child process with its standard output (and error, unless `mergeErrors` is false) on a
 /// pipe, for the tests that run the `llmcache` executable.
-package final class ChildProcess {
+package final class ChildProcess: @unchecked Sendable {
     package let pid: pid_t
     private let output: UnsafeMutablePointer<FILE>
 
@@ -92,4 +92,19 @@ package final class ChildProcess {
 package struct ChildProcessError: Error, CustomStringConvertible {
     package let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// The `llmcache` executable beside the test binary (SwiftPM builds both into one folder).
+package func llmcacheExecutable() throws -> String {
+    var buffer = [CChar](repeating: 0, count: 4096)
+    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    guard length > 0 else { throw ChildProcessError("cannot read /proc/self/exe") }
+    let path = buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+    var directory = path
+    while let last = directory.last, last != "/" { directory.removeLast() }
+    // The test binary may sit inside a .xctest bundle directory on some layouts.
+    for candidate in [directory + "llmcache", directory + "../llmcache"] where access(candidate, X_OK) == 0 {
+        return candidate
+    }
+    throw ChildProcessError("llmcache executable not found next to \(path); run `swift build` first")
 }

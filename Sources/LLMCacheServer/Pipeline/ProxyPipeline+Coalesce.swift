@@ -22,7 +22,8 @@ extension ProxyPipeline {
         switch services.flights.join(lookup.key) {
         case .leader(let flight):
             var lease: SharedLease?
-            if let tier = services.shared {
+            // Only a request whose answer will be stored makes other instances wait for it.
+            if let tier = services.shared, lookup.writesCache {
                 switch await tier.lease(lookup.key) {
                 case .granted(let granted): lease = granted
                 case .answered(let entry): return follow(entry, in: flight, lookup)
