@@ -267,12 +267,20 @@ public final class SharedTier: CacheTier, Service {
     }
 
     /// Writes every queued entry now (tests and shutdown).
+    /// Also waits for a batch the writer is writing at that moment (and writes it if the writer
+    /// gave it back); returns early when the database does not take a batch.
     public func flush() async {
-        while case let batch = queue.take(upTo: configuration.batchSize), !batch.isEmpty {
-            if !(await write(batch)) {
+        while true {
+            let batch = queue.take(upTo: configuration.batchSize)
+            if batch.isEmpty {
+                if await queue.waitUntilNoneInFlight() { continue }
+                return
+            }
+            guard await write(batch) else {
                 queue.giveBack(batch)
                 return
             }
+            queue.written()
         }
     }
 
@@ -281,7 +289,9 @@ public final class SharedTier: CacheTier, Service {
             await queue.waitForRows()
             let batch = queue.take(upTo: configuration.batchSize)
             if batch.isEmpty { continue }
-            if !(await write(batch)) {
+            if await write(batch) {
+                queue.written()
+            } else {
                 queue.giveBack(batch)
                 // The database is away: try again in a while (a lookup notices sooner).
                 try? await Task.sleep(for: .seconds(1))

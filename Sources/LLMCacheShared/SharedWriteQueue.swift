@@ -16,6 +16,9 @@ final class SharedWriteQueue: Sendable {
         var order: [CacheKey] = []
         var rows: [CacheKey: Row] = [:]
         var waiter: CheckedContinuation<Void, Never>?
+        /// Batches taken and not yet written or given back.
+        var inFlight = 0
+        var settledWaiters: [CheckedContinuation<Void, Never>] = []
     }
 
     let limit: Int
@@ -42,15 +45,20 @@ final class SharedWriteQueue: Sendable {
         return accepted
     }
 
-    /// Up to `count` rows, oldest first, taken out of the queue.
+    /// Up to `count` rows, oldest first, taken out of the queue; a batch that is not empty is in
+    /// flight until ``written()`` or ``giveBack(_:)``.
     func take(upTo count: Int) -> [Row] {
         state.withLock { state in
             // `order` and `rows` hold the same keys: a key enters `order` only when it is new.
             let keys = Array(state.order.prefix(count))
             state.order.removeFirst(keys.count)
+            if !keys.isEmpty { state.inFlight += 1 }
             return keys.compactMap { state.rows.removeValue(forKey: $0) }
         }
     }
+
+    /// A batch taken was written.
+    func written() { land() }
 
     /// Puts back a batch the database did not take (ahead of newer rows; a newer row of the same
     /// key wins), as far as there is room.
@@ -63,6 +71,31 @@ final class SharedWriteQueue: Sendable {
             }
             state.order.insert(contentsOf: front, at: 0)
         }
+        land()
+    }
+
+    private func land() {
+        let settled = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.inFlight -= 1
+            guard state.inFlight == 0 else { return [] }
+            defer { state.settledWaiters = [] }
+            return state.settledWaiters
+        }
+        for waiter in settled { waiter.resume() }
+    }
+
+    /// Returns once no batch is in flight; whether one was (so that the caller looks again).
+    func waitUntilNoneInFlight() async -> Bool {
+        guard state.withLock({ $0.inFlight > 0 }) else { return false }
+        await withCheckedContinuation { continuation in
+            let none = state.withLock { state -> Bool in
+                if state.inFlight == 0 { return true }
+                state.settledWaiters.append(continuation)
+                return false
+            }
+            if none { continuation.resume() }
+        }
+        return true
     }
 
     /// Returns once a row is queued (at once if one is). Cancellation ends the wait.

@@ -211,14 +211,15 @@ import Testing
         #expect(closed, "the stalled connection was closed by the shutdown")
     }
 
-    /// The waits are timed apart: with a 300 ms header timeout and a 30 s keep-alive timeout, a
+    /// The waits are timed apart: with a 2 s header timeout and a 30 s keep-alive timeout, a
     /// silent new connection is closed while an idle keep-alive connection — idle longer than
-    /// that by then — still serves its next request.
+    /// that by then — still serves its next request. (300 ms once fired before a loaded event
+    /// loop had read the first request.)
     @Test func headerAndKeepAliveTimeoutsAreSeparate() async throws {
         try await ProxyHarness.run(
             store: nil,
             configure: {
-                $0.listener.headerTimeout = .milliseconds(300)
+                $0.listener.headerTimeout = .seconds(2)
                 $0.listener.keepAliveTimeout = .seconds(30)
             }
         ) { harness in
