@@ -69,10 +69,4 @@ extension SharedTier {
             }
         }
     }
-
-    private static func rowCount(_ rows: PostgresRowSequence) async throws -> Int {
-        var count = 0
-        for try await _ in rows { count += 1 }
-        return count
-    }
 }

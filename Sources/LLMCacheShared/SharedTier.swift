@@ -86,6 +86,10 @@ public final class SharedTier: CacheTier, Service {
         clientConfiguration.options.connectTimeout = configuration.connectTimeout
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         let tier = SharedTier(
+            // Unstructured on purpose: the pool must run before the tier can migrate and read the
+            // secret, which `ProxyServer.init` needs before any service group exists. The tier
+            // owns the task: `close()` (at the end of `run()`, or on every failed start) cancels
+            // and awaits it.
             configuration: configuration, client: client, pool: Task { await client.run() },
             schema: SharedSchema(prefix: configuration.tablePrefix, unlogged: configuration.unlogged),
             proposedSecret: proposedSecret, clock: clock, logger: logger)
@@ -341,10 +345,14 @@ public final class SharedTier: CacheTier, Service {
     private func count(_ query: PostgresQuery) async throws -> Int {
         var counted = query
         counted.sql += " RETURNING 1"
-        let rows = try await client.query(counted, logger: logger)
-        var removed = 0
-        for try await _ in rows { removed += 1 }
-        return removed
+        return try await Self.rowCount(client.query(counted, logger: logger))
+    }
+
+    /// How many rows `rows` holds (a `DELETE … RETURNING 1`'s count).
+    static func rowCount(_ rows: PostgresRowSequence) async throws -> Int {
+        var count = 0
+        for try await _ in rows { count += 1 }
+        return count
     }
 }
 

@@ -64,8 +64,7 @@ enum StatsReport {
     private static func shared(_ report: SharedTierStats.Report) -> JSONValue {
         object([
             "hits": int(report.hits), "misses": int(report.misses),
-            "hit_ratio": number(
-                report.hits + report.misses == 0 ? 0 : Double(report.hits) / Double(report.hits + report.misses)),
+            "hit_ratio": number(TierCounts(hits: report.hits, misses: report.misses, entries: 0, bytes: 0).hitRatio),
             "errors": int(report.errors), "damaged_records": int(report.damaged), "dropped_writes": int(report.dropped),
             "writes": int(report.written), "pending_writes": int(report.queueDepth),
             "lease_waits": int(report.leaseWaits), "skipped": int(report.skipped), "failing": .bool(report.failing),
