@@ -147,7 +147,7 @@ let package = Package(
         .target(
             name: "LLMCacheToolkit",
             dependencies: [
-                "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "Zstd", "CZlib",
+                "LLMCacheCore", "LLMCacheStore", "LLMCacheShared", "LLMCacheUpstream", "Zstd", "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -259,6 +259,7 @@ let package = Package(
             name: "LLMCacheSharedTests",
             dependencies: [
                 "LLMCacheShared", "LLMCacheTestSupport", "LLMCacheCore", "LLMCacheStore", "LLMCacheServer",
+                "LLMCacheToolkit",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -3,21 +3,21 @@ import LLMCacheCore
 import LLMCacheStore
 import LLMCacheToolkit
 
-struct InspectCommand: ParsableCommand {
+struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show a stored entry: canonical request, metadata, response, which tiers hold it.",
         discussion: """
             Name the entry by KEY, or by --request FILE (the first line of a requests file, as \
             replay-check reads it; its key is computed as the proxy computes it). When nothing is \
-            stored under the key, the nearest stored request and the fields that differ are shown.
+            stored under the key, the nearest stored request and the fields that differ are shown. \
+            --shared-postgres reads the tier several instances share instead of a store.
             """)
 
     @Argument(help: "The key (64 hex digits).")
     var key: String?
 
-    @Option(help: "The store directory.")
-    var store: String
+    @OptionGroup var target: StoreTargetOptions
 
     @Option(help: "A requests file whose first request names the entry.")
     var request: String?
@@ -28,38 +28,39 @@ struct InspectCommand: ParsableCommand {
     var full = false
 
     func validate() throws {
+        guard target.isGiven else { throw ValidationError("give --store DIR or --shared-postgres URL") }
         guard (key == nil) != (request == nil) else { throw ValidationError("give either a KEY or --request FILE") }
         if let key, CacheKey(hex: key) == nil { throw ValidationError("KEY must be 64 hex digits, got '\(key)'") }
     }
 
-    func run() throws {
-        let tier = try runTool { try StoreAccess.open(store) }
+    func run() async throws {
+        try await target.with { store in try await inspect(store) }
+    }
+
+    private func inspect(_ store: EntryStore) async throws {
         var recipe: CacheKeyRecipe?
         var model = ""
         let cacheKey: CacheKey
         if let key {
             cacheKey = CacheKey(hex: key)!
         } else {
-            (recipe, model) = try runTool {
-                let bytes = try InspectRequestFile.firstLine(request!)
-                let secret = try tier.tenantSecret()
-                return try ReplayCheck.keyRecipe(
-                    try ReplayRequest(line: bytes[...]), routes: try StoreAccess.routes(extra: keys.route),
-                    tenantScope: keys.shareAcrossCredentials
-                        ? nil : { TenantScope.scope(credential: $0, secret: secret) })
-            }
+            let bytes = try InspectRequestFile.firstLine(request!)
+            let secret = try await store.tenantSecret()
+            (recipe, model) = try ReplayCheck.keyRecipe(
+                try ReplayRequest(line: bytes[...]), routes: try StoreAccess.routes(extra: keys.route),
+                tenantScope: keys.shareAcrossCredentials ? nil : { TenantScope.scope(credential: $0, secret: secret) })
             cacheKey = recipe!.key
         }
-        if let entry = tier.get(cacheKey) {
+        if let entry = try await store.entry(cacheKey) {
             print(
                 EntryDescription.text(
-                    key: cacheKey, entry: entry, tiers: ["disk"], now: SystemClock().now(), bodyLimit: full ? nil : 4096
-                ),
+                    key: cacheKey, entry: entry, tiers: [store.tierName], now: SystemClock().now(),
+                    bodyLimit: full ? nil : 4096),
                 terminator: "")
             return
         }
         printError("nothing stored under \(cacheKey.hex)")
-        if let recipe { printError(tier.explainMiss(recipe, model: model).summary) }
+        if let recipe { printError(await store.explainMiss(recipe, model: model).summary) }
         throw ExitCode(1)
     }
 }

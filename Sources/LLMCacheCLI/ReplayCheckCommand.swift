@@ -16,7 +16,8 @@ struct ReplayCheckCommand: AsyncParsableCommand {
             "headers":{...},"body":{...}}, or a run manifest (serve --manifest), whose keys are \
             checked for presence. Against --store the keys are computed as the proxy computes them \
             (give the same --route and --share-across-credentials as serve); against --url the \
-            running proxy is asked in replay mode. Each miss is printed with the nearest stored \
+            running proxy is asked in replay mode; against --shared-postgres the tier several \
+            instances share is read as a store is. Each miss is printed with the nearest stored \
             request and the fields that differ; a store check also lists stored entries of the same \
             namespaces that no request used. Exit status 1 below --min-hit-rate, with \
             --no-new-keys on any miss, or on unreadable lines.
@@ -25,8 +26,7 @@ struct ReplayCheckCommand: AsyncParsableCommand {
     @Option(help: "The requests file (JSON lines, plain or zstd) or run manifest.")
     var requests: String
 
-    @Option(help: "Check against this store directory.")
-    var store: String?
+    @OptionGroup(title: "Check against a store directory or the shared tier") var target: StoreTargetOptions
 
     @Option(help: "Check against the proxy running at this base URL (e.g. http://127.0.0.1:8080).")
     var url: String?
@@ -46,7 +46,9 @@ struct ReplayCheckCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard (store == nil) != (url == nil) else { throw ValidationError("give either --store DIR or --url URL") }
+        guard target.isGiven == (url == nil) else {
+            throw ValidationError("give either --store DIR, --shared-postgres URL or --url URL")
+        }
         if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("--url must start with http:// or https://")
         }
@@ -54,20 +56,16 @@ struct ReplayCheckCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let target: ReplayCheck.Target
-        if let store {
-            target = .store(
-                try runTool { try StoreAccess.open(store) }, routes: try StoreAccess.routes(extra: keys.route),
-                shareAcrossCredentials: keys.shareAcrossCredentials)
-        } else {
-            target = .url(url!)
-        }
         let report: ReplayCheck.Report
-        do { report = try await ReplayCheck.run(requestsFile: requests, target: target) } catch let error
-            as ToolkitError
-        {
-            printError(error.message)
-            throw ExitCode(1)
+        if let url {
+            report = try await runToolAsync { try await ReplayCheck.run(requestsFile: requests, target: .url(url)) }
+        } else {
+            let routes = try runTool { try StoreAccess.routes(extra: keys.route) }
+            report = try await target.with { store in
+                try await ReplayCheck.run(
+                    requestsFile: requests,
+                    target: .entries(store, routes: routes, shareAcrossCredentials: keys.shareAcrossCredentials))
+            }
         }
         print(report.text(verbose: verbose), terminator: "")
         if let junit {

@@ -9,14 +9,14 @@ struct StatsCommand: AsyncParsableCommand {
         discussion: """
             --url asks a running proxy's /stats (its own address or the admin API's). --store reads \
             the store directory directly (no server needed): entries, sizes, compression, entries \
-            per namespace and model — hit rates are only counted by a running proxy.
+            per namespace and model — hit rates are only counted by a running proxy. --shared-postgres \
+            reads the tier several instances share: entries, expired rows, bytes, entries per namespace.
             """)
 
     @Option(help: "Address of a running proxy or its admin API, e.g. http://127.0.0.1:8080.")
     var url: String?
 
-    @Option(help: "A store directory to read directly.")
-    var store: String?
+    @OptionGroup var target: StoreTargetOptions
 
     @Option(help: "Environment variable holding the admin API's bearer token.")
     var tokenEnv: String?
@@ -25,14 +25,21 @@ struct StatsCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (url == nil) != (store == nil) else { throw ValidationError("give either --url URL or --store DIR") }
-        if json, store != nil { throw ValidationError("--json goes with --url") }
+        guard (url == nil) == target.isGiven else {
+            throw ValidationError("give either --url URL, --store DIR or --shared-postgres URL")
+        }
+        if json, target.isGiven { throw ValidationError("--json goes with --url") }
     }
 
     func run() async throws {
-        if let store {
-            let tier = try runTool { try StoreAccess.open(store) }
-            print(try runTool { try StatsTable.render(store: tier) }, terminator: "")
+        if target.isGiven {
+            let text = try await target.with { store in
+                switch store {
+                case .disk(let disk): try StatsTable.render(store: disk)
+                case .shared(let shared): StatsTable.render(shared: try await shared.summary())
+                }
+            }
+            print(text, terminator: "")
             return
         }
         let token = try ServeCommand.credential(fromEnvironment: tokenEnv)

@@ -64,28 +64,32 @@ struct StandardError: TextOutputStream {
     import Glibc
 #endif
 
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Write a store's entries to a portable file (zstd-compressed JSON lines).",
         discussion: """
             Each entry keeps its request (route, model, answer-changing headers, canonical body, \
             tenant scope — a keyed hash, never a credential) and its response (status, headers, body, \
-            stream chunk table), with a CRC-32 per record. `zstdcat FILE` shows the lines.
+            stream chunk table), with a CRC-32 per record. `zstdcat FILE` shows the lines. \
+            --shared-postgres exports the tier several instances share instead of a store.
             """)
 
-    @Option(help: "The store directory.")
-    var store: String
+    @OptionGroup var target: StoreTargetOptions
 
     @Option(help: "The file to write.")
     var out: String
 
     @OptionGroup var filter: EntryFilterOptions
 
-    func run() throws {
-        let summary = try runTool {
-            try StoreExport.run(
-                store: try StoreAccess.open(store), to: out, filter: try filter.filter(), now: SystemClock().now())
+    func validate() throws {
+        guard target.isGiven else { throw ValidationError("give --store DIR or --shared-postgres URL") }
+    }
+
+    func run() async throws {
+        let entryFilter = try filter.filter()
+        let summary = try await target.with { store in
+            try await StoreExport.run(store: store, to: out, filter: entryFilter, now: SystemClock().now())
         }
         print("exported \(summary.exported) entries to \(out)")
         for (key, reason) in summary.unreadable { printError("skipped unreadable record \(key): \(reason)") }
@@ -93,7 +97,7 @@ struct ExportCommand: ParsableCommand {
     }
 }
 
-struct ImportCommand: ParsableCommand {
+struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Read an export file into a store.",
@@ -104,11 +108,12 @@ struct ImportCommand: ParsableCommand {
             --share-across-credentials) or --tenant-credential-env VAR (scoped to the credential in \
             VAR, given exactly as clients send it: 'Bearer sk-…' or an x-api-key value). Bad lines \
             are named and skipped; the rest is imported. Stop the server that uses the store first, \
-            or it keeps serving what its memory tier holds.
+            or it keeps serving what its memory tier holds. --shared-postgres imports into the tier \
+            several instances share (its tables are created if missing; running instances serve the \
+            entries at once).
             """)
 
-    @Option(help: "The store directory (created if missing).")
-    var store: String
+    @OptionGroup(title: "Target (a store directory is created if missing)") var target: StoreTargetOptions
 
     @Argument(help: "The export file.")
     var file: String
@@ -126,6 +131,7 @@ struct ImportCommand: ParsableCommand {
     var tenantCredentialEnv: String?
 
     func validate() throws {
+        guard target.isGiven else { throw ValidationError("give --store DIR or --shared-postgres URL") }
         guard StoreImport.Conflict(rawValue: onConflict) != nil else {
             throw ValidationError("--on-conflict must be keep, newer or replace")
         }
@@ -142,7 +148,7 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    func run() async throws {
         var tenantOption = StoreImport.Tenant.keep
         if tenant == "shared" { tenantOption = .shared }
         if let name = tenantCredentialEnv {
@@ -153,12 +159,11 @@ struct ImportCommand: ParsableCommand {
         }
         let options = StoreImport.Options(
             conflict: StoreImport.Conflict(rawValue: onConflict)!, namespace: namespace, tenant: tenantOption)
-        let summary = try runTool {
-            try StoreImport.run(
-                file, into: try StoreAccess.openOrCreate(store), options: options, now: SystemClock().now())
+        let (summary, label) = try await target.with(creating: true) { store in
+            (try await StoreImport.run(file, into: store, options: options, now: SystemClock().now()), store.label)
         }
         print(
-            "imported \(summary.imported) entries into \(store) (\(summary.replaced) replaced, \(summary.keptExisting) kept, "
+            "imported \(summary.imported) entries into \(label) (\(summary.replaced) replaced, \(summary.keptExisting) kept, "
                 + "\(summary.expired) expired skipped, \(summary.bad.count) bad lines)")
         if summary.foreignScoped > 0 {
             printError(
@@ -171,28 +176,34 @@ struct ImportCommand: ParsableCommand {
     }
 }
 
-struct VerifyCommand: ParsableCommand {
+struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check every record of a store or of an export file; name the bad ones.",
         discussion: "Exit status 1 when anything is bad. Nothing is changed.")
 
-    @Option(help: "A store directory to check.")
-    var store: String?
+    @OptionGroup var target: StoreTargetOptions
 
     @Argument(help: "An export file to check.")
     var file: String?
 
     func validate() throws {
-        guard (store == nil) != (file == nil) else {
-            throw ValidationError("give either --store DIR or an export FILE")
+        guard target.isGiven != (file != nil) else {
+            throw ValidationError("give either --store DIR, --shared-postgres URL or an export FILE")
         }
     }
 
-    func run() throws {
-        let report = try runTool {
-            if let store { return try Verify.store(try StoreAccess.open(store)) }
-            return try Verify.exportFile(file!)
+    func run() async throws {
+        let report: Verify.Report
+        if let file {
+            report = try runTool { try Verify.exportFile(file) }
+        } else {
+            report = try await target.with { store in
+                switch store {
+                case .disk(let disk): try Verify.store(disk)
+                case .shared(let shared): try await Verify.shared(shared)
+                }
+            }
         }
         for (location, reason) in report.bad { print("BAD \(location): \(reason)") }
         if let fileError = report.fileError { print("BAD \(fileError)") }
@@ -203,14 +214,17 @@ struct VerifyCommand: ParsableCommand {
     }
 }
 
-struct PurgeCommand: ParsableCommand {
+struct PurgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "purge",
         abstract: "Remove entries from a store: by key, by the filters of export, or all.",
-        discussion: "Stop the server that uses the store first, or it keeps serving what its memory tier holds.")
+        discussion: """
+            Stop the server that uses a store directory first, or it keeps serving what its memory tier \
+            holds. A purge of the shared tier (--shared-postgres) reaches the running instances too: \
+            each drops the same entries from its memory and disk tiers.
+            """)
 
-    @Option(help: "The store directory.")
-    var store: String
+    @OptionGroup var target: StoreTargetOptions
 
     @Option(help: "Remove this key (repeatable).")
     var key: [String] = []
@@ -221,6 +235,7 @@ struct PurgeCommand: ParsableCommand {
     var all = false
 
     func validate() throws {
+        guard target.isGiven else { throw ValidationError("give --store DIR or --shared-postgres URL") }
         let filtered = !(try filter.filter().isEmpty)
         guard all || filtered || !key.isEmpty else {
             throw ValidationError("say what to purge: --key, --namespace, --model, --since, or --all")
@@ -231,21 +246,19 @@ struct PurgeCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
-        let tier = try runTool { try StoreAccess.open(store) }
-        var removed = 0
-        if all {
-            removed = try tier.removeAll()
-        } else {
-            let keys = Set(key.compactMap { CacheKey(hex: $0) })
-            for key in keys where tier.get(key) != nil {
-                tier.remove(key)
-                removed += 1
+    func run() async throws {
+        let entryFilter = try filter.filter()
+        let keys = Set(key.compactMap { CacheKey(hex: $0) })
+        let (removed, label) = try await target.with { store in
+            if all { return (try await store.removeAll(), store.label) }
+            var removed = try await store.remove(keys)
+            if let namespace = entryFilter.namespace, entryFilter == EntryFilter(namespace: namespace) {
+                removed += try await store.removeAll(namespace: namespace)
+            } else if !entryFilter.isEmpty {
+                removed += try await store.removeAll(matching: entryFilter.matches)
             }
-            tier.commitPending()
-            let entryFilter = try filter.filter()
-            if !entryFilter.isEmpty { removed += try tier.removeAll(matching: entryFilter.matches) }
+            return (removed, store.label)
         }
-        print("purged \(removed) entries from \(store)")
+        print("purged \(removed) entries from \(label)")
     }
 }

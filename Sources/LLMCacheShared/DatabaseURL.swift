@@ -112,6 +112,24 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// One connection's configuration (the probe that names why the database cannot be reached).
+    func connectionConfiguration() throws -> PostgresConnection.Configuration {
+        switch endpoint {
+        case .tcp(let host, let port):
+            let context: PostgresConnection.Configuration.TLS
+            switch tls {
+            case .disable: context = .disable
+            case .prefer: context = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            case .require: context = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+            }
+            return PostgresConnection.Configuration(
+                host: host, port: port, username: user, password: password, database: database, tls: context)
+        case .socket(let directory, let port):
+            return PostgresConnection.Configuration(
+                unixSocketPath: "\(directory)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        }
+    }
+
     private static func decoded(_ text: Substring) -> String {
         String(text).removingPercentEncoding() ?? String(text)
     }

@@ -45,6 +45,8 @@ public struct SharedSchema: Sendable {
     public enum Failure: Error, Equatable, CustomStringConvertible {
         case newerSchema(found: Int, supported: Int)
         case damaged(String)
+        /// No tables under this prefix, and the caller (a read-only tool) would not create them.
+        case missing(prefix: String)
 
         public var description: String {
             switch self {
@@ -52,16 +54,20 @@ public struct SharedSchema: Sendable {
                 "the shared tier's database has schema version \(found); this llmcache knows up to \(supported) "
                     + "(upgrade llmcache, or use another shared.postgres.table_prefix)"
             case .damaged(let detail): "the shared tier's meta table is damaged: \(detail)"
+            case .missing(let prefix):
+                "the database holds no llmcache shared tier with table prefix '\(prefix)' (no \(prefix)meta table)"
             }
         }
     }
 
     /// Creates or checks the tables; the version and tenant secret in force.
     /// `proposedSecret` is the secret written when this call creates the tables (random if nil).
-    public func migrate(_ client: PostgresClient, proposedSecret: [UInt8]? = nil, logger: Logger) async throws -> State
-    {
+    /// Unless `creating`, tables that do not exist yet are not created: ``Failure/missing(prefix:)``.
+    public func migrate(
+        _ client: PostgresClient, proposedSecret: [UInt8]? = nil, creating: Bool = true, logger: Logger
+    ) async throws -> State {
         do {
-            return try await transaction(client, proposedSecret: proposedSecret, logger: logger)
+            return try await transaction(client, proposedSecret: proposedSecret, creating: creating, logger: logger)
         } catch let error as PostgresTransactionError {
             // Our own refusal, not the transaction's machinery.
             if let reason = error.closureError as? Failure { throw reason }
@@ -69,11 +75,19 @@ public struct SharedSchema: Sendable {
         }
     }
 
-    private func transaction(_ client: PostgresClient, proposedSecret: [UInt8]?, logger: Logger) async throws -> State {
+    private func transaction(_ client: PostgresClient, proposedSecret: [UInt8]?, creating: Bool, logger: Logger)
+        async throws -> State
+    {
         try await client.withTransaction(logger: logger) { connection in
             // One instance at a time, per prefix.
             let lock = Int64(truncatingIfNeeded: Self.lockKey(prefix))
             try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)
+            if !creating {
+                let found = try await connection.query("SELECT to_regclass(\(meta))::text", logger: logger)
+                var exists = false
+                for try await name in found.decode(String?.self) { exists = name != nil }
+                guard exists else { throw Failure.missing(prefix: prefix) }
+            }
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS \(unescaped: meta) (name text PRIMARY KEY, value text NOT NULL)",
                 logger: logger)

@@ -143,7 +143,7 @@ extension SharedTier {
                 if first {
                     logger.warning(
                         "shared tier notifications interrupted; waiters fall back on their deadline",
-                        metadata: ["error": "\(error)"])
+                        metadata: ["error": "\(SharedTierError.describe(error))"])
                 }
             }
             // Without the connection no end is announced: the waiters look again now.

@@ -34,7 +34,7 @@ extension SharedTier {
         } catch {
             logger.warning(
                 "a purge did not reach the other instances' local tiers",
-                metadata: ["purge": "\(purge)", "error": "\(error)"])
+                metadata: ["purge": "\(purge)", "error": "\(SharedTierError.describe(error))"])
         }
     }
 

@@ -24,6 +24,8 @@ public final class SharedTier: CacheTier, Service {
     public var tenantSecret: [UInt8]? { secret.withLock { $0 } }
     private let secret = Mutex<[UInt8]?>(nil)
     private let proposedSecret: [UInt8]?
+    /// Whether connecting creates missing tables (false for read-only tools).
+    private let creating: Bool
     let client: PostgresClient
     /// Runs the client's connection pool.
     private let pool: Task<Void, Never>
@@ -53,8 +55,9 @@ public final class SharedTier: CacheTier, Service {
 
     private init(
         configuration: SharedTierConfiguration, client: PostgresClient, pool: Task<Void, Never>, schema: SharedSchema,
-        proposedSecret: [UInt8]?, clock: any WallClock, logger: Logger
+        proposedSecret: [UInt8]?, creating: Bool, clock: any WallClock, logger: Logger
     ) {
+        self.creating = creating
         self.configuration = configuration
         self.client = client
         self.pool = pool
@@ -65,7 +68,7 @@ public final class SharedTier: CacheTier, Service {
         self.queue = SharedWriteQueue(limit: configuration.writeQueueLimit)
     }
 
-    /// Connects, migrates and reads the shared secret; the connection pool runs until
+    /// Connects, migrates (creating the tables unless `creating` is false) and reads the shared secret; the connection pool runs until
     /// ``run()`` ends (graceful shutdown) or ``close()``. `proposedSecret` becomes the shared
     /// secret when this instance creates the tables (an instance's own keys stay valid).
     ///
@@ -75,12 +78,18 @@ public final class SharedTier: CacheTier, Service {
     /// trying, and once the database answers the handler of ``onAttach(_:)`` learns its secret.
     public static func connect(
         _ configuration: SharedTierConfiguration, proposedSecret: [UInt8]? = nil, waitingForDatabase: Bool = false,
-        clock: any WallClock = SystemClock(), logger: Logger
+        creating: Bool = true, clock: any WallClock = SystemClock(), logger: Logger
     ) async throws -> SharedTier {
         guard SharedTierConfiguration.isValidPrefix(configuration.tablePrefix) else {
             throw DatabaseURL.Invalid(description: "shared.postgres.table_prefix must be [a-z_][a-z0-9_]*, at most 32")
         }
-        var clientConfiguration = try DatabaseURL(configuration.url).clientConfiguration()
+        let url = try DatabaseURL(configuration.url)
+        if !waitingForDatabase {
+            // The pool retries a connection that fails, so a query would only time out: one
+            // connection first says why the database cannot be reached (refused, no such user…).
+            try await probe(url, within: configuration.connectTimeout, logger: logger)
+        }
+        var clientConfiguration = try url.clientConfiguration()
         // One more than the pool: the connection that listens for other instances' fetches.
         clientConfiguration.options.maximumConnections = configuration.poolSize + 1
         clientConfiguration.options.connectTimeout = configuration.connectTimeout
@@ -92,14 +101,14 @@ public final class SharedTier: CacheTier, Service {
             // and awaits it.
             configuration: configuration, client: client, pool: Task { await client.run() },
             schema: SharedSchema(prefix: configuration.tablePrefix, unlogged: configuration.unlogged),
-            proposedSecret: proposedSecret, clock: clock, logger: logger)
+            proposedSecret: proposedSecret, creating: creating, clock: clock, logger: logger)
         do {
             try await tier.attach()
         } catch let error where waitingForDatabase && !(error is SharedSchema.Failure) {
             tier.stats.failed(error, logger: logger)
             logger.error(
                 "shared tier unreachable at start; serving without it until it answers",
-                metadata: ["error": "\(error)"])
+                metadata: ["error": "\(SharedTierError.describe(error))"])
         } catch {
             await tier.close()
             throw error
@@ -107,11 +116,20 @@ public final class SharedTier: CacheTier, Service {
         return tier
     }
 
+    /// Opens and closes one connection to `url`; throws why it cannot.
+    private static func probe(_ url: DatabaseURL, within limit: Duration, logger: Logger) async throws {
+        let configuration = try url.connectionConfiguration()
+        try await withDeadline(limit, "connecting to \(url)") {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0, logger: logger)
+            try await connection.close()
+        }
+    }
+
     /// Migrates and reads the secret (once).
     private func attach() async throws {
         let state = try await withDeadline(configuration.connectTimeout * 3, "connecting to the shared tier") {
-            [schema, client, proposedSecret, logger] in
-            try await schema.migrate(client, proposedSecret: proposedSecret, logger: logger)
+            [schema, client, proposedSecret, creating, logger] in
+            try await schema.migrate(client, proposedSecret: proposedSecret, creating: creating, logger: logger)
         }
         if state.created {
             logger.info("shared tier created its tables", metadata: ["prefix": "\(configuration.tablePrefix)"])
@@ -140,7 +158,7 @@ public final class SharedTier: CacheTier, Service {
             } catch let error as SharedSchema.Failure {
                 logger.error(
                     "the shared tier's database refuses this instance; serving without it",
-                    metadata: ["error": "\(error)"])
+                    metadata: ["error": "\(SharedTierError.describe(error))"])
                 return false
             } catch {
                 stats.failed(error, logger: logger)

@@ -127,13 +127,17 @@ public final class SharedTierStats: Sendable {
         let first = counters.withLock { counters -> Bool in
             counters.errors += 1
             if lookup { counters.misses += 1 }
-            counters.lastError = "\(error)"
+            counters.lastError = SharedTierError.describe(error)
             if let success = counters.lastSuccess, success > started { return false }
             counters.lastFailure = ContinuousClock.now
             defer { counters.failing = true }
             return !counters.failing
         }
-        if first { logger.warning("shared tier failing; requests go on without it", metadata: ["error": "\(error)"]) }
+        if first {
+            logger.warning(
+                "shared tier failing; requests go on without it",
+                metadata: ["error": "\(SharedTierError.describe(error))"])
+        }
     }
 
     func reset() {

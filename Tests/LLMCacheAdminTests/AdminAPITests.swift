@@ -182,7 +182,8 @@ import Testing
             _ = all.body.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
             close(descriptor)
             let target = try StoreAccess.openOrCreate(scratch.path + "/imported")
-            let summary = try StoreImport.run(file, into: target, options: .init(), now: SystemClock().now())
+            let summary = try await StoreImport.run(
+                file, into: .disk(target), options: .init(), now: SystemClock().now())
             #expect(summary.imported == 151)
             try await target.flush()
             #expect(target.stats.entries == 151)

@@ -15,3 +15,16 @@ package func readTextFile(_ path: String) -> String? {
     }
     return String(decoding: bytes, as: UTF8.self)
 }
+
+/// Writes `text` to the file at `path` (created or replaced).
+package func writeTextFile(_ path: String, _ text: String) throws {
+    guard let file = fopen(path, "w") else { throw TextFileError(path: path) }
+    defer { fclose(file) }
+    let bytes = Array(text.utf8)
+    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw TextFileError(path: path) }
+}
+
+package struct TextFileError: Error, CustomStringConvertible {
+    let path: String
+    package var description: String { "cannot write \(path)" }
+}

@@ -9,64 +9,65 @@ import Testing
 @Suite struct ExportFileDamageTests {
     let scratch = ScratchDirectory()
 
-    func exported(count: Int = 5) throws -> (file: String, lines: [[UInt8]]) {
+    func exported(count: Int = 5) async throws -> (file: String, lines: [[UInt8]]) {
         let (store, _) = try makeStore(scratch.path + "/s", count: count)
         let file = scratch.path + "/good.llmc"
-        _ = try StoreExport.run(store: store, to: file, filter: EntryFilter(), now: now)
+        _ = try await StoreExport.run(store: .disk(store), to: file, filter: EntryFilter(), now: now)
         return (file, try exportLines(file))
     }
 
-    func importing(_ file: String, maximumLineBytes: Int = 1 << 20) throws -> (StoreImport.Summary, DiskTier) {
+    func importing(_ file: String, maximumLineBytes: Int = 1 << 20) async throws -> (StoreImport.Summary, DiskTier) {
         let store = try StoreAccess.openOrCreate(scratch.path + "/dest-\(file.split(separator: "/").last!)")
         return (
-            try StoreImport.run(
-                file, into: store, options: .init(tenant: .shared, maximumLineBytes: maximumLineBytes), now: now), store
+            try await StoreImport.run(
+                file, into: .disk(store), options: .init(tenant: .shared, maximumLineBytes: maximumLineBytes), now: now),
+            store
         )
     }
 
-    @Test func truncatedZstdFileImportsWhatCameBeforeAndSaysSo() throws {
-        let (file, _) = try exported(count: 2_000)
+    @Test func truncatedZstdFileImportsWhatCameBeforeAndSaysSo() async throws {
+        let (file, _) = try await exported(count: 2_000)
         let bytes = try readFile(file)
         let cut = scratch.path + "/cut.llmc"
         try writeFile(cut, Array(bytes.prefix(bytes.count * 2 / 3)))
-        let (summary, store) = try importing(cut)
+        let (summary, store) = try await importing(cut)
         #expect(summary.fileError?.contains("truncated") == true)
         #expect(summary.imported > 0 && summary.imported < 2_000)
         #expect(store.stats.entries == summary.imported)
         #expect(try Verify.exportFile(cut).fileError != nil)
     }
 
-    @Test func fileCutAtALineBoundaryHasNoEndLine() throws {
-        let (_, lines) = try exported()
+    @Test func fileCutAtALineBoundaryHasNoEndLine() async throws {
+        let (_, lines) = try await exported()
         let cut = scratch.path + "/noend.jsonl"
         try writePlainExport(cut, Array(lines.dropLast()))
-        let (summary, _) = try importing(cut)
+        let (summary, _) = try await importing(cut)
         #expect(summary.imported == 5)
         #expect(summary.fileError?.contains("no end line") == true)
     }
 
-    @Test func wrongVersionIsRefusedBeforeAnythingIsImported() throws {
-        let (_, lines) = try exported()
+    @Test func wrongVersionIsRefusedBeforeAnythingIsImported() async throws {
+        let (_, lines) = try await exported()
         var header = String(decoding: lines[0], as: UTF8.self)
         header = header.replacingOccurrences(#""version":1"#, with: #""version":99"#)
         let file = scratch.path + "/v99.jsonl"
         try writePlainExport(file, [Array(header.utf8)] + lines.dropFirst())
-        #expect(throws: ToolkitError.self) { try importing(file) }
+        await #expect(throws: ToolkitError.self) { try await importing(file) }
         do {
-            _ = try importing(file)
+            _ = try await importing(file)
         } catch let error as ToolkitError {
             #expect(error.message.contains("version 99 is not supported"))
         }
     }
 
-    @Test func corruptChecksumNamesTheLineAndImportsTheRest() throws {
-        let (_, lines) = try exported()
+    @Test func corruptChecksumNamesTheLineAndImportsTheRest() async throws {
+        let (_, lines) = try await exported()
         var damaged = lines
         let index = damaged[2].lastIndex(of: UInt8(ascii: "1")) ?? damaged[2].count - 5
         damaged[2][index] = damaged[2][index] == UInt8(ascii: "7") ? UInt8(ascii: "8") : UInt8(ascii: "7")
         let file = scratch.path + "/crc.jsonl"
         try writePlainExport(file, damaged)
-        let (summary, _) = try importing(file)
+        let (summary, _) = try await importing(file)
         #expect(summary.imported == 4)
         #expect(summary.bad.count == 1 && summary.bad[0].line == 3)
         #expect(summary.bad[0].reason.contains("checksum mismatch"))
@@ -75,28 +76,28 @@ import Testing
         #expect(report.fileError == nil)
     }
 
-    @Test func emptyAndForeignFilesAreErrors() throws {
+    @Test func emptyAndForeignFilesAreErrors() async throws {
         let empty = scratch.path + "/empty"
         try writeFile(empty, [])
-        #expect(throws: ToolkitError.self) { try importing(empty) }
+        await #expect(throws: ToolkitError.self) { try await importing(empty) }
         let foreign = scratch.path + "/foreign.json"
         try writeFile(foreign, Array(#"{"hello":"world"}"#.utf8) + [0x0A])
-        #expect(throws: ToolkitError.self) { try importing(foreign) }
+        await #expect(throws: ToolkitError.self) { try await importing(foreign) }
         let binary = scratch.path + "/binary"
         try writeFile(binary, (0..<4096).map { UInt8(truncatingIfNeeded: $0 * 7919) })
-        #expect(throws: ToolkitError.self) { try importing(binary) }
-        #expect(throws: ToolkitError.self) { try importing(scratch.path + "/missing") }
+        await #expect(throws: ToolkitError.self) { try await importing(binary) }
+        await #expect(throws: ToolkitError.self) { try await importing(scratch.path + "/missing") }
         #expect(throws: ToolkitError.self) { try Verify.exportFile(empty) }
     }
 
-    @Test func hugeLineIsSkippedAndNamed() throws {
-        let (_, lines) = try exported()
+    @Test func hugeLineIsSkippedAndNamed() async throws {
+        let (_, lines) = try await exported()
         let huge =
             Array(#"{"crc32":"00000000","record":""#.utf8) + [UInt8](repeating: UInt8(ascii: "a"), count: 300_000)
             + Array(#""}"#.utf8)
         let file = scratch.path + "/huge.jsonl"
         try writePlainExport(file, [lines[0], huge] + lines.dropFirst())
-        let (summary, _) = try importing(file, maximumLineBytes: 100_000)
+        let (summary, _) = try await importing(file, maximumLineBytes: 100_000)
         #expect(summary.bad.count == 1 && summary.bad[0].line == 2)
         #expect(summary.bad[0].reason.contains("longer than"))
         #expect(summary.imported == 5)
@@ -104,8 +105,8 @@ import Testing
         #expect(summary.fileError?.contains("counts 5 records") == true)
     }
 
-    @Test func recordWithAForgedKeyIsRefused() throws {
-        let (_, lines) = try exported()
+    @Test func recordWithAForgedKeyIsRefused() async throws {
+        let (_, lines) = try await exported()
         // Rebuild line 2 with another key and a valid checksum: the key no longer matches its request.
         guard case .record(var record) = try ExportFormat.parse(lines[1][...]) else {
             Issue.record("line 2 is not a record")
@@ -114,7 +115,7 @@ import Testing
         record.key = CacheKey(identifier: 42)
         let file = scratch.path + "/forged.jsonl"
         try writePlainExport(file, [lines[0], Array(ExportFormat.recordLine(record).dropLast())] + lines.dropFirst(2))
-        let (summary, _) = try importing(file)
+        let (summary, _) = try await importing(file)
         #expect(summary.bad.count == 1 && summary.bad[0].reason.contains("does not match its request"))
         #expect(try Verify.exportFile(file).bad.count == 1)
     }
@@ -133,11 +134,11 @@ extension String {
 }
 
 extension ExportFileDamageTests {
-    @Test func fileCutInsideItsFirstBlockHasNothingToImport() throws {
-        let (file, _) = try exported(count: 3)
+    @Test func fileCutInsideItsFirstBlockHasNothingToImport() async throws {
+        let (file, _) = try await exported(count: 3)
         let bytes = try readFile(file)
         let cut = scratch.path + "/tiny-cut.llmc"
         try writeFile(cut, Array(bytes.prefix(bytes.count / 2)))
-        #expect(throws: ToolkitError.self) { try importing(cut) }
+        await #expect(throws: ToolkitError.self) { try await importing(cut) }
     }
 }

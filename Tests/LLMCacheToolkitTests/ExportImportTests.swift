@@ -9,7 +9,7 @@ import Zstd
 @Suite struct ExportImportTests {
     let scratch = ScratchDirectory()
 
-    @Test func exportThenImportKeepsEveryEntryByteForByte() throws {
+    @Test func exportThenImportKeepsEveryEntryByteForByte() async throws {
         let (source, keys) = try makeStore(scratch.path + "/a", count: 20)
         var stream = chatEntry(99, tenant: []).1
         let events = ["data: {\"x\":1}\n\n", "data: [DONE]\n\n"]
@@ -26,13 +26,13 @@ import Zstd
         source.commitPending()
 
         let file = scratch.path + "/a.llmc"
-        let exported = try StoreExport.run(store: source, to: file, filter: EntryFilter(), now: now)
+        let exported = try await StoreExport.run(store: .disk(source), to: file, filter: EntryFilter(), now: now)
         #expect(exported.exported == 22)
         #expect(try readFile(file).starts(with: [0x28, 0xB5, 0x2F, 0xFD]), "the file is a zstd stream")
         // Tenant scopes are keyed with the source store's secret, so keep them by importing back
         // into the same store after purging it.
         try source.removeAll()
-        let summary = try StoreImport.run(file, into: source, options: .init(), now: now)
+        let summary = try await StoreImport.run(file, into: .disk(source), options: .init(), now: now)
         #expect(summary.imported == 22)
         #expect(summary.bad.isEmpty && summary.fileError == nil && summary.foreignScoped == 0)
         for key in keys + [streamKey, binaryKey] { #expect(source.get(key) != nil) }
@@ -41,7 +41,7 @@ import Zstd
         #expect(try Verify.exportFile(file).isClean)
     }
 
-    @Test func filtersChooseWhatIsExported() throws {
+    @Test func filtersChooseWhatIsExported() async throws {
         let store = try StoreAccess.openOrCreate(scratch.path + "/f")
         let secret = try store.tenantSecret()
         let scope = TenantScope.scope(credential: "k", secret: secret)
@@ -52,51 +52,54 @@ import Zstd
             store.put(key, entry)
         }
         store.commitPending()
-        func count(_ filter: EntryFilter) throws -> Int {
-            try StoreExport.run(store: store, to: scratch.path + "/out", filter: filter, now: now).exported
+        func count(_ filter: EntryFilter) async throws -> Int {
+            try await StoreExport.run(store: .disk(store), to: scratch.path + "/out", filter: filter, now: now).exported
         }
-        #expect(try count(EntryFilter()) == 3)
-        #expect(try count(EntryFilter(namespace: "a")) == 2)
-        #expect(try count(EntryFilter(model: "m1")) == 2)
-        #expect(try count(EntryFilter(namespace: "a", model: "m1")) == 1)
-        #expect(try count(EntryFilter(since: Timestamp(secondsSinceEpoch: 1_700_000_000 + 86_400))) == 2)
-        #expect(try count(EntryFilter(model: "none")) == 0)
+        #expect(try await count(EntryFilter()) == 3)
+        #expect(try await count(EntryFilter(namespace: "a")) == 2)
+        #expect(try await count(EntryFilter(model: "m1")) == 2)
+        #expect(try await count(EntryFilter(namespace: "a", model: "m1")) == 1)
+        #expect(try await count(EntryFilter(since: Timestamp(secondsSinceEpoch: 1_700_000_000 + 86_400))) == 2)
+        #expect(try await count(EntryFilter(model: "none")) == 0)
         // purge takes the same filters
         #expect(try store.removeAll(matching: EntryFilter(model: "m1").matches) == 2)
         #expect(store.stats.entries == 1)
     }
 
-    @Test func importIntoAnotherStoreRescopesTenants() throws {
+    @Test func importIntoAnotherStoreRescopesTenants() async throws {
         let (source, keys) = try makeStore(scratch.path + "/src", count: 3)
         let file = scratch.path + "/src.llmc"
-        _ = try StoreExport.run(store: source, to: file, filter: EntryFilter(), now: now)
+        _ = try await StoreExport.run(store: .disk(source), to: file, filter: EntryFilter(), now: now)
 
         let kept = try StoreAccess.openOrCreate(scratch.path + "/kept")
-        let keptSummary = try StoreImport.run(file, into: kept, options: .init(), now: now)
+        let keptSummary = try await StoreImport.run(file, into: .disk(kept), options: .init(), now: now)
         #expect(keptSummary.foreignScoped == 3, "scopes of another store's secret are reported")
 
         let shared = try StoreAccess.openOrCreate(scratch.path + "/shared")
-        #expect(try StoreImport.run(file, into: shared, options: .init(tenant: .shared), now: now).imported == 3)
+        #expect(
+            try await StoreImport.run(file, into: .disk(shared), options: .init(tenant: .shared), now: now).imported
+                == 3)
         let sharedKey = chatEntry(0, tenant: []).0
         #expect(shared.get(sharedKey) != nil, "readable under the shared (no-tenant) key")
         #expect(shared.get(keys[0]) == nil)
 
         let scoped = try StoreAccess.openOrCreate(scratch.path + "/scoped")
-        let summary = try StoreImport.run(
-            file, into: scoped, options: .init(tenant: .credential("Bearer ci-dummy")), now: now)
+        let summary = try await StoreImport.run(
+            file, into: .disk(scoped), options: .init(tenant: .credential("Bearer ci-dummy")), now: now)
         #expect(summary.imported == 3)
         let ciScope = TenantScope.scope(credential: "Bearer ci-dummy", secret: try scoped.tenantSecret())
         #expect(scoped.get(chatEntry(0, tenant: ciScope).0) != nil, "readable under the CI credential in this store")
 
         let renamed = try StoreAccess.openOrCreate(scratch.path + "/renamed")
-        _ = try StoreImport.run(file, into: renamed, options: .init(namespace: "ci", tenant: .shared), now: now)
+        _ = try await StoreImport.run(
+            file, into: .disk(renamed), options: .init(namespace: "ci", tenant: .shared), now: now)
         let entry = renamed.get(chatEntry(0, namespace: "ci", tenant: []).0)
         #expect(entry?.namespace == "ci")
         #expect(try Verify.store(renamed).isClean, "re-keyed entries sit under the key their request gives")
     }
 
     @Test(arguments: [StoreImport.Conflict.keep, .newer, .replace])
-    func conflicts(_ conflict: StoreImport.Conflict) throws {
+    func conflicts(_ conflict: StoreImport.Conflict) async throws {
         let store = try StoreAccess.openOrCreate(scratch.path + "/c-\(conflict)")
         let (key, older) = chatEntry(1, tenant: [], createdAt: Timestamp(secondsSinceEpoch: 1_700_000_000))
         var newer = older
@@ -105,11 +108,11 @@ import Zstd
         store.put(key, newer)
         store.commitPending()
         let file = scratch.path + "/c-\(conflict).llmc"
-        _ = try StoreExport.run(store: store, to: file, filter: EntryFilter(), now: now)
+        _ = try await StoreExport.run(store: .disk(store), to: file, filter: EntryFilter(), now: now)
         // The store now holds the older one; import the newer one over it.
         store.put(key, older)
         store.commitPending()
-        let summary = try StoreImport.run(file, into: store, options: .init(conflict: conflict), now: now)
+        let summary = try await StoreImport.run(file, into: .disk(store), options: .init(conflict: conflict), now: now)
         switch conflict {
         case .keep:
             #expect(summary.keptExisting == 1 && store.get(key)?.body == older.body)
@@ -122,9 +125,10 @@ import Zstd
             let other = try StoreAccess.openOrCreate(scratch.path + "/other")
             other.put(key, older)
             other.commitPending()
-            _ = try StoreExport.run(store: other, to: olderFile, filter: EntryFilter(), now: now)
+            _ = try await StoreExport.run(store: .disk(other), to: olderFile, filter: EntryFilter(), now: now)
             #expect(
-                try StoreImport.run(olderFile, into: store, options: .init(conflict: .newer), now: now).keptExisting
+                try await StoreImport.run(olderFile, into: .disk(store), options: .init(conflict: .newer), now: now)
+                    .keptExisting
                     == 1)
             #expect(store.get(key)?.body == newer.body)
         }

@@ -31,17 +31,22 @@ extension ProxyPipeline {
     }
 
     /// Why `lookup` missed (see `DiskTier.explainMiss`), computed on the blocking-I/O pool and
-    /// logged. Without a disk tier there is nothing to compare.
+    /// logged. When the disk tier has no request of that route and model to compare, the shared
+    /// tier's rows are asked (under a second's bound: the client is waiting for its 504). Without
+    /// either there is nothing to compare.
     func explainMiss(_ lookup: CacheLookup, logger: Logger) async -> MissExplanation {
         var explanation = MissExplanation(
             key: lookup.key, namespace: lookup.namespace, method: lookup.recipe.method, path: lookup.recipe.path,
             model: lookup.model)
+        let recipe = lookup.recipe
+        let model = lookup.model
         if let disk = services.store {
-            let recipe = lookup.recipe
-            let model = lookup.model
             explanation =
                 (try? await NIOThreadPool.singleton.runIfActive { disk.explainMiss(recipe, model: model) })
                 ?? explanation
+        }
+        if explanation.nearest == nil, let shared = services.shared {
+            explanation = await shared.explainMiss(recipe, model: model, within: .seconds(1))
         }
         logger.info(
             "cache miss explained", metadata: ["key": "\(lookup.key)", "explanation": "\(explanation.summary)"])

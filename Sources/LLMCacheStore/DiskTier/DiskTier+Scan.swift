@@ -8,6 +8,36 @@ extension DiskTier {
         public var key: CacheKey
         public var header: RecordHeader
         public var entry: Result<CacheEntry, RecordError>
+
+        public init(key: CacheKey, header: RecordHeader, entry: Result<CacheEntry, RecordError>) {
+            self.key = key
+            self.header = header
+            self.entry = entry
+        }
+
+        /// The scanned form of `record` stored under `key`, whose header was read (nil: it could
+        /// not be) and which `decode` decodes. A record whose header is unreadable is a failure
+        /// under a zeroed header.
+        init(key: CacheKey, header: RecordHeader?, record: [UInt8], decode: ([UInt8]) throws -> CacheEntry) {
+            guard let header else {
+                let unreadable = RecordHeader(
+                    flags: 0, namespace: "", createdAt: Timestamp(nanosecondsSinceEpoch: 0), expiresAt: nil,
+                    dictionaryID: 0, rawLength: 0, storedLength: 0, totalLength: record.count)
+                let reason = record.withUnsafeBytes { bytes -> RecordError in
+                    do {
+                        _ = try RecordCodec.header(of: bytes)
+                        return RecordError("unreadable header")
+                    } catch { return (error as? RecordError) ?? RecordError("\(error)") }
+                }
+                self.init(key: key, header: unreadable, entry: .failure(reason))
+                return
+            }
+            let entry: Result<CacheEntry, RecordError>
+            do { entry = .success(try decode(record)) } catch let error as RecordError {
+                entry = .failure(error)
+            } catch { entry = .failure(RecordError("\(error)")) }
+            self.init(key: key, header: header, entry: entry)
+        }
     }
 
     /// Visits the committed records whose header satisfies `matches`, in key order, in pages of
@@ -50,24 +80,8 @@ extension DiskTier {
                 return page.count < pageSize
             }
         }
-        let records = page.map { key, header, record -> ScannedRecord in
-            guard let header else {
-                let unreadable = RecordHeader(
-                    flags: 0, namespace: "", createdAt: Timestamp(nanosecondsSinceEpoch: 0), expiresAt: nil,
-                    dictionaryID: 0, rawLength: 0, storedLength: 0, totalLength: record.count)
-                let reason = record.withUnsafeBytes { bytes -> RecordError in
-                    do {
-                        _ = try RecordCodec.header(of: bytes)
-                        return RecordError("unreadable header")
-                    } catch { return (error as? RecordError) ?? RecordError("\(error)") }
-                }
-                return ScannedRecord(key: key, header: unreadable, entry: .failure(reason))
-            }
-            let entry: Result<CacheEntry, RecordError>
-            do { entry = .success(try decode(record)) } catch let error as RecordError {
-                entry = .failure(error)
-            } catch { entry = .failure(RecordError("\(error)")) }
-            return ScannedRecord(key: key, header: header, entry: entry)
+        let records = page.map { key, header, record in
+            ScannedRecord(key: key, header: header, record: record, decode: decode)
         }
         guard let last, last != start else { return (records, nil) }
         return (records, ScanPosition(lastKey: last))

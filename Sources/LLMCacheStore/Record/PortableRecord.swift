@@ -27,4 +27,19 @@ public struct PortableRecord: Sendable {
                 bytes, decompressor: decompressor, maximumRawLength: maximumRawLength, dictionary: { _ in nil })
         }
     }
+
+    /// The header of `bytes` (read without decompressing; the checksum is not verified), or nil
+    /// when it cannot be read.
+    public func header(of bytes: UnsafeRawBufferPointer) -> RecordHeader? {
+        try? RecordCodec.header(of: bytes, verifyChecksum: false)
+    }
+
+    /// `bytes`, stored under `key`, as a scan of the disk tier returns records (the tools read
+    /// the shared tier's rows through the same type).
+    public func scanned(_ key: CacheKey, _ bytes: [UInt8]) -> DiskTier.ScannedRecord {
+        let header = bytes.withUnsafeBytes { self.header(of: $0) }
+        return DiskTier.ScannedRecord(key: key, header: header, record: bytes) { record in
+            try record.withUnsafeBytes { try decode($0) }
+        }
+    }
 }

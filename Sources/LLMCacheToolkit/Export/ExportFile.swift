@@ -40,34 +40,68 @@ struct ExportFileReader {
 
     /// Calls `body` with each line's number (from 1) and bytes, or the reason it was skipped.
     func forEachLine(_ body: (_ number: Int, _ line: Result<ArraySlice<UInt8>, ToolkitError>) throws -> Void) throws {
-        let input = try FileInput(path: path)
-        var splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
-        var first = try input.read()
-        if first.isEmpty { throw ToolkitError("\(path) is empty") }
+        var lines = try ExportLineStream(path: path, maximumLineBytes: maximumLineBytes)
+        while let chunk = try lines.next() {
+            for (number, line) in chunk { try body(number, line) }
+        }
+    }
+}
+
+/// The lines of an export file pulled a read at a time (for callers that await between reads).
+struct ExportLineStream {
+    typealias Line = (number: Int, line: Result<ArraySlice<UInt8>, ToolkitError>)
+    let path: String
+    private let input: FileInput
+    private var splitter: LineSplitter
+    private let decompressor: ZstdStreamDecompressor?
+    private var buffered: [UInt8]
+    private var ended = false
+    /// Damage met after the lines last returned: thrown by the next call.
+    private var damage: ToolkitError?
+
+    init(path: String, maximumLineBytes: Int) throws {
+        self.path = path
+        input = try FileInput(path: path)
+        splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
+        buffered = try input.read()
+        if buffered.isEmpty { throw ToolkitError("\(path) is empty") }
         let zstdMagic: [UInt8] = [0x28, 0xB5, 0x2F, 0xFD]
-        if first.starts(with: zstdMagic) {
-            let decompressor = try ZstdStreamDecompressor()
-            while !first.isEmpty {
-                do {
-                    try first.withUnsafeBytes { bytes in
-                        try decompressor.decompress(bytes) { piece in try splitter.feed(piece, body) }
-                    }
-                } catch let error as ToolkitError { throw error } catch {
-                    throw ToolkitError("\(path): corrupt zstd data after line \(splitter.lineNumber): \(error)")
-                }
-                first = try input.read()
+        decompressor = buffered.starts(with: zstdMagic) ? try ZstdStreamDecompressor() : nil
+    }
+
+    /// The lines completed by the next read of the file; nil after the last. A damaged or
+    /// truncated file throws once the lines before the damage were returned.
+    mutating func next() throws -> [Line]? {
+        if let damage {
+            self.damage = nil
+            throw damage
+        }
+        guard !ended else { return nil }
+        var lines: [Line] = []
+        let collect: (Int, Result<ArraySlice<UInt8>, ToolkitError>) throws -> Void = { lines.append(($0, $1)) }
+        guard !buffered.isEmpty else {
+            ended = true
+            if let decompressor {
+                do { try decompressor.finish() } catch { damage = ToolkitError("\(path) is truncated: \(error)") }
             }
-            do { try decompressor.finish() } catch {
-                try splitter.finish(body)
-                throw ToolkitError("\(path) is truncated: \(error)")
+            try splitter.finish(collect)
+            return lines
+        }
+        if let decompressor {
+            do {
+                try buffered.withUnsafeBytes { bytes in
+                    try decompressor.decompress(bytes) { piece in try splitter.feed(piece, collect) }
+                }
+            } catch let error as ToolkitError { throw error } catch {
+                ended = true
+                damage = ToolkitError("\(path): corrupt zstd data after line \(splitter.lineNumber): \(error)")
+                return lines
             }
         } else {
-            while !first.isEmpty {
-                try splitter.feed(first[...], body)
-                first = try input.read()
-            }
+            try splitter.feed(buffered[...], collect)
         }
-        try splitter.finish(body)
+        buffered = try input.read()
+        return lines
     }
 }
 
@@ -144,43 +178,82 @@ extension ExportFileReader {
     func forEachRecord(
         _ body: (_ line: Int, _ store: String, Result<ExportRecord, ToolkitError>) throws -> Void
     ) throws -> Outcome {
-        var outcome: Outcome?
-        var trailer: Int?
-        do {
-            try forEachLine { number, line in
-                let parsed: ExportFormat.Line
-                do {
-                    parsed = try ExportFormat.parse(try line.get())
-                } catch let error as ToolkitError {
-                    guard outcome != nil else { throw ToolkitError("\(path) line \(number): \(error.message)") }
-                    outcome!.records += 1
-                    try body(number, outcome!.store, .failure(error))
-                    return
-                }
-                switch parsed {
-                case .header(let version, let store):
-                    if let outcome { return try body(number, outcome.store, .failure(ToolkitError("a second header"))) }
-                    guard version == ExportFormat.version else {
-                        throw ToolkitError(
-                            "\(path): export format version \(version) is not supported (this build reads \(ExportFormat.version))"
-                        )
-                    }
-                    outcome = Outcome(store: store)
-                case .trailer(let count):
-                    guard outcome != nil else { throw ToolkitError("\(path) line \(number): no export header") }
-                    trailer = count
-                case .record(let record):
-                    guard outcome != nil else { throw ToolkitError("\(path) line \(number): no export header") }
-                    outcome!.records += 1
-                    try body(
-                        number, outcome!.store,
-                        trailer == nil ? .success(record) : .failure(ToolkitError("record after the end line")))
-                }
-            }
-        } catch let error as ToolkitError where outcome != nil {
-            outcome!.fileError = error.message
+        var records = try ExportRecordStream(self)
+        while let chunk = try records.next() {
+            for record in chunk { try body(record.line, record.store, record.record) }
         }
-        guard var outcome else { throw ToolkitError("\(path) holds no export header") }
+        return try records.outcome()
+    }
+}
+
+/// The record lines of an export file pulled a read at a time (see
+/// ``ExportFileReader/forEachRecord(_:)``), for callers that await between reads.
+struct ExportRecordStream {
+    typealias Record = (line: Int, store: String, record: Result<ExportRecord, ToolkitError>)
+    private let path: String
+    private var lines: ExportLineStream
+    private var header: ExportFileReader.Outcome?
+    private var trailer: Int?
+
+    init(_ reader: ExportFileReader) throws {
+        path = reader.path
+        lines = try ExportLineStream(path: reader.path, maximumLineBytes: reader.maximumLineBytes)
+    }
+
+    /// The records of the next read; nil at the end of the file, or once the file is damaged
+    /// (``outcome()`` says how).
+    mutating func next() throws -> [Record]? {
+        guard header?.fileError == nil else { return nil }
+        let chunk: [ExportLineStream.Line]
+        do {
+            guard let read = try lines.next() else { return nil }
+            chunk = read
+        } catch let error as ToolkitError where header != nil {
+            header!.fileError = error.message
+            return nil
+        }
+        var records: [Record] = []
+        for (number, line) in chunk {
+            let parsed: ExportFormat.Line
+            do {
+                parsed = try ExportFormat.parse(try line.get())
+            } catch let error as ToolkitError {
+                guard let header else { throw ToolkitError("\(path) line \(number): \(error.message)") }
+                self.header!.records += 1
+                records.append((number, header.store, .failure(error)))
+                continue
+            }
+            switch parsed {
+            case .header(let version, let store):
+                if let header {
+                    records.append((number, header.store, .failure(ToolkitError("a second header"))))
+                    continue
+                }
+                guard version == ExportFormat.version else {
+                    throw ToolkitError(
+                        "\(path): export format version \(version) is not supported (this build reads \(ExportFormat.version))"
+                    )
+                }
+                header = ExportFileReader.Outcome(store: store)
+            case .trailer(let count):
+                guard header != nil else { throw ToolkitError("\(path) line \(number): no export header") }
+                trailer = count
+            case .record(let record):
+                guard header != nil else { throw ToolkitError("\(path) line \(number): no export header") }
+                header!.records += 1
+                records.append(
+                    (
+                        number, header!.store,
+                        trailer == nil ? .success(record) : .failure(ToolkitError("record after the end line"))
+                    ))
+            }
+        }
+        return records
+    }
+
+    /// What reading the whole file found besides its records (after ``next()`` returned nil).
+    func outcome() throws -> ExportFileReader.Outcome {
+        guard var outcome = header else { throw ToolkitError("\(path) holds no export header") }
         if outcome.fileError == nil {
             if let trailer, trailer != outcome.records {
                 outcome.fileError = "\(path): the end line counts \(trailer) records, the file holds \(outcome.records)"

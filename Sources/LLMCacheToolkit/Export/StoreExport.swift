@@ -24,13 +24,18 @@ public enum StoreExport {
         }
     }
 
-    /// Writes the export file at `path` (zstd-compressed). Blocks.
-    public static func run(store: DiskTier, to path: String, filter: EntryFilter, now: Timestamp) throws -> Summary {
+    /// Writes the export file at `path` (zstd-compressed) from a store directory or the shared
+    /// tier.
+    public static func run(store: EntryStore, to path: String, filter: EntryFilter, now: Timestamp) async throws
+        -> Summary
+    {
         let writer = try ExportFileWriter(
-            path: path, store: TenantScope.storeID(secret: try store.tenantSecret()), created: now)
+            path: path, store: TenantScope.storeID(secret: try await store.tenantSecret()), created: now)
         var summary = Summary()
-        try store.scan(where: filter.matches) { record in
-            if let line = summary.line(record) { try writer.write(line: line) }
+        try await store.forEachPage(namespace: filter.namespace, where: filter.matches) { page in
+            for record in page {
+                if let line = summary.line(record) { try writer.write(line: line) }
+            }
         }
         try writer.finish()
         return summary

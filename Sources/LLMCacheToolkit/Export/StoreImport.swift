@@ -55,30 +55,95 @@ public enum StoreImport {
         public var fileError: String?
     }
 
-    public static func run(_ path: String, into store: DiskTier, options: Options, now: Timestamp) throws -> Summary {
-        let secret = try store.tenantSecret()
+    /// Imports the export file at `path` into a store directory or the shared tier, in batches of
+    /// `batchSize` entries (each made durable before the next is read).
+    public static func run(
+        _ path: String, into store: EntryStore, options: Options, now: Timestamp, batchSize: Int = 512
+    ) async throws -> Summary {
+        let secret = try await store.tenantSecret()
         let storeID = TenantScope.storeID(secret: secret)
         var summary = Summary()
-        let reader = ExportFileReader(path: path, maximumLineBytes: options.maximumLineBytes)
-        let outcome = try reader.forEachRecord { number, source, record in
-            do {
-                try importRecord(
-                    try record.get(), into: store, options: options, foreign: source != storeID, secret: secret,
-                    now: now,
-                    summary: &summary)
-            } catch let error as ToolkitError {
-                summary.bad.append((number, error.message))
+        var batch = Batch()
+        var records = try ExportRecordStream(ExportFileReader(path: path, maximumLineBytes: options.maximumLineBytes))
+        while let chunk = try records.next() {
+            for (number, source, record) in chunk {
+                do {
+                    guard
+                        let (key, entry) = try prepare(
+                            try record.get(), options: options, foreign: source != storeID, secret: secret, now: now,
+                            summary: &summary)
+                    else { continue }
+                    guard store.accepts(entry) else {
+                        throw ToolkitError("entry \(key.hex) is too large for this store")
+                    }
+                    var existing = batch.pending(key)
+                    if existing == nil { existing = try await store.entry(key) }
+                    guard keep(entry, over: existing, conflict: options.conflict, summary: &summary) else { continue }
+                    batch.add(key, entry)
+                    summary.imported += 1
+                } catch let error as ToolkitError {
+                    summary.bad.append((number, error.message))
+                }
+                if batch.count >= batchSize { try await store.put(batch.take()) }
             }
         }
-        store.commitPending()
-        summary.fileError = outcome.fileError
+        try await store.put(batch.take())
+        summary.fileError = try records.outcome().fileError
         return summary
     }
 
-    private static func importRecord(
-        _ record: ExportRecord, into store: DiskTier, options: Options, foreign: Bool, secret: [UInt8], now: Timestamp,
-        summary: inout Summary
-    ) throws {
+    /// Entries read but not yet stored (a later line of the file may name the same key).
+    private struct Batch {
+        private var entries: [(CacheKey, CacheEntry)] = []
+        private var positions: [CacheKey: Int] = [:]
+
+        var count: Int { entries.count }
+
+        func pending(_ key: CacheKey) -> CacheEntry? { positions[key].map { entries[$0].1 } }
+
+        mutating func add(_ key: CacheKey, _ entry: CacheEntry) {
+            if let position = positions[key] {
+                entries[position].1 = entry
+            } else {
+                positions[key] = entries.count
+                entries.append((key, entry))
+            }
+        }
+
+        mutating func take() -> [(CacheKey, CacheEntry)] {
+            defer {
+                entries = []
+                positions = [:]
+            }
+            return entries
+        }
+    }
+
+    /// Whether `entry` is stored over `existing` (counted in `summary`).
+    private static func keep(
+        _ entry: CacheEntry, over existing: CacheEntry?, conflict: Conflict, summary: inout Summary
+    )
+        -> Bool
+    {
+        guard let existing else { return true }
+        switch conflict {
+        case .keep:
+            summary.keptExisting += 1
+            return false
+        case .newer where existing.createdAt >= entry.createdAt:
+            summary.keptExisting += 1
+            return false
+        default:
+            summary.replaced += 1
+            return true
+        }
+    }
+
+    /// The key and entry `record` is stored as (re-keyed when its namespace or tenant scope
+    /// changes); nil when it has expired (counted).
+    private static func prepare(
+        _ record: ExportRecord, options: Options, foreign: Bool, secret: [UInt8], now: Timestamp, summary: inout Summary
+    ) throws -> (CacheKey, CacheEntry)? {
         var entry = record.entry
         var key = record.key
         let rescoped = options.namespace != nil || options.tenant != .keep
@@ -112,25 +177,8 @@ public enum StoreImport {
         }
         if entry.isExpired(at: now) {
             summary.expired += 1
-            return
+            return nil
         }
-        if let existing = store.get(key) {
-            switch options.conflict {
-            case .keep:
-                summary.keptExisting += 1
-                return
-            case .newer where existing.createdAt >= entry.createdAt:
-                summary.keptExisting += 1
-                return
-            default:
-                summary.replaced += 1
-            }
-        }
-        if !store.put(key, entry) {
-            store.commitPending()
-            guard store.put(key, entry) else { throw ToolkitError("entry \(key.hex) is too large for this store") }
-        }
-        summary.imported += 1
-        if summary.imported % 512 == 0 { store.commitPending() }
+        return (key, entry)
     }
 }

@@ -1,4 +1,5 @@
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheStore
 
 /// `llmcache verify`: every record of a store or of an export file checked; bad ones named.
@@ -16,6 +17,30 @@ public enum Verify {
         return Report(checked: checked, bad: bad.map { ("key \($0.key)", $0.reason) })
     }
 
+    /// Every row of the shared tier (checksums, structure, each key against its request).
+    public static func shared(_ shared: SharedTier) async throws -> Report {
+        var report = Report()
+        try await EntryStore.shared(shared).forEachPage { page in
+            for record in page {
+                report.checked += 1
+                switch record.entry {
+                case .failure(let error): report.bad.append(("key \(record.key)", error.description))
+                case .success(let entry):
+                    if let reason = mismatch(record.key, entry) { report.bad.append(("key \(record.key)", reason)) }
+                }
+            }
+        }
+        return report
+    }
+
+    /// Why `entry` does not belong under `key` (its request gives another key), or nil.
+    static func mismatch(_ key: CacheKey, _ entry: CacheEntry) -> String? {
+        guard let recipe = entry.keyRecipe, entry.recipeVersion == CacheKeyRecipe.version, recipe.key != key else {
+            return nil
+        }
+        return "key \(key.hex) does not match its request"
+    }
+
     /// Checks checksums, structure and that each record's key matches its request.
     public static func exportFile(_ path: String, maximumLineBytes: Int = 160 << 20) throws -> Report {
         var report = Report()
@@ -23,11 +48,7 @@ public enum Verify {
             number, _, result in
             switch result {
             case .success(let record):
-                if let recipe = record.entry.keyRecipe, record.entry.recipeVersion == CacheKeyRecipe.version,
-                    recipe.key != record.key
-                {
-                    report.bad.append(("line \(number)", "key \(record.key.hex) does not match its request"))
-                }
+                if let reason = mismatch(record.key, record.entry) { report.bad.append(("line \(number)", reason)) }
             case .failure(let error):
                 report.bad.append(("line \(number)", error.message))
             }

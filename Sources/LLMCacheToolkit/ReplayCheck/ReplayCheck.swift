@@ -11,10 +11,16 @@ import NIOPosix
 /// its explanation, and a store check also lists the stored entries no request used.
 public enum ReplayCheck {
     public enum Target: Sendable {
-        /// A store, read directly; `routes` and `shareAcrossCredentials` as the server runs with.
-        case store(DiskTier, routes: RouteTable, shareAcrossCredentials: Bool)
+        /// A store directory or the shared tier, read directly; `routes` and
+        /// `shareAcrossCredentials` as the server runs with.
+        case entries(EntryStore, routes: RouteTable, shareAcrossCredentials: Bool)
         /// A running proxy at this base URL (`http://127.0.0.1:8080`).
         case url(String)
+
+        /// A store directory, read directly.
+        public static func store(_ disk: DiskTier, routes: RouteTable, shareAcrossCredentials: Bool) -> Target {
+            .entries(.disk(disk), routes: routes, shareAcrossCredentials: shareAcrossCredentials)
+        }
     }
 
     /// The outcome for one line of the input.
@@ -64,10 +70,8 @@ public enum ReplayCheck {
         guard !requests.isEmpty else { throw ToolkitError("\(path) holds no requests") }
         let lines = requests
         switch target {
-        case .store(let store, let routes, let share):
-            return try await NIOThreadPool.singleton.runIfActive {
-                try checkStore(lines, store: store, routes: routes, shareAcrossCredentials: share)
-            }
+        case .entries(let store, let routes, let share):
+            return try await checkStore(lines, store: store, routes: routes, shareAcrossCredentials: share)
         case .url(let base):
             return try await checkServer(lines, base: base)
         }
@@ -76,10 +80,10 @@ public enum ReplayCheck {
     // MARK: - Against a store
 
     static func checkStore(
-        _ requests: [(Int, Swift.Result<ReplayRequest, ToolkitError>)], store: DiskTier, routes: RouteTable,
+        _ requests: [(Int, Swift.Result<ReplayRequest, ToolkitError>)], store: EntryStore, routes: RouteTable,
         shareAcrossCredentials: Bool
-    ) throws -> Report {
-        let secret = try store.tenantSecret()
+    ) async throws -> Report {
+        let secret = try await store.tenantSecret()
         let normalizers = ProviderNormalizers(maximumDepth: JSONParser.defaultMaximumDepth)
         var report = Report()
         var requested = Set<CacheKey>()
@@ -97,7 +101,7 @@ public enum ReplayCheck {
             case .manifest(let key, _, _, _, let namespace):
                 requested.insert(key)
                 namespaces.insert(namespace)
-                let hit = store.get(key) != nil
+                let hit = try await store.entry(key) != nil
                 report.results.append(
                     Result(
                         line: line, summary: request.summary, key: key, hit: hit,
@@ -118,10 +122,10 @@ public enum ReplayCheck {
                 let key = recipe.key
                 requested.insert(key)
                 namespaces.insert(recipe.namespace)
-                if store.get(key) != nil {
+                if try await store.entry(key) != nil {
                     report.results.append(Result(line: line, summary: request.summary, key: key, hit: true))
                 } else {
-                    let explanation = store.explainMiss(recipe, model: model)
+                    let explanation = await store.explainMiss(recipe, model: model)
                     report.results.append(
                         Result(
                             line: line, summary: request.summary, key: key, hit: false, reason: explanation.summary,
@@ -129,10 +133,14 @@ public enum ReplayCheck {
                 }
             }
         }
-        try store.scan(where: { namespaces.contains($0.namespace) }) { record in
-            guard !requested.contains(record.key) else { return }
-            let request = (try? record.entry.get())?.request ?? record.header.request
-            report.unused.append(Unused(key: record.key, namespace: record.header.namespace, request: request))
+        let wanted = namespaces
+        try await store.forEachPage(
+            namespace: namespaces.count == 1 ? namespaces.first : nil, where: { wanted.contains($0.namespace) }
+        ) { page in
+            for record in page where !requested.contains(record.key) {
+                let request = (try? record.entry.get())?.request ?? record.header.request
+                report.unused.append(Unused(key: record.key, namespace: record.header.namespace, request: request))
+            }
         }
         return report
     }

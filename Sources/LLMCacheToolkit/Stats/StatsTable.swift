@@ -1,4 +1,5 @@
 import LLMCacheCore
+import LLMCacheShared
 import LLMCacheStore
 
 /// `llmcache stats`: readable tables of a running proxy's `/stats`, or of a store at rest.
@@ -11,7 +12,15 @@ public enum StatsTable {
         var rows = [["tier", "hits", "misses", "hit rate", "entries", "bytes", "evictions"]]
         rows.append(tierRow("memory", memory))
         if let disk = tiers["disk"] { rows.append(tierRow("disk", disk)) }
+        if let shared = tiers["shared"] { rows.append(tierRow("shared", shared)) }
         var text = table(rows)
+        if let shared = tiers["shared"] {
+            text += "\nshared tier       " + (shared["failing"] == .bool(true) ? "FAILING" : "working")
+            text += ": \(int(shared["errors"])) errors, \(int(shared["pending_writes"])) writes pending, "
+            text += "\(int(shared["dropped_writes"])) dropped, \(int(shared["lease_waits"])) waits on other instances, "
+            text += "mean lookup \(number(shared["mean_lookup_microseconds"])) µs"
+            if case .string(let error)? = shared["last_error"] { text += "\n                  last error: \(error)" }
+        }
         text += "\noverall hit rate  \(percent(stats["hit_ratio"]))"
         if let requests = stats["requests"], case .object(let members) = requests {
             let counted = members.filter { ($0.value.intValue ?? 0) > 0 }.map { "\($0.key) \(int($0.value))" }
@@ -65,6 +74,25 @@ public enum StatsTable {
         text +=
             "\n" + table([["model", "entries"]] + byModel.sorted { $0.key < $1.key }.map { [$0.key, "\($0.value)"] })
         text += "\nhit rates are counted by a running proxy: llmcache stats --url http://HOST:PORT\n"
+        return text
+    }
+
+    /// The table of the shared tier's database read directly (no server).
+    public static func render(shared summary: SharedTier.TableSummary) -> String {
+        var text = table([
+            ["tier", "entries", "expired", "record bytes", "table", "bytes/entry"],
+            [
+                "shared", "\(summary.entries)", "\(summary.expired)", ByteCount.format(summary.recordBytes),
+                ByteCount.format(summary.tableBytes),
+                summary.entries == 0 ? "-" : "\(summary.tableBytes / summary.entries)",
+            ],
+        ])
+        text +=
+            "\n"
+            + table(
+                [["namespace", "entries"]]
+                    + summary.namespaces.map { [$0.name.isEmpty ? "(default)" : $0.name, "\($0.entries)"] })
+        text += "\nschema version \(summary.schemaVersion); hit rates are counted by the running proxies\n"
         return text
     }
 
