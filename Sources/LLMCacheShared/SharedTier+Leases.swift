@@ -8,8 +8,10 @@ import Synchronization
 /// key's lease (a row in `{prefix}leases`, `lease_timeout` long) and fetches; the others wait
 /// for the database's notification that the fetch ended, then read the answer from the shared
 /// table. A fetch that stored nothing (an error, an answer too large or not storable) wakes the
-/// waiters too: one of them takes the lease and fetches. A lease whose holder died expires, so
-/// nobody waits longer than `lease_timeout` (then it fetches itself).
+/// waiters too: one of them takes the lease and fetches. The holder renews its leases every
+/// third of `lease_timeout` while it fetches, so the others wait for a long generation as long as
+/// it runs; a holder that died stops renewing, and its lease lapses within `lease_timeout`, when a
+/// waiter takes it over and fetches.
 ///
 /// Streams are not relayed between instances: their waiters get the stored stream once it is
 /// complete, and replay it (with its chunk boundaries) from there.
@@ -27,33 +29,41 @@ extension SharedTier {
     /// Takes `key`'s lease, or waits for the instance holding it; see ``LeaseOutcome``.
     public func lease(_ key: CacheKey) async -> LeaseOutcome {
         let hex = key.hex
-        let deadline = ContinuousClock.now + configuration.leaseTimeout
         while !Task.isCancelled {
             // Registered before the checks: a notification between them and the wait counts.
             let waiter = notifications.register(hex)
             defer { notifications.remove(hex, waiter) }
-            let acquired: Bool
+            let attempt: LeaseAttempt
             let started = ContinuousClock.now
             do {
                 guard isAttached, stats.mayTry(breakerDelay: configuration.breakerDelay) else { return .unavailable }
-                acquired = try await acquire(key)
+                attempt = try await acquire(key)
                 stats.works(logger: logger)
             } catch {
                 stats.failed(error, started: started, logger: logger)
                 return .unavailable
             }
-            if acquired {
+            let remaining: Duration
+            switch attempt {
+            case .taken:
                 leased.withLock { $0[key] = .some(nil) }
                 leasesTaken.add()
                 return .granted(SharedLease(tier: self, key: key))
+            case .held(let left):
+                remaining = left
+            case .stored:
+                remaining = .zero
             }
             // The database failing now (read counts it) means nobody can announce an end.
             do { if let entry = try await read(key) { return answered(entry) } } catch { return .unavailable }
-            let remaining = deadline - ContinuousClock.now
+            // A row the lease query saw but the read did not take (damaged, expired or purged a
+            // moment ago): fetch without a lease rather than ask again.
             guard remaining > .zero else { return .unavailable }
             stats.waitedForLease()
             leaseWaits.add()
-            if await notifications.wait(hex, waiter, timeout: remaining) {
+            // Until the holder announces the end, or its lease lapses unless renewed meanwhile
+            // (then the next round takes it over, or waits for the renewed one).
+            if await notifications.wait(hex, waiter, timeout: remaining + .milliseconds(20)) {
                 do { if let entry = try await read(key) { return answered(entry) } } catch { return .unavailable }
             }
         }
@@ -65,30 +75,79 @@ extension SharedTier {
         return .answered(entry)
     }
 
-    /// Whether this instance took the lease (free, or its holder's expired) — never when the
-    /// answer is in the table already: a fetch that ended between this instance's lookup and
-    /// now left its answer, not a free lease to fetch it again.
-    private func acquire(_ key: CacheKey) async throws -> Bool {
+    /// What an attempt to take a lease found.
+    private enum LeaseAttempt {
+        case taken
+        /// Another instance holds it, for this long still (on the database's clock).
+        case held(Duration)
+        /// Not taken and nobody holds it: the answer is in the table already.
+        case stored
+    }
+
+    /// The lease's length in milliseconds.
+    private var leaseMilliseconds: Int64 {
+        Int64(configuration.leaseTimeout.components.seconds * 1_000)
+            + configuration.leaseTimeout.components.attoseconds / 1_000_000_000_000_000
+    }
+
+    /// The database's clock in milliseconds, in SQL.
+    private static let databaseNow = "(extract(epoch from clock_timestamp()) * 1000)::int8"
+
+    /// Takes the lease if it is free or its holder's lapsed — never when the answer is in the
+    /// table already: a fetch that ended between this instance's lookup and now left its answer,
+    /// not a free lease to fetch it again. Otherwise says how long the holder's lease still runs
+    /// (read in the same statement: the data-modifying CTE's row is not visible to it, the lease
+    /// before it is).
+    private func acquire(_ key: CacheKey) async throws -> LeaseAttempt {
         let keyBytes = ByteBuffer(bytes: key.bytes)
         let stored = clock.now().nanosecondsSinceEpoch
-        let milliseconds =
-            Int64(configuration.leaseTimeout.components.seconds * 1_000)
-            + configuration.leaseTimeout.components.attoseconds / 1_000_000_000_000_000
-        let now = "(extract(epoch from clock_timestamp()) * 1000)::int8"
+        let milliseconds = leaseMilliseconds
+        let now = Self.databaseNow
         return try await withDeadline(configuration.lookupTimeout * 4, "taking a shared-tier lease") {
             [client, schema, instance, logger] in
             let rows = try await client.query(
                 """
-                INSERT INTO \(unescaped: schema.leases) AS lease (key, owner, expires_at)
-                SELECT \(keyBytes), \(instance), \(unescaped: now) + \(milliseconds)
-                WHERE NOT EXISTS (
-                    SELECT 1 FROM \(unescaped: schema.entries) WHERE key = \(keyBytes) AND expires_at > \(stored))
-                ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
-                WHERE lease.expires_at < \(unescaped: now)
-                RETURNING 1
+                WITH taken AS (
+                    INSERT INTO \(unescaped: schema.leases) AS lease (key, owner, expires_at)
+                    SELECT \(keyBytes), \(instance), \(unescaped: now) + \(milliseconds)
+                    WHERE NOT EXISTS (
+                        SELECT 1 FROM \(unescaped: schema.entries) WHERE key = \(keyBytes) AND expires_at > \(stored))
+                    ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+                    WHERE lease.expires_at < \(unescaped: now)
+                    RETURNING 1)
+                SELECT (SELECT count(*) FROM taken)::int8,
+                       (SELECT expires_at - \(unescaped: now) FROM \(unescaped: schema.leases) WHERE key = \(keyBytes))::int8
                 """, logger: logger)
-            for try await _ in rows { return true }
-            return false
+            for try await (taken, left) in rows.decode((Int64, Int64?).self) {
+                if taken > 0 { return .taken }
+                guard let left, left > 0 else { return .stored }
+                return .held(.milliseconds(left))
+            }
+            return .stored
+        }
+    }
+
+    /// Renews every lease this instance holds, each third of `lease_timeout`, until cancelled:
+    /// the others wait for a fetch as long as it runs, and no longer than `lease_timeout` once
+    /// this instance is gone.
+    func renewLeasesUntilCancelled() async {
+        let interval = max(configuration.leaseTimeout / 3, .milliseconds(50))
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            let keys = leased.withLock { Array($0.keys) }
+            guard !keys.isEmpty, isAttached else { continue }
+            let keyBytes = keys.map { ByteBuffer(bytes: $0.bytes) }
+            let started = ContinuousClock.now
+            do {
+                try await client.query(
+                    """
+                    UPDATE \(unescaped: schema.leases) SET expires_at = \(unescaped: Self.databaseNow) + \(leaseMilliseconds)
+                    WHERE owner = \(instance) AND key = ANY(\(keyBytes)::bytea[])
+                    """, logger: logger)
+                leaseRenewals.add()
+            } catch {
+                stats.failed(error, started: started, logger: logger)
+            }
         }
     }
 

@@ -44,6 +44,8 @@ public final class SharedTier: CacheTier, Service {
     /// these instead of sleeping).
     package let leasesTaken = EventCount()
     package let leaseWaits = EventCount()
+    /// Rounds in which this instance renewed the leases it held.
+    package let leaseRenewals = EventCount()
     /// Times the tier worked again after failing.
     package var recoveries: EventCount { stats.recoveries }
     /// Other instances' purges applied here.
@@ -280,6 +282,7 @@ public final class SharedTier: CacheTier, Service {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await self.listenForReleases() }
                 group.addTask { await self.sweepUntilCancelled() }
+                group.addTask { await self.renewLeasesUntilCancelled() }
                 await self.writeUntilCancelled()
                 group.cancelAll()
             }

@@ -19,8 +19,9 @@ public struct SharedTierConfiguration: Sendable, Equatable {
     public var batchSize: Int
     /// Bound on the records' bytes; nil: unbounded.
     public var maxBytes: Int?
-    /// How long other instances wait for one instance's fetch of the same request before they
-    /// fetch themselves.
+    /// How long one instance's lease of a fetch lasts unless renewed: the instance renews it every
+    /// third of this while it fetches, and the others wait as long as it does; once it lapses (the
+    /// instance died), a waiting instance fetches itself.
     public var leaseTimeout: Duration
     /// While the database fails, lookups and leases try it once per this delay; the rest are
     /// misses at once.

@@ -255,20 +255,26 @@ extension PostgresSuites {
             return Int(line[start.upperBound...].prefix { $0.isNumber })
         }
 
-        /// A fetch that outlives the lease (its instance hung or died) blocks nobody past
-        /// `lease_timeout`: the waiter fetches itself.
-        @Test func aWaiterFetchesItselfOnceTheLeaseRunsOut() async throws {
-            try await Self.withInstances(2, leaseTimeout: .milliseconds(500)) { instances in
-                let body = chat("a leader that never answers")
-                async let stuck = instances[0].post("/v1/chat/completions", body, headers: [("x-mock-gate", "never")])
-                await instances[0].server.shared!.leasesTaken.reached(atLeast: 1)
-                let waiter = try await instances[1].post("/v1/chat/completions", body)
-                #expect(waiter.status == 200)
-                #expect(waiter.header("x-llmcache-status") == "MISS")
-                #expect(instances[1].server.shared!.leaseWaits.count >= 1)
-                instances[0].stats.open(gate: "never")
-                #expect(try await stuck.status == 200)
-                #expect(instances[0].stats.requestCount == 2)
+        /// A fetch that outlasts `lease_timeout` on a living instance keeps its lease (renewed every
+        /// third of it): the waiter on the other instance waits as long as the fetch runs and makes
+        /// no call of its own. (A leader that died stops renewing: the killed-leader test.)
+        @Test func aLongFetchKeepsItsLeaseAndItsWaiters() async throws {
+            try await Self.withInstances(2, leaseTimeout: .milliseconds(300)) { instances in
+                let body = chat("a long generation")
+                let leader = instances[0].server.shared!
+                async let long = instances[0].post("/v1/chat/completions", body, headers: [("x-mock-gate", "long")])
+                await leader.leasesTaken.reached(atLeast: 1)
+                async let waiter = instances[1].post("/v1/chat/completions", body)
+                await instances[1].server.shared!.leaseWaits.reached(atLeast: 1)
+                // Four renewals (every 100 ms) after the wait began: longer than the lease itself.
+                await leader.leaseRenewals.reached(atLeast: leader.leaseRenewals.count + 4)
+                instances[0].stats.open(gate: "long")
+                #expect(try await long.status == 200)
+                let answered = try await waiter
+                #expect(answered.status == 200)
+                #expect(answered.header("x-llmcache-status") == "COALESCED")
+                #expect(answered.header("x-llmcache-tier") == "shared")
+                #expect(instances[0].stats.requestCount == 1, "one upstream call for both instances")
             }
         }
 

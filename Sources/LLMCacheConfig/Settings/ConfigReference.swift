@@ -147,7 +147,9 @@ extension LLMCacheSettings {
         .init(
             path: "shared.postgres.lease_timeout", type: "duration", defaultValue: "30s", reloadable: false,
             secret: false,
-            summary: "Other instances wait this long for one instance's fetch of a request, then fetch themselves."),
+            summary:
+                "A fetch's lease across instances lasts this long unless renewed (its instance renews it while fetching); "
+                + "once it lapses (the instance died), a waiting instance fetches itself."),
         .init(
             path: "upstreams.<id>.url", type: "http(s) URL",
             defaultValue: "openai: https://api.openai.com, anthropic: https://api.anthropic.com", reloadable: true,
