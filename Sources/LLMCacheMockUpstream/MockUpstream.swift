@@ -14,7 +14,8 @@ import NIOCore
 /// | `x-mock-latency-ms` | wait before answering |
 /// | `x-mock-status` | answer with this status and an error body |
 /// | `x-mock-chunk-delay-ms` | wait between stream chunks |
-/// | `x-mock-padding` | add this many bytes of text to the answer |
+/// | `x-mock-padding` | add this many bytes of text to the answer (one phrase repeated: compresses to almost nothing) |
+/// | `x-mock-prose` | add this many bytes of prose-like text (words drawn per request: compresses like English) |
 /// | `x-mock-cut-after` | stop a stream after this many chunks, without its terminal event |
 /// | `x-mock-fail-first` | answer 503 to the first N requests with this body (then normally) |
 /// | `x-mock-retry-after` | with `x-mock-fail-first`: the `Retry-After` seconds to send |
@@ -108,7 +109,7 @@ public enum MockUpstream {
             return MockBulk.response(bytes: bulk, stream: stream, controls: controls, stats: stats)
         }
         let model = body["model"]?.stringValue ?? "mock-1"
-        let answer = MockAnswers.answer(for: body, padding: controls.padding)
+        let answer = MockAnswers.answer(for: body, padding: controls.padding, prose: controls.prose)
         let id = CacheKey(token: CanonicalJSON.serialize(body)).hex.prefix(24)
         switch (path, stream) {
         case ("/v1/messages", false):
@@ -168,6 +169,7 @@ struct MockControls {
     var status: Int?
     var chunkDelay: Duration = .zero
     var padding = 0
+    var prose = 0
     var cutAfter: Int?
     var failFirst: Int?
     var retryAfter: Int?
@@ -187,6 +189,7 @@ struct MockControls {
         status = number("x-mock-status").flatMap { (100...599).contains($0) ? $0 : nil }
         chunkDelay = .milliseconds(min(max(number("x-mock-chunk-delay-ms") ?? 0, 0), 60_000))
         padding = min(max(number("x-mock-padding") ?? 0, 0), 16 << 20)
+        prose = min(max(number("x-mock-prose") ?? 0, 0), 16 << 20)
         cutAfter = number("x-mock-cut-after").map { max($0, 0) }
         failFirst = number("x-mock-fail-first").map { min(max($0, 0), 1_000) }
         retryAfter = number("x-mock-retry-after").map { min(max($0, 0), 3_600) }

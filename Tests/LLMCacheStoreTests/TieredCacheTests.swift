@@ -120,6 +120,26 @@ import Testing
     }
 }
 
+extension TieredCacheTests {
+    /// A hit in the third tier is copied into L1 and into the second tier, which missed: after L1
+    /// forgets it (a restart), the second tier answers.
+    @Test func aHitBelowIsPromotedIntoEveryTierAbove() async throws {
+        let disk = DictionaryTier(name: "disk")
+        let shared = DictionaryTier(name: "shared")
+        let cache = TieredCache(
+            memory: try MemoryTier(configuration: .init(maxBytes: 1 << 20), clock: clock), lower: [disk, shared])
+        await shared.store(key(1), chatEntry(1))
+        #expect(await cache.get(key(1))?.tier == TieredCache.Tier(rawValue: "shared"))
+        #expect(try await disk.lookup(key(1)) == chatEntry(1))
+        cache.memory.remove(key(1))
+        #expect(await cache.get(key(1))?.tier == .disk)
+        // A second-tier hit does not write the tier below it.
+        await disk.store(key(2), chatEntry(2))
+        #expect(await cache.get(key(2))?.tier == .disk)
+        #expect(!(await shared.holds(key(2))))
+    }
+}
+
 /// A complete in-process ``CacheTier`` over a dictionary, standing for a network tier.
 final class DictionaryTier: CacheTier {
     struct Unavailable: Error {}

@@ -14,6 +14,7 @@ mkdir -p "$dir/sock"
 run "$bin/initdb" -D "$dir/data" -U llmcache --auth=trust --no-sync -E UTF8 >/dev/null
 run "$bin/pg_ctl" -D "$dir/data" -w -l "$dir/log" -o "-c listen_addresses='' -k $dir/sock -p 5432" start >/dev/null
 trap 'run "$bin/pg_ctl" -D "$dir/data" -w -m fast stop >/dev/null; rm -rf "$dir"' EXIT
+export PATH="$bin:$PATH"
 echo "== with the shared tier"
 python3 tools/shared/measure.py "$binary" "$dir/sock"
 "$bin/psql" -h "$dir/sock" -U llmcache -d postgres -Atc \

@@ -3,7 +3,8 @@ import Synchronization
 
 /// L1 (memory) in front of the lower tiers (disk, and any other ``CacheTier``), fastest first.
 /// A lookup tries L1, then each lower tier in order; a lower-tier hit is promoted into L1
-/// (unless promotions are paused, e.g. by the memory governor). A store goes to L1 at once and
+/// (unless promotions are paused, e.g. by the memory governor) and into the lower tiers before
+/// the one that had it (a shared-tier hit lands in the disk tier too, so it survives a restart). A store goes to L1 at once and
 /// to every lower tier (the disk tier through its writer, never blocking). Removal and purges
 /// act on every tier. Under memory pressure the governor may pause promotions and send new
 /// entries to the lower tiers only.
@@ -47,11 +48,13 @@ public final class TieredCache: MemoryPressureControls, Sendable {
     /// tier and skipped (a miss there), so a broken shared tier never fails a request.
     public func get(_ key: CacheKey) async -> (entry: CacheEntry, tier: Tier)? {
         if let entry = memory.get(key) { return (entry, .memory) }
-        for tier in lower {
+        for (index, tier) in lower.enumerated() {
             guard let entry = try? await tier.lookup(key) else { continue }
             if !promotionsPaused.load(ordering: .relaxed) {
                 if memory.put(key, entry) { counters.promotions.add(1, ordering: .relaxed) }
             }
+            // The tiers above it missed: they keep a copy (the disk tier queues it, never blocking).
+            for missed in lower[..<index] { await missed.store(key, entry) }
             return (entry, Tier(rawValue: tier.name))
         }
         return nil
