@@ -79,6 +79,10 @@ public struct SharedSchema: Sendable {
         async throws -> State
     {
         try await client.withTransaction(logger: logger) { connection in
+            // The tables and the secret are durable before anyone uses them (the tier's sessions
+            // commit asynchronously otherwise: a crash right after creating them would forget
+            // them, and the secret every instance keys with).
+            try await connection.query("SET LOCAL synchronous_commit = on", logger: logger)
             // One instance at a time, per prefix.
             let lock = Int64(truncatingIfNeeded: Self.lockKey(prefix))
             try await connection.query("SELECT pg_advisory_xact_lock(\(lock))", logger: logger)

@@ -47,6 +47,12 @@ extension SharedTier {
             switch attempt {
             case .taken:
                 leased.withLock { $0[key] = .some(nil) }
+                // An answer released after the lease statement's snapshot was taken (so it saw
+                // neither that answer nor the lease it replaced): read, not fetched again.
+                if let entry = try? await read(key) {
+                    await release(key)
+                    return answered(entry)
+                }
                 leasesTaken.add()
                 return .granted(SharedLease(tier: self, key: key))
             case .held(let left):
@@ -104,7 +110,7 @@ extension SharedTier {
         let milliseconds = leaseMilliseconds
         let now = Self.databaseNow
         return try await withDeadline(configuration.lookupTimeout * 4, "taking a shared-tier lease") {
-            [client, schema, instance, logger] in
+            [client, schema, instance, configuration, logger] in
             let rows = try await client.query(
                 """
                 WITH taken AS (
@@ -116,12 +122,17 @@ extension SharedTier {
                     WHERE lease.expires_at < \(unescaped: now)
                     RETURNING 1)
                 SELECT (SELECT count(*) FROM taken)::int8,
-                       (SELECT expires_at - \(unescaped: now) FROM \(unescaped: schema.leases) WHERE key = \(keyBytes))::int8
+                       (SELECT expires_at - \(unescaped: now) FROM \(unescaped: schema.leases) WHERE key = \(keyBytes))::int8,
+                       EXISTS (SELECT 1 FROM \(unescaped: schema.entries) WHERE key = \(keyBytes) AND expires_at > \(stored))
                 """, logger: logger)
-            for try await (taken, left) in rows.decode((Int64, Int64?).self) {
+            for try await (taken, left, exists) in rows.decode((Int64, Int64?, Bool).self) {
                 if taken > 0 { return .taken }
-                guard let left, left > 0 else { return .stored }
-                return .held(.milliseconds(left))
+                if let left, left > 0 { return .held(.milliseconds(left)) }
+                if exists { return .stored }
+                // Neither taken nor visibly held nor stored: another instance took the lease while
+                // this statement ran (its insert won the conflict; its row is newer than this
+                // statement's snapshot). Wait for its end as for any holder's.
+                return .held(configuration.leaseTimeout)
             }
             return .stored
         }

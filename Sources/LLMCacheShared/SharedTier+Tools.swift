@@ -194,3 +194,12 @@ extension SharedTier {
         return summary
     }
 }
+
+extension SharedTier {
+    /// A setting of the tier's database sessions (`current_setting`), for tests and diagnostics.
+    package func sessionSetting(_ name: String) async throws -> String? {
+        let rows = try await client.query("SELECT current_setting(\(name))", logger: logger)
+        for try await value in rows.decode(String.self) { return value }
+        return nil
+    }
+}

@@ -58,6 +58,17 @@ extension PostgresSuites {
             }
         }
 
+        /// A cache's commits do not wait for the WAL's fsync (`synchronous_commit = off`): the
+        /// release that wakes other instances' waiters is not held by the disk.
+        @Test func theTiersSessionsCommitWithoutWaitingForTheDisk() async throws {
+            try await Self.withTiers(1) { _, tiers in
+                let commit = try await tiers[0].sessionSetting("synchronous_commit")
+                let name = try await tiers[0].sessionSetting("application_name")
+                #expect(commit == "off")
+                #expect(name == "llmcache")
+            }
+        }
+
         @Test func everyInstanceReadsTheSecretTheFirstCreated() async throws {
             try await Self.withTiers(3) { _, tiers in
                 #expect(tiers[0].tenantSecret?.count == 32)

@@ -22,7 +22,7 @@ cleanup() { stop_all; as_pg "$pgbin/pg_ctl" -D "$work/data" -w -m fast stop >/de
 trap cleanup EXIT
 [ "$(id -u)" = 0 ] && chown postgres "$work"
 as_pg "$pgbin/initdb" -D "$work/data" -U llmcache --auth=trust --no-sync -E UTF8 >/dev/null
-as_pg "$pgbin/pg_ctl" -D "$work/data" -w -l "$work/pg.log" -o "-c listen_addresses='' -k $work/sock -p 5432" start >/dev/null
+as_pg "$pgbin/pg_ctl" -D "$work/data" -w -l "$work/pg.log" -o "-c listen_addresses='' -k $work/sock -p 5432 -c log_min_duration_statement=50" start >/dev/null
 url="postgres://llmcache@/postgres?host=$work/sock&port=5432"
 mock=18201; lb=18205
 
@@ -59,10 +59,15 @@ CONF
   echo "  upstream calls: $(( $(calls) - before ))"
   for port in 18202 18203 18204; do
     echo "  instance $port: $(curl -s http://127.0.0.1:$port/stats | python3 -c '
-import json,sys; s=json.load(sys.stdin); r=s["requests"]
-print("requests", {k:v for k,v in r.items() if v}, "hit ratio %.3f" % s["hit_ratio"])')"
+import json,sys; s=json.load(sys.stdin); r=s["requests"]; t=s["tiers"].get("shared")
+extra = "" if t is None else ", shared tier: %d errors, %d lease waits, %d skipped, last error %s" % (
+    t["errors"], t["lease_waits"], t["skipped"], t["last_error"])
+print("requests", {k:v for k,v in r.items() if v}, "hit ratio %.3f" % s["hit_ratio"] + extra)')"
   done
   stop_all
 }
 run "three instances, one shared tier" --shared-postgres "$url"
+# What the database was slow at (statements over 50 ms, from its log).
+echo "  database statements over 50 ms: $(grep -c 'duration:' "$work/pg.log" || true)"
+grep 'duration:' "$work/pg.log" | sed -E 's/.*duration: ([0-9.]+) ms +(execute [^:]*|statement)?:? *(.{0,70}).*/    \1 ms  \3/' | sort -rn | head -5 || true
 run "three instances, each alone"
