@@ -58,12 +58,13 @@ public struct ProxyServer: Sendable {
         let disk = try configuration.storeDirectory.map {
             try DiskTier(
                 configuration: .init(
-                    directory: $0, maxBytes: configuration.storeMaxBytes, maximumMapSize: configuration.storeMapSize),
+                    directory: $0, maxBytes: configuration.storeMaxBytes, maximumMapSize: configuration.storeMapSize,
+                    tenantScope: configuration.tenantScope),
                 clock: clock, logger: logger)
         }
         let diskSecret = try disk?.tenantSecret()
         // The secret in use until a shared tier says otherwise (and proposed to it).
-        let localSecret = diskSecret ?? TenantScope.newSecret()
+        let localSecret = diskSecret ?? configuration.tenantScope.newSecret()
         var shared: SharedTier?
         if let settings = configuration.shared {
             // A database away at start is waited for; a refused schema or bad settings are not.

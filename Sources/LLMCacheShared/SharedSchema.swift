@@ -61,7 +61,8 @@ public struct SharedSchema: Sendable {
     }
 
     /// Creates or checks the tables; the version and tenant secret in force.
-    /// `proposedSecret` is the secret written when this call creates the tables (random if nil).
+    /// `proposedSecret` is the secret written when this call creates the tables (the portable
+    /// one if nil).
     /// Unless `creating`, tables that do not exist yet are not created: ``Failure/missing(prefix:)``.
     public func migrate(
         _ client: PostgresClient, proposedSecret: [UInt8]? = nil, creating: Bool = true, logger: Logger
@@ -124,7 +125,7 @@ public struct SharedSchema: Sendable {
             try await connection.query(
                 "CREATE INDEX IF NOT EXISTS \(unescaped: entries)_expires ON \(unescaped: entries) (expires_at)",
                 logger: logger)
-            let secret = proposedSecret.flatMap { $0.count == 32 ? $0 : nil } ?? TenantScope.newSecret()
+            let secret = proposedSecret.flatMap { $0.count == 32 ? $0 : nil } ?? TenantScope.portableSecret
             let version = String(Self.version)
             let hex = Self.hex(secret)
             try await connection.query(

@@ -347,7 +347,10 @@ import Testing
             store: nil,
             configure: { configuration in
                 let mock = configuration.routes.routes.first!.upstream.baseURL
-                configuration.upstream.connectTimeout = .milliseconds(300)
+                // The primary refuses at once (a bound port that does not listen); the timeout only
+                // bounds the fallback's connection, which a loaded suite may take a while to open
+                // (300 ms once failed a fresh-clone CI run).
+                configuration.upstream.connectTimeout = .seconds(10)
                 configuration.upstream.retry = RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(10))
                 configuration.routes = RouteTable.standard(
                     openAI: Upstream(id: "openai", baseURL: down.url, provider: .openAI),

@@ -55,10 +55,10 @@ import Testing
             connection.close()
             var ends = harness.stats.bulkEnds.makeAsyncIterator()
             let end = await ends.next()
-            #expect(end?.completed == false, "the upstream was not read to its end")
+            #expect(end?.completed == false, "the upstream was not read to its end (\(end?.bytes ?? -1) bytes read)")
             // Socket buffers, and the moments until the proxy learns the client left (longer on a
             // loaded machine: 94 MiB once in a full suite run), are read; not the rest.
-            #expect((end?.bytes ?? .max) < 160 << 20, "well short of the end")
+            #expect((end?.bytes ?? .max) < 160 << 20, "well short of the end: \(end?.bytes ?? -1) bytes read")
         }
     }
 

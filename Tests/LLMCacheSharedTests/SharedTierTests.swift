@@ -189,7 +189,7 @@ extension PostgresSuites {
                     SharedTierConfiguration(
                         url: cluster.url, poolSize: 1, tablePrefix: "two_", lookupTimeout: .seconds(5)),
                     logger: Self.logger)
-                #expect(one.tenantSecret != two.tenantSecret)
+                #expect(one.tenantSecret == TenantScope.portableSecret, "no secret proposed: the portable one")
                 await one.store(CacheKey(identifier: 4), Self.entry("x"))
                 await one.flush()
                 let absent = try await two.lookup(CacheKey(identifier: 4))

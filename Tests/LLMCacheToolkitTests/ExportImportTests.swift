@@ -66,8 +66,25 @@ import Zstd
         #expect(store.stats.entries == 1)
     }
 
-    @Test func importIntoAnotherStoreRescopesTenants() async throws {
+    /// Portable stores (the default) share one secret: an entry exported from one is found
+    /// under the same key in another, for the same credential.
+    @Test func aPortableStoresEntriesAreFoundInAnotherPortableStore() async throws {
         let (source, keys) = try makeStore(scratch.path + "/src", count: 3)
+        let file = scratch.path + "/src.llmc"
+        _ = try await StoreExport.run(store: .disk(source), to: file, filter: EntryFilter(), now: now)
+        let fresh = try StoreAccess.openOrCreate(scratch.path + "/fresh")
+        let summary = try await StoreImport.run(file, into: .disk(fresh), options: .init(), now: now)
+        #expect(summary.imported == 3 && summary.foreignScoped == 0)
+        for key in keys { #expect(fresh.get(key) != nil) }
+        let scope = TenantScope.scope(credential: "Bearer sk-test", secret: try fresh.tenantSecret())
+        #expect(fresh.get(chatEntry(1, tenant: scope).0) != nil, "the same credential computes the same key here")
+        #expect(try fresh.tenantSecret() == TenantScope.portableSecret)
+    }
+
+    /// A store with its own secret (`store.tenant_scope: private`, and every store written before
+    /// portable scopes): its scopes mean nothing elsewhere, and an import says so.
+    @Test func importIntoAnotherStoreRescopesTenants() async throws {
+        let (source, keys) = try makeStore(scratch.path + "/src", count: 3, tenantScope: .storeOwn)
         let file = scratch.path + "/src.llmc"
         _ = try await StoreExport.run(store: .disk(source), to: file, filter: EntryFilter(), now: now)
 

@@ -27,11 +27,12 @@ let now = Timestamp(secondsSinceEpoch: 1_800_000_000)
 /// A store with `count` chat entries as the proxy stores them (request recorded), credential
 /// `Bearer sk-test`, optionally a namespace and another model.
 func makeStore(
-    _ path: String, count: Int, namespace: String = "", model: String = "gpt-4o-mini", temperature: String = "0.2"
+    _ path: String, count: Int, namespace: String = "", model: String = "gpt-4o-mini", temperature: String = "0.2",
+    tenantScope: TenantScopeKind = .portable
 )
     throws -> (DiskTier, [CacheKey])
 {
-    let store = try StoreAccess.openOrCreate(path)
+    let store = try StoreAccess.openOrCreate(path, tenantScope: tenantScope)
     let secret = try store.tenantSecret()
     var keys: [CacheKey] = []
     for index in 0..<count {

@@ -88,6 +88,12 @@ extension LLMCacheSettings {
             path: "store.on_damage", type: "refuse, move_aside", defaultValue: "refuse", reloadable: false,
             secret: false, summary: "A damaged store: refuse to start, or move it aside and start fresh."),
         .init(
+            path: "store.tenant_scope", type: "portable, private", defaultValue: "portable", reloadable: false,
+            secret: false,
+            summary:
+                "The secret a new store keys credentials' scopes with: portable (the same everywhere: recordings "
+                + "travel) or private (random, this store's own). An existing store keeps its own."),
+        .init(
             path: "cache.mode", type: "readwrite, replay, record, passthrough", defaultValue: "readwrite",
             reloadable: true, secret: false, summary: "Server-wide mode (per request: x-llmcache-mode)."),
         .init(
@@ -251,6 +257,7 @@ extension LLMCacheSettings {
         if store.path != old.store.path { changed.append("store.path") }
         if store.maxBytes != old.store.maxBytes { changed.append("store.max_bytes") }
         if store.mapSize != old.store.mapSize { changed.append("store.map_size") }
+        if store.tenantScope != old.store.tenantScope { changed.append("store.tenant_scope") }
         if store.checkOnStart != old.store.checkOnStart || store.onDamage != old.store.onDamage {
             changed.append("store (damage handling)")
         }

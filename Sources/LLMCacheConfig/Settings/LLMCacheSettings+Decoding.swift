@@ -56,7 +56,8 @@ extension LLMCacheSettings {
         self.store.mapSize = store.bytes("map_size", default: self.store.mapSize, minimum: 16 << 20)
         self.store.checkOnStart = store.bool("check_on_start", default: self.store.checkOnStart)
         self.store.onDamage = store.choice("on_damage", ["refuse", "move_aside"], default: self.store.onDamage)
-        store.finish(known: ["enabled", "path", "max_bytes", "map_size", "check_on_start", "on_damage"])
+        self.store.tenantScope = store.choice("tenant_scope", ["portable", "private"], default: self.store.tenantScope)
+        store.finish(known: ["enabled", "path", "max_bytes", "map_size", "check_on_start", "on_damage", "tenant_scope"])
 
         let cache = document.section("cache")
         self.cache.mode = cache.choice("mode", Self.modes, default: self.cache.mode)

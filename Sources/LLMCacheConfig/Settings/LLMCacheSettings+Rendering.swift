@@ -31,6 +31,7 @@ extension LLMCacheSettings {
             $0.scalar("map_size", .plain(Self.size(store.mapSize)))
             $0.scalar("check_on_start", .plain("\(store.checkOnStart)"))
             $0.scalar("on_damage", .plain(store.onDamage))
+            $0.scalar("tenant_scope", .plain(store.tenantScope))
         }
         out.section("cache") {
             $0.scalar("mode", .string(cache.mode))

@@ -51,6 +51,8 @@ public struct LLMCacheSettings: Sendable, Equatable {
         public var maxBytes: Int?
         /// Largest the LMDB map may grow to.
         public var mapSize = 1 << 40
+        /// `portable` or `private`: the tenant secret a new store is created with.
+        public var tenantScope = "portable"
         /// Read every record in a child process before serving (a damaged page crashes the child,
         /// not the server).
         public var checkOnStart = true

@@ -93,4 +93,29 @@ public enum TenantScope {
     public static func newSecret() -> [UInt8] {
         SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) }
     }
+
+    /// The secret of every *portable* store: the same everywhere (a hash of a fixed label), so a
+    /// credential's scope — and so every key — is the same in every store, shared tier and
+    /// memory-only proxy made with it: a recording exported from one and imported into another
+    /// is served to the same credential there. A scope stays one-way (an HMAC of the credential,
+    /// never the credential); what a store's own random secret adds is that nobody can check a
+    /// guessed credential against an exported scope without the store.
+    public static let portableSecret: [UInt8] = Array(
+        SHA256.hash(data: Array("llmcache portable tenant scope v1".utf8)))
+}
+
+/// Which secret a new store keys its credentials' scopes with (an existing store keeps its own).
+public enum TenantScopeKind: String, Sendable, Equatable, CaseIterable {
+    /// ``TenantScope/portableSecret``: recordings travel between stores and machines.
+    case portable
+    /// A random secret of this store: its scopes mean nothing anywhere else.
+    case storeOwn = "private"
+
+    /// The secret a store created now gets.
+    public func newSecret() -> [UInt8] {
+        switch self {
+        case .portable: TenantScope.portableSecret
+        case .storeOwn: TenantScope.newSecret()
+        }
+    }
 }

@@ -37,6 +37,8 @@ public struct ProxyConfiguration: Sendable {
     public var storeMaxBytes: Int?
     /// Largest the LMDB map may grow to.
     public var storeMapSize: Int
+    /// The tenant secret a new store (or a memory-only proxy) gets.
+    public var tenantScope: TenantScopeKind
     /// Timeouts, header limits and the connection limit of the proxy's (and admin API's) listener.
     public var listener = ListenerLimits()
     /// The tier several instances share (L3, PostgreSQL); nil: none. Opened by
@@ -63,7 +65,8 @@ public struct ProxyConfiguration: Sendable {
         maximumStoredResponseBytesUnderPressure: Int = 1 << 20,
         prices: PriceTable = PriceTable(),
         storeMaxBytes: Int? = nil,
-        storeMapSize: Int = 1 << 40
+        storeMapSize: Int = 1 << 40,
+        tenantScope: TenantScopeKind = .portable
     ) {
         self.host = host
         self.port = port
@@ -83,6 +86,7 @@ public struct ProxyConfiguration: Sendable {
         self.prices = prices
         self.storeMaxBytes = storeMaxBytes
         self.storeMapSize = storeMapSize
+        self.tenantScope = tenantScope
     }
 
     /// The governor's settings, when a memory limit is set.

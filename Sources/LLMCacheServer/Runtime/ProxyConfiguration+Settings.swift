@@ -73,7 +73,8 @@ extension ProxyConfiguration {
                     },
                     uniquingKeysWith: { $1 })),
             storeMaxBytes: settings.store.maxBytes,
-            storeMapSize: settings.store.mapSize)
+            storeMapSize: settings.store.mapSize,
+            tenantScope: TenantScopeKind(rawValue: settings.store.tenantScope) ?? .portable)
         listener = ListenerLimits(
             headerTimeout: settings.listen.headerTimeout, bodyTimeout: settings.listen.bodyTimeout,
             keepAliveTimeout: settings.listen.keepAliveTimeout, sendTimeout: settings.listen.sendTimeout,

@@ -1,3 +1,5 @@
+import LLMCacheCore
+
 extension DiskTier {
     /// How durable a commit is. With every mode, a crash of the llmcache *process* loses nothing
     /// that was committed (the data is in the kernel's page cache); the modes differ on a crash
@@ -33,6 +35,8 @@ extension DiskTier {
         public var maximumPendingBytes: Int
         public var initialMapSize: Int
         public var maximumMapSize: Int
+        /// The tenant secret the store is created with (an existing store keeps its own).
+        public var tenantScope: TenantScopeKind
 
         public init(
             directory: String,
@@ -43,7 +47,8 @@ extension DiskTier {
             maximumEntryBytes: Int = 64 << 20,
             maximumPendingBytes: Int = 64 << 20,
             initialMapSize: Int = 256 << 20,
-            maximumMapSize: Int = 1 << 40
+            maximumMapSize: Int = 1 << 40,
+            tenantScope: TenantScopeKind = .portable
         ) {
             self.directory = directory
             self.maxBytes = maxBytes
@@ -54,6 +59,7 @@ extension DiskTier {
             self.maximumPendingBytes = maximumPendingBytes
             self.initialMapSize = initialMapSize
             self.maximumMapSize = maximumMapSize
+            self.tenantScope = tenantScope
         }
     }
 }

@@ -45,8 +45,9 @@ extension DiskTier {
 }
 
 extension DiskTier {
-    /// The store's secret for tenant scopes (``TenantScope``), created on first use. Kept in the
-    /// store so scopes, and so keys, are stable across restarts; never exported.
+    /// The store's secret for tenant scopes (``TenantScope``), created on first use (as
+    /// `configuration.tenantScope` says: portable by default). Kept in the store so scopes, and
+    /// so keys, are stable across restarts; never exported.
     public func tenantSecret() throws -> [UInt8] {
         let name = Array("tenant-secret".utf8)
         if let secret = try environment.read({ try $0.get(schema.meta, key: name) }), secret.count == 32 {
@@ -55,7 +56,7 @@ extension DiskTier {
         return try commitLock.withLock { _ in
             try environment.write { transaction in
                 if let secret = try transaction.get(schema.meta, key: name), secret.count == 32 { return secret }
-                let secret = TenantScope.newSecret()
+                let secret = configuration.tenantScope.newSecret()
                 try transaction.put(schema.meta, key: name, value: secret)
                 return secret
             }

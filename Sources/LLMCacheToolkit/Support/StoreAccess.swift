@@ -18,12 +18,12 @@ public enum StoreAccess {
         return try openOrCreate(directory)
     }
 
-    /// Opens or creates a store.
-    public static func openOrCreate(_ directory: String) throws -> DiskTier {
+    /// Opens or creates a store (a new one with `tenantScope`'s secret).
+    public static func openOrCreate(_ directory: String, tenantScope: TenantScopeKind = .portable) throws -> DiskTier {
         var logger = Logger(label: "llmcache.tool")
         logger.logLevel = .error
         do {
-            return try DiskTier(configuration: .init(directory: directory), logger: logger)
+            return try DiskTier(configuration: .init(directory: directory, tenantScope: tenantScope), logger: logger)
         } catch {
             throw ToolkitError("cannot open the store in \(directory): \(error)")
         }
