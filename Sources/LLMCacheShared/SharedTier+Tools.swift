@@ -60,14 +60,7 @@ extension SharedTier {
     /// Writes `entries` now, in multi-row upserts of the configured batch size (import; the
     /// proxy's stores go through the write-behind queue instead).
     public func write(now entries: [(CacheKey, CacheEntry)]) async throws {
-        var rows: [SharedWriteQueue.Row] = []
-        for (key, entry) in entries {
-            rows.append(
-                SharedWriteQueue.Row(
-                    key: key, namespace: entry.namespace, createdAt: entry.createdAt.nanosecondsSinceEpoch,
-                    expiresAt: (entry.expiresAt ?? .distantFuture).nanosecondsSinceEpoch,
-                    record: try records.encode(entry)))
-        }
+        let rows = try entries.map { try row($0.0, $0.1) }
         var start = 0
         while start < rows.count {
             let batch = Array(rows[start..<min(rows.count, start + configuration.batchSize)])
@@ -81,9 +74,7 @@ extension SharedTier {
         var removed = 0
         for key in keys {
             let keyBytes = ByteBuffer(bytes: key.bytes)
-            var query: PostgresQuery = "DELETE FROM \(unescaped: schema.entries) WHERE key = \(keyBytes)"
-            query.sql += " RETURNING 1"
-            removed += try await Self.rowCount(client.query(query, logger: logger))
+            removed += try await count("DELETE FROM \(unescaped: schema.entries) WHERE key = \(keyBytes)")
             await announce(.key(key))
         }
         return removed
@@ -157,13 +148,12 @@ extension SharedTier {
         /// The table with its indexes and TOAST, as PostgreSQL counts it.
         public var tableBytes: Int
         /// Entries per namespace, the largest first.
-        public var namespaces: [(name: String, entries: Int)]
+        public var namespaces: [NamespaceCount]
         public var schemaVersion: Int
 
-        public static func == (lhs: TableSummary, rhs: TableSummary) -> Bool {
-            lhs.entries == rhs.entries && lhs.expired == rhs.expired && lhs.recordBytes == rhs.recordBytes
-                && lhs.tableBytes == rhs.tableBytes && lhs.schemaVersion == rhs.schemaVersion
-                && lhs.namespaces.elementsEqual(rhs.namespaces) { $0.name == $1.name && $0.entries == $1.entries }
+        public struct NamespaceCount: Sendable, Equatable {
+            public var name: String
+            public var entries: Int
         }
     }
 
@@ -189,7 +179,7 @@ extension SharedTier {
             ORDER BY count(*) DESC, namespace LIMIT 50
             """, logger: logger)
         for try await (name, count) in namespaces.decode((String, Int64).self) {
-            summary.namespaces.append((name, Int(count)))
+            summary.namespaces.append(.init(name: name, entries: Int(count)))
         }
         return summary
     }

@@ -105,9 +105,10 @@ public final class SharedTier: CacheTier, Service {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
         let tier = SharedTier(
             // Unstructured on purpose: the pool must run before the tier can migrate and read the
-            // secret, which `ProxyServer.init` needs before any service group exists. The tier
-            // owns the task: `close()` (at the end of `run()`, or on every failed start) cancels
-            // and awaits it.
+            // secret, which `ProxyServer.init` needs before any service group exists, and the
+            // offline tools query through the tier without ever running it as a service. The tier
+            // owns the task: `close()` (at the end of `run()`, after a tool's work, or on every
+            // failed start) cancels and awaits it.
             configuration: configuration, client: client, pool: Task { await client.run() },
             schema: SharedSchema(prefix: configuration.tablePrefix, unlogged: configuration.unlogged),
             proposedSecret: proposedSecret, creating: creating, clock: clock, logger: logger)
@@ -231,10 +232,7 @@ public final class SharedTier: CacheTier, Service {
             stats.dropped()
             return false
         }
-        guard let bytes = try? records.encode(entry) else { return false }
-        let row = SharedWriteQueue.Row(
-            key: key, namespace: entry.namespace, createdAt: entry.createdAt.nanosecondsSinceEpoch,
-            expiresAt: (entry.expiresAt ?? .distantFuture).nanosecondsSinceEpoch, record: bytes)
+        guard let row = try? row(key, entry) else { return false }
         // Under this instance's lease: written when the lease is released, before the waiters wake.
         let underLease = leased.withLock { leased in
             guard leased[key] != nil else { return false }
@@ -280,6 +278,13 @@ public final class SharedTier: CacheTier, Service {
     public var report: SharedTierStats.Report { stats.report(queueDepth: queue.depth) }
 
     // MARK: - Writing
+
+    /// The table row of `entry` under `key` (its record encoded).
+    func row(_ key: CacheKey, _ entry: CacheEntry) throws -> SharedWriteQueue.Row {
+        SharedWriteQueue.Row(
+            key: key, namespace: entry.namespace, createdAt: entry.createdAt.nanosecondsSinceEpoch,
+            expiresAt: (entry.expiresAt ?? .distantFuture).nanosecondsSinceEpoch, record: try records.encode(entry))
+    }
 
     /// Runs the writer until graceful shutdown, then writes what is queued and closes the
     /// connections.
@@ -370,7 +375,7 @@ public final class SharedTier: CacheTier, Service {
     }
 
     /// Runs a `DELETE`; how many rows it removed.
-    private func count(_ query: PostgresQuery) async throws -> Int {
+    func count(_ query: PostgresQuery) async throws -> Int {
         var counted = query
         counted.sql += " RETURNING 1"
         return try await Self.rowCount(client.query(counted, logger: logger))
