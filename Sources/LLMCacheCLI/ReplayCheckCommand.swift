@@ -17,7 +17,8 @@ struct ReplayCheckCommand: AsyncParsableCommand {
             checked for presence. Against --store the keys are computed as the proxy computes them \
             (give the same --route and --share-across-credentials as serve); against --url the \
             running proxy is asked in replay mode; against --shared-postgres the tier several \
-            instances share is read as a store is. Each miss is printed with the nearest stored \
+            instances share is read as a store is; --recording FILE (repeatable) checks against \
+            export files directly, either form (read into a temporary store). Each miss is printed with the nearest stored \
             request and the fields that differ; a store check also lists stored entries of the same \
             namespaces that no request used. Exit status 1 below --min-hit-rate, with \
             --no-new-keys on any miss, or on unreadable lines.
@@ -30,6 +31,9 @@ struct ReplayCheckCommand: AsyncParsableCommand {
 
     @Option(help: "Check against the proxy running at this base URL (e.g. http://127.0.0.1:8080).")
     var url: String?
+
+    @Option(help: "Check against this export file, compact or recording form (repeatable).")
+    var recording: [String] = []
 
     @Option(help: "Fail when the hit rate is below this fraction (0...1).")
     var minHitRate: Double?
@@ -46,8 +50,8 @@ struct ReplayCheckCommand: AsyncParsableCommand {
     var verbose = false
 
     func validate() throws {
-        guard target.isGiven == (url == nil) else {
-            throw ValidationError("give either --store DIR, --shared-postgres URL or --url URL")
+        guard [target.isGiven, url != nil, !recording.isEmpty].filter({ $0 }).count == 1 else {
+            throw ValidationError("give one of --store DIR, --shared-postgres URL, --url URL or --recording FILE")
         }
         if let url, !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("--url must start with http:// or https://")
@@ -59,6 +63,13 @@ struct ReplayCheckCommand: AsyncParsableCommand {
         let report: ReplayCheck.Report
         if let url {
             report = try await runToolAsync { try await ReplayCheck.run(requestsFile: requests, target: .url(url)) }
+        } else if !recording.isEmpty {
+            let routes = try runTool { try StoreAccess.routes(extra: keys.route) }
+            report = try await runToolAsync { [recording, requests, keys] in
+                try await ReplayCheck.run(
+                    requestsFile: requests, recordings: recording, routes: routes,
+                    shareAcrossCredentials: keys.shareAcrossCredentials)
+            }
         } else {
             let routes = try runTool { try StoreAccess.routes(extra: keys.route) }
             report = try await target.with { store in

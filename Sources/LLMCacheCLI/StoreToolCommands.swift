@@ -67,11 +67,14 @@ struct StandardError: TextOutputStream {
 struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a store's entries to a portable file (zstd-compressed JSON lines).",
+        abstract: "Write a store's entries to a portable file (zstd-compressed JSON lines, or reviewable text).",
         discussion: """
             Each entry keeps its request (route, model, answer-changing headers, canonical body, \
             tenant scope — a keyed hash, never a credential) and its response (status, headers, body, \
             stream chunk table), with a CRC-32 per record. `zstdcat FILE` shows the lines. \
+            --form recording (the default for a FILE ending in .jsonl) writes the reviewable form \
+            instead: plain JSON lines in key order, bodies as readable JSON or server-sent events, \
+            no timestamps — for committing and code review; import and replay-check read both. \
             --shared-postgres exports the tier several instances share instead of a store.
             """)
 
@@ -80,16 +83,24 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "The file to write.")
     var out: String
 
+    @Option(help: "compact (zstd, the default) or recording (reviewable text; the default for .jsonl).")
+    var form: String?
+
     @OptionGroup var filter: EntryFilterOptions
 
     func validate() throws {
         guard target.isGiven else { throw ValidationError("give --store DIR or --shared-postgres URL") }
+        if let form, ExportForm(rawValue: form) == nil {
+            throw ValidationError("--form must be compact or recording, got \(form)")
+        }
     }
 
     func run() async throws {
         let entryFilter = try filter.filter()
+        let chosen = form.flatMap(ExportForm.init(rawValue:)) ?? .forPath(out)
         let summary = try await target.with { store in
-            try await StoreExport.run(store: store, to: out, filter: entryFilter, now: SystemClock().now())
+            try await StoreExport.run(
+                store: store, to: out, filter: entryFilter, now: SystemClock().now(), form: chosen)
         }
         print("exported \(summary.exported) entries to \(out)")
         for (key, reason) in summary.unreadable { printError("skipped unreadable record \(key): \(reason)") }
@@ -100,7 +111,7 @@ struct ExportCommand: AsyncParsableCommand {
 struct ImportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Read an export file into a store.",
+        abstract: "Read export files (compact or reviewable) into a store.",
         discussion: """
             Entries are re-keyed when --namespace or a tenant option changes them. Tenant scopes are \
             keyed with a store's secret: entries exported from another store and scoped to a \
@@ -115,8 +126,8 @@ struct ImportCommand: AsyncParsableCommand {
 
     @OptionGroup(title: "Target (a store directory is created if missing)") var target: StoreTargetOptions
 
-    @Argument(help: "The export file.")
-    var file: String
+    @Argument(help: "The export files (compact or recording form), read in order.")
+    var files: [String]
 
     @Option(help: "When the key is already stored: keep, newer or replace.")
     var onConflict: String = "keep"
@@ -132,6 +143,7 @@ struct ImportCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard target.isGiven else { throw ValidationError("give --store DIR or --shared-postgres URL") }
+        guard !files.isEmpty else { throw ValidationError("give the export files to import") }
         guard StoreImport.Conflict(rawValue: onConflict) != nil else {
             throw ValidationError("--on-conflict must be keep, newer or replace")
         }
@@ -159,20 +171,31 @@ struct ImportCommand: AsyncParsableCommand {
         }
         let options = StoreImport.Options(
             conflict: StoreImport.Conflict(rawValue: onConflict)!, namespace: namespace, tenant: tenantOption)
-        let (summary, label) = try await target.with(creating: true) { store in
-            (try await StoreImport.run(file, into: store, options: options, now: SystemClock().now()), store.label)
+        let files = files
+        let (summaries, label) = try await target.with(creating: true) { store in
+            var summaries: [StoreImport.Summary] = []
+            for file in files {
+                summaries.append(
+                    try await StoreImport.run(file, into: store, options: options, now: SystemClock().now()))
+            }
+            return (summaries, store.label)
         }
-        print(
-            "imported \(summary.imported) entries into \(label) (\(summary.replaced) replaced, \(summary.keptExisting) kept, "
-                + "\(summary.expired) expired skipped, \(summary.bad.count) bad lines)")
-        if summary.foreignScoped > 0 {
-            printError(
-                "warning: \(summary.foreignScoped) entries are scoped to credentials of another store and cannot be read here; "
-                    + "import again with --tenant shared or --tenant-credential-env VAR")
+        var failed = false
+        for (file, summary) in zip(files, summaries) {
+            print(
+                "imported \(summary.imported) entries into \(label) (\(summary.replaced) replaced, \(summary.keptExisting) kept, "
+                    + "\(summary.expired) expired skipped, \(summary.bad.count) bad lines)"
+                    + (files.count > 1 ? " from \(file)" : ""))
+            if summary.foreignScoped > 0 {
+                printError(
+                    "warning: \(summary.foreignScoped) entries are scoped to credentials of another store and cannot be read here; "
+                        + "import again with --tenant shared or --tenant-credential-env VAR")
+            }
+            for (line, reason) in summary.bad { printError("\(file) line \(line): \(reason)") }
+            if let fileError = summary.fileError { printError(fileError) }
+            failed = failed || !summary.bad.isEmpty || summary.fileError != nil
         }
-        for (line, reason) in summary.bad { printError("\(file) line \(line): \(reason)") }
-        if let fileError = summary.fileError { printError(fileError) }
-        if !summary.bad.isEmpty || summary.fileError != nil { throw ExitCode(1) }
+        if failed { throw ExitCode(1) }
     }
 }
 

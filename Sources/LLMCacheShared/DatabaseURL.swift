@@ -1,3 +1,4 @@
+import LLMCacheCore
 import PostgresNIO
 
 /// A `postgres://` URL, read into what the client needs. Rejects what it cannot honour
@@ -131,25 +132,6 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func decoded(_ text: Substring) -> String {
-        String(text).removingPercentEncoding() ?? String(text)
-    }
-}
-
-extension String {
-    /// `%XX` decoded (no Foundation); nil when an escape is broken.
-    fileprivate func removingPercentEncoding() -> String? {
-        var bytes: [UInt8] = []
-        var iterator = utf8.makeIterator()
-        while let byte = iterator.next() {
-            if byte == UInt8(ascii: "%") {
-                guard let high = iterator.next(), let low = iterator.next(),
-                    let value = UInt8(String(decoding: [high, low], as: UTF8.self), radix: 16)
-                else { return nil }
-                bytes.append(value)
-            } else {
-                bytes.append(byte)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        PercentEncoding.decode(text) ?? String(text)
     }
 }

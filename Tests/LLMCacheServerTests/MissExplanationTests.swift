@@ -136,6 +136,29 @@ import Testing
         #expect(lines[0]?["key"] == lines[1]?["key"])
     }
 
+    /// A test runner reads each test's lines while the proxy keeps running: the flush endpoint
+    /// answers once every line of the requests answered before it is in the file.
+    @Test func theManifestFlushEndpointWaitsForEveryEarlierLine() async throws {
+        let manifest = scratch.path + "/flushed.jsonl"
+        try await ProxyHarness.run(store: nil, configure: { $0.manifest = .file(manifest) }) { harness in
+            for round in 1...3 {
+                for index in 0..<20 {
+                    _ = try await harness.post("/__llmcache/ns/t\(round)/v1/chat/completions", chat("q\(index)"))
+                }
+                let flushed = try await harness.post("/__llmcache/manifest/flush", "")
+                #expect(flushed.status == 204, "\(flushed.text)")
+                let lines = FileHelper.read(manifest).split(separator: "\n")
+                #expect(lines.count == 20 * round)
+                #expect(lines.last?.contains(#""namespace":"t\#(round)""#) == true)
+            }
+            #expect(try await harness.get("/__llmcache/manifest/flush").status == 405)
+        }
+        try await ProxyHarness.run(store: nil) { harness in
+            let reply = try await harness.post("/__llmcache/manifest/flush", "")
+            #expect(reply.status == 404 && reply.text.contains("keeps no manifest"), "\(reply.text)")
+        }
+    }
+
     @Test func manifestsPerNamespace() async throws {
         let directory = scratch.path + "/manifests"
         try await ProxyHarness.run(store: nil, configure: { $0.manifest = .directory(directory) }) { harness in

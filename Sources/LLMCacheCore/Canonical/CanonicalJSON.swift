@@ -4,11 +4,19 @@
 public enum CanonicalJSON {
     public static func serialize(_ value: JSONValue) -> [UInt8] {
         var output: [UInt8] = []
-        write(value, into: &output)
+        write(value, sorted: true, into: &output)
         return output
     }
 
-    private static func write(_ value: JSONValue, into output: inout [UInt8]) {
+    /// The same spelling with object members in the order they have (not canonical: for text
+    /// whose member order is its own, such as an answer's body written back out).
+    public static func serializeInOrder(_ value: JSONValue) -> [UInt8] {
+        var output: [UInt8] = []
+        write(value, sorted: false, into: &output)
+        return output
+    }
+
+    private static func write(_ value: JSONValue, sorted: Bool, into output: inout [UInt8]) {
         switch value {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
@@ -18,17 +26,17 @@ public enum CanonicalJSON {
             output.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
-                write(element, into: &output)
+                write(element, sorted: sorted, into: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
-            let sorted = members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-            for (index, member) in sorted.enumerated() {
+            let ordered = sorted ? members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) } : members
+            for (index, member) in ordered.enumerated() {
                 if index > 0 { output.append(UInt8(ascii: ",")) }
                 writeString(member.key, into: &output)
                 output.append(UInt8(ascii: ":"))
-                write(member.value, into: &output)
+                write(member.value, sorted: sorted, into: &output)
             }
             output.append(UInt8(ascii: "}"))
         }

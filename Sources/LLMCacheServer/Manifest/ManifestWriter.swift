@@ -22,9 +22,15 @@ public final class ManifestWriter: Service, Sendable {
     }
 
     public let destination: Destination
-    private let lines: AsyncStream<(namespace: String, line: String)>
-    private let queue: AsyncStream<(namespace: String, line: String)>.Continuation
+    private let lines: AsyncStream<Item>
+    private let queue: AsyncStream<Item>.Continuation
     private let logger: Logger
+
+    /// What the queue holds: a line, or a waiter to wake once every line before it is written.
+    private enum Item: Sendable {
+        case line(namespace: String, text: String)
+        case barrier(CheckedContinuation<Void, Never>)
+    }
 
     /// Checks that the destination can be written (creating the directory) before serving.
     public init(destination: Destination, logger: Logger) throws {
@@ -43,7 +49,24 @@ public final class ManifestWriter: Service, Sendable {
 
     /// Queues one request's line.
     func record(_ record: ManifestRecord) {
-        queue.yield((record.namespace, record.jsonLine))
+        enqueue(.line(namespace: record.namespace, text: record.jsonLine))
+    }
+
+    /// Returns once every line queued before the call is in its file (at once after shutdown).
+    /// For a tool reading the manifest of a proxy that keeps running (`POST /__llmcache/manifest/flush`).
+    func flushed() async {
+        await withCheckedContinuation { enqueue(.barrier($0)) }
+    }
+
+    /// Queues `item`; a waiter that the full queue drops, or a closed queue refuses, is woken at
+    /// once (never left waiting).
+    private func enqueue(_ item: Item) {
+        switch queue.yield(item) {
+        case .dropped(.barrier(let waiter)): waiter.resume()
+        case .terminated:
+            if case .barrier(let waiter) = item { waiter.resume() }
+        default: break
+        }
     }
 
     public func run() async throws {
@@ -54,8 +77,11 @@ public final class ManifestWriter: Service, Sendable {
                 try? await gracefulShutdown()
                 self.queue.finish()
             }
-            for await (namespace, line) in lines {
-                await write([path(for: namespace): [line]])
+            for await item in lines {
+                switch item {
+                case .line(let namespace, let text): await write([path(for: namespace): [text]])
+                case .barrier(let waiter): waiter.resume()
+                }
             }
         }
     }
@@ -102,6 +128,9 @@ public final class ManifestWriter: Service, Sendable {
             return directory + "/" + name + ".jsonl"
         }
     }
+
+    /// The path of the endpoint that waits for the manifest's lines (``flushed()``).
+    static let flushPath = "/__llmcache/manifest/flush"
 
     /// The longest file name (before `.jsonl`) a namespace maps to.
     static let maximumNameBytes = 200

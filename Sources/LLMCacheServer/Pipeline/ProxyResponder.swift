@@ -12,10 +12,13 @@ struct ProxyResponder: HTTPResponder {
     let runtime: ProxyRuntime
     let services: ProxyServices
 
-    func respond(to request: Request, context: Context) async throws -> Response {
+    func respond(to original: Request, context: Context) async throws -> Response {
+        let request: Request
+        do { request = try NamespacePath.rewrite(original) } catch let error as ProxyError { return error.response }
         if let response = services.endpoints.response(method: request.method, path: request.uri.path) {
             return response
         }
+        if request.uri.path == ManifestWriter.flushPath { return await flushManifest(request) }
         let started = ContinuousClock.now
         let pipeline = ProxyPipeline(services: services, state: runtime.current)
         var notes = RequestNotes()
@@ -39,5 +42,22 @@ struct ProxyResponder: HTTPResponder {
             return error.response
         }
         return answer.response
+    }
+
+    /// `POST /__llmcache/manifest/flush`: 204 once every manifest line of the requests answered
+    /// before it is in its file (a test runner reads a test's lines between tests); 404 without
+    /// a manifest.
+    private func flushManifest(_ request: Request) async -> Response {
+        guard request.method == .post else {
+            return ProxyError(status: .methodNotAllowed, type: "method_not_allowed", message: "use POST").response
+        }
+        guard let manifest = services.manifest else {
+            return ProxyError(
+                status: .notFound, type: "not_found", message: "this proxy keeps no manifest (serve --manifest)"
+            )
+            .response
+        }
+        await manifest.flushed()
+        return Response(status: .noContent)
     }
 }

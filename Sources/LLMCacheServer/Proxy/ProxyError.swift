@@ -43,6 +43,8 @@ package struct ProxyError: Error, CustomStringConvertible {
         let body = jsonBody
         var headers: HTTPFields = [.contentType: "application/json"]
         if let key, let name = HTTPField.Name("x-llmcache-key") { headers[name] = key }
+        // The official SDKs retry a 504; a replay miss answers the same every time.
+        if type == "cache_miss", let name = HTTPField.Name("x-should-retry") { headers[name] = "false" }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 }

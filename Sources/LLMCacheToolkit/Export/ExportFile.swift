@@ -1,33 +1,59 @@
 import LLMCacheCore
 import Zstd
 
-/// Writes an export file: header, one line per record, end line; zstd-compressed as it goes.
+/// Writes an export file: header, one line per record, end line; zstd-compressed as it goes. Or
+/// the reviewable form (``RecordingFormat``): plain lines, no end line.
 final class ExportFileWriter {
     private let output: FileOutput
-    private let compressor: ZstdStreamCompressor
+    private let compressor: ZstdStreamCompressor?
     private(set) var records = 0
 
-    init(path: String, store: String, created: Timestamp) throws {
+    init(path: String, store: String, created: Timestamp, form: ExportForm = .compact) throws {
         output = try FileOutput(path: path)
-        compressor = try ZstdStreamCompressor(level: 3)
-        try output.write(try compressor.compress(ExportFormat.headerLine(store: store, created: created)))
+        switch form {
+        case .compact:
+            compressor = try ZstdStreamCompressor(level: 3)
+            try write(bytes: ExportFormat.headerLine(store: store, created: created))
+        case .recording:
+            compressor = nil
+            try write(bytes: RecordingFormat.headerLine(store: store))
+        }
     }
 
     func write(_ record: ExportRecord) throws {
-        try write(line: ExportFormat.recordLine(record))
+        try write(line: compressor == nil ? RecordingFormat.line(record) : ExportFormat.recordLine(record))
     }
 
-    /// Writes a record line already made with `ExportFormat.recordLine`.
+    /// Writes a record line already made with `ExportFormat.recordLine` (or `RecordingFormat.line`).
     func write(line: [UInt8]) throws {
-        try output.write(try compressor.compress(line))
+        try write(bytes: line)
         records += 1
     }
 
-    /// Writes the end line and closes the file.
+    private func write(bytes: [UInt8]) throws {
+        try output.write(try compressor?.compress(bytes) ?? bytes)
+    }
+
+    /// Writes the end line (compact form) and closes the file.
     func finish() throws {
-        try output.write(try compressor.compress(ExportFormat.trailerLine(records: records)))
-        try output.write(try compressor.finish())
+        if let compressor {
+            try output.write(try compressor.compress(ExportFormat.trailerLine(records: records)))
+            try output.write(try compressor.finish())
+        }
         try output.close()
+    }
+}
+
+/// The two forms of an export file.
+public enum ExportForm: String, Sendable, CaseIterable {
+    /// zstd-compressed JSON lines with a checksum per record and an end line (``ExportFormat``).
+    case compact
+    /// Plain JSON lines to commit and review (``RecordingFormat``).
+    case recording
+
+    /// The form a file name asks for: `.jsonl` is the reviewable form, anything else compact.
+    public static func forPath(_ path: String) -> ExportForm {
+        path.hasSuffix(".jsonl") ? .recording : .compact
     }
 }
 
@@ -194,10 +220,14 @@ struct ExportRecordStream {
     private var lines: ExportLineStream
     private var header: ExportFileReader.Outcome?
     private var trailer: Int?
+    /// The file is in the reviewable form: its entries are stored as made at `now`.
+    private var recording = false
+    private let now: Timestamp
 
-    init(_ reader: ExportFileReader) throws {
+    init(_ reader: ExportFileReader, now: Timestamp = SystemClock().now()) throws {
         path = reader.path
         lines = try ExportLineStream(path: reader.path, maximumLineBytes: reader.maximumLineBytes)
+        self.now = now
     }
 
     /// The records of the next read; nil at the end of the file, or once the file is damaged
@@ -214,9 +244,15 @@ struct ExportRecordStream {
         }
         var records: [Record] = []
         for (number, line) in chunk {
+            // Blank lines of a reviewable file (left by an editor or a merge) are nothing.
+            if recording, case .success(let bytes) = line, bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+                continue
+            }
             let parsed: ExportFormat.Line
             do {
-                parsed = try ExportFormat.parse(try line.get())
+                let bytes = try line.get()
+                parsed =
+                    recording ? .record(try RecordingFormat.parse(bytes, created: now)) : try ExportFormat.parse(bytes)
             } catch let error as ToolkitError {
                 guard let header else { throw ToolkitError("\(path) line \(number): \(error.message)") }
                 self.header!.records += 1
@@ -235,6 +271,18 @@ struct ExportRecordStream {
                     )
                 }
                 header = ExportFileReader.Outcome(store: store)
+            case .recordingHeader(let version, let store):
+                guard header == nil else {
+                    records.append((number, header!.store, .failure(ToolkitError("a second header"))))
+                    continue
+                }
+                guard version == RecordingFormat.version else {
+                    throw ToolkitError(
+                        "\(path): recording format version \(version) is not supported (this build reads \(RecordingFormat.version))"
+                    )
+                }
+                header = ExportFileReader.Outcome(store: store)
+                recording = true
             case .trailer(let count):
                 guard header != nil else { throw ToolkitError("\(path) line \(number): no export header") }
                 trailer = count
@@ -257,7 +305,7 @@ struct ExportRecordStream {
         if outcome.fileError == nil {
             if let trailer, trailer != outcome.records {
                 outcome.fileError = "\(path): the end line counts \(trailer) records, the file holds \(outcome.records)"
-            } else if trailer == nil {
+            } else if trailer == nil && !recording {
                 outcome.fileError = "\(path) has no end line: it is truncated"
             }
         }

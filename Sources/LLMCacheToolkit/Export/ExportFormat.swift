@@ -26,6 +26,8 @@ public enum ExportFormat {
     /// What one line of an export file holds.
     public enum Line: Sendable {
         case header(version: Int, store: String)
+        /// The header of the reviewable form (``RecordingFormat``): its lines follow that form.
+        case recordingHeader(version: Int, store: String)
         case record(ExportRecord)
         case trailer(records: Int)
     }
@@ -82,13 +84,15 @@ public enum ExportFormat {
             }
             return .trailer(records: count)
         }
-        guard value["format"]?.stringValue == name else {
+        let format = value["format"]?.stringValue
+        guard format == name || format == RecordingFormat.name else {
             throw ToolkitError("not an llmcache export (no \"format\":\"\(name)\" header)")
         }
         guard let found = value["version"].flatMap(\.intValue) else {
             throw ToolkitError("export header has no version")
         }
-        return .header(version: found, store: value["store"]?.stringValue ?? "")
+        let store = value["store"]?.stringValue ?? ""
+        return format == name ? .header(version: found, store: store) : .recordingHeader(version: found, store: store)
     }
 
     static func crc(_ bytes: UnsafeRawBufferPointer) -> UInt32 {

@@ -12,11 +12,12 @@ public enum StoreExport {
         public var unreadable: [(key: String, reason: String)] = []
 
         /// The export line of `record`, or nil (noted as unreadable) when it cannot be read.
-        mutating func line(_ record: DiskTier.ScannedRecord) -> [UInt8]? {
+        mutating func line(_ record: DiskTier.ScannedRecord, form: ExportForm = .compact) -> [UInt8]? {
             switch record.entry {
             case .success(let entry):
                 exported += 1
-                return ExportFormat.recordLine(ExportRecord(key: record.key, entry: entry))
+                let exported = ExportRecord(key: record.key, entry: entry)
+                return form == .compact ? ExportFormat.recordLine(exported) : RecordingFormat.line(exported)
             case .failure(let error):
                 unreadable.append((record.key.hex, error.description))
                 return nil
@@ -24,17 +25,17 @@ public enum StoreExport {
         }
     }
 
-    /// Writes the export file at `path` (zstd-compressed) from a store directory or the shared
-    /// tier.
-    public static func run(store: EntryStore, to path: String, filter: EntryFilter, now: Timestamp) async throws
-        -> Summary
-    {
+    /// Writes the export file at `path` (zstd-compressed, or the reviewable form) from a store
+    /// directory or the shared tier, in key order.
+    public static func run(
+        store: EntryStore, to path: String, filter: EntryFilter, now: Timestamp, form: ExportForm = .compact
+    ) async throws -> Summary {
         let writer = try ExportFileWriter(
-            path: path, store: TenantScope.storeID(secret: try await store.tenantSecret()), created: now)
+            path: path, store: TenantScope.storeID(secret: try await store.tenantSecret()), created: now, form: form)
         var summary = Summary()
         try await store.forEachPage(namespace: filter.namespace, where: filter.matches) { page in
             for record in page {
-                if let line = summary.line(record) { try writer.write(line: line) }
+                if let line = summary.line(record, form: form) { try writer.write(line: line) }
             }
         }
         try writer.finish()

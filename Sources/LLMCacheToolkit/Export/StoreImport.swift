@@ -64,7 +64,8 @@ public enum StoreImport {
         let storeID = TenantScope.storeID(secret: secret)
         var summary = Summary()
         var batch = Batch()
-        var records = try ExportRecordStream(ExportFileReader(path: path, maximumLineBytes: options.maximumLineBytes))
+        var records = try ExportRecordStream(
+            ExportFileReader(path: path, maximumLineBytes: options.maximumLineBytes), now: now)
         while let chunk = try records.next() {
             for (number, source, record) in chunk {
                 do {

@@ -77,6 +77,26 @@ public enum ReplayCheck {
         }
     }
 
+    /// The same against export files (either form), read into a temporary store first; a bad
+    /// line of a recording fails the check (it names the file and line).
+    public static func run(
+        requestsFile path: String, recordings: [String], routes: RouteTable, shareAcrossCredentials: Bool
+    ) async throws -> Report {
+        try await TemporaryStore.with { store in
+            for recording in recordings {
+                let summary = try await StoreImport.run(
+                    recording, into: .disk(store), options: StoreImport.Options(), now: SystemClock().now())
+                if let (line, reason) = summary.bad.first {
+                    throw ToolkitError("\(recording) line \(line): \(reason)")
+                }
+                if let fileError = summary.fileError { throw ToolkitError(fileError) }
+            }
+            return try await run(
+                requestsFile: path,
+                target: .store(store, routes: routes, shareAcrossCredentials: shareAcrossCredentials))
+        }
+    }
+
     // MARK: - Against a store
 
     static func checkStore(
