@@ -11,9 +11,10 @@ import Testing
 @Suite struct ProxySDKTests {
     @Test func theOpenAIPythonSDKMissesThenHits() async throws {
         try await ProxyHarness.run(store: nil) { harness in
-            let output = try await runPython([
+            let (output, status) = try await runPython([
                 "tools/sdk/openai_roundtrip.py", "http://127.0.0.1:\(harness.proxyPort)/v1",
             ])
+            #expect(status == 0, "python3 failed (run tools/install-deps.sh for the SDKs): \(output)")
             #expect(output.contains(#""plain": [{"status": "MISS""#), "\(output)")
             #expect(output.contains(#"{"status": "HIT", "content": "Echo: What does a cache do?"#), "\(output)")
             #expect(
@@ -30,9 +31,10 @@ import Testing
     @Test func theAnthropicPythonSDKReachesAnthropicAndNeverCachesABatch() async throws {
         try await ProxyHarness.run(store: nil, separateAnthropic: true) { harness in
             let anthropicMock = try #require(harness.anthropicStats)
-            let output = try await runPython([
+            let (output, status) = try await runPython([
                 "tools/sdk/anthropic_roundtrip.py", "http://127.0.0.1:\(harness.proxyPort)",
             ])
+            #expect(status == 0, "python3 failed (run tools/install-deps.sh for the SDKs): \(output)")
             #expect(output.contains(#""models": ["mock-claude"]"#), "\(output)")
             #expect(output.contains(#""messages": [{"status": "MISS""#), "\(output)")
             #expect(output.contains(#"}, {"status": "HIT", "text": "#), "\(output)")
@@ -41,26 +43,6 @@ import Testing
             #expect(harness.stats.requestCount == 0, "nothing reached the OpenAI-compatible upstream")
             #expect(anthropicMock.requestCount == 4, "models, one message, two batches")
         }
-    }
-
-    /// Runs python3 with `arguments` from the package root; returns its standard output. The
-    /// blocking reads run on a thread of their own: on the cooperative pool or NIO's thread pool
-    /// they could starve the proxy the script is talking to (seen: the suite hung).
-    func runPython(_ arguments: [String]) async throws -> String {
-        let command = (["python3"] + arguments).map { "'\($0)'" }.joined(separator: " ") + " 2>&1"
-        let (output, status) = try await onOwnThread { () -> (String, Int32) in
-            guard let pipe = popen(command, "r") else { return ("cannot start python3", -1) }
-            var output = ""
-            var buffer = [CChar](repeating: 0, count: 4096)
-            while fgets(&buffer, 4096, pipe) != nil {
-                output += buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-            }
-            return (output, pclose(pipe))
-        }
-        #expect(
-            status == 0,
-            "python3 failed (are the openai and anthropic packages installed? run tools/install-deps.sh): \(output)")
-        return output
     }
 }
 
