@@ -250,7 +250,8 @@ let package = Package(
             dependencies: [
                 "LLMCacheToolkit", "LLMCacheCore", "LLMCacheStore", "LLMCacheUpstream", "Zstd",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "LLMCacheConfigTests", dependencies: ["LLMCacheConfig", "LLMCacheCore"]),
         .testTarget(name: "LMDBTests", dependencies: ["LMDB", "CLMDB"]),
