@@ -4,9 +4,10 @@ mock upstream as the provider while recording."""
 
 import json
 import os
+import shutil
 import textwrap
 
-from conftest import PLUGIN
+from conftest import PLUGIN, SAMPLE
 
 RECORDINGS = "llmcache-recordings/test_assistant.py"
 SECRETS = {"OPENAI_API_KEY": "sk-test-secret-openai-123", "ANTHROPIC_API_KEY": "sk-ant-test-secret-456"}
@@ -57,6 +58,16 @@ def test_each_test_is_recorded_then_replayed_offline_with_no_key(suite, monkeypa
     replayed.assert_outcomes(passed=5)
     replayed.stdout.fnmatch_lines(["mode replay: 5 hits, 0 misses, 0 new, 0 unused, 0 errors*"])
     assert files(suite) == made, "replay writes nothing"
+
+
+def test_the_sample_project_replays_its_committed_recordings(suite):
+    """integrations/pytest/sample as committed: its pytest.ini names its recordings directory."""
+    sample = os.path.dirname(SAMPLE)
+    shutil.copy(os.path.join(sample, "pytest.ini"), suite.path / "pytest.ini")
+    shutil.copytree(os.path.join(sample, "recordings"), suite.path / "recordings")
+    result = replay(suite)
+    result.assert_outcomes(passed=5)
+    result.stdout.fnmatch_lines(["mode replay: 5 hits, 0 misses, 0 new, 0 unused, 0 errors (recordings: recordings)"])
 
 
 def test_a_changed_prompt_fails_its_test_with_the_field_that_changed(suite, monkeypatch, mock_upstream):
