@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(json sse record export-line yaml)
+[ ${#targets[@]} -eq 0 ] && targets=(json sse record export-line recording-line yaml)
 
 swift build --scratch-path .build-fuzz --product llmcache-fuzz \
   -Xswiftc -sanitize=fuzzer -Xswiftc -DLLMCACHE_FUZZ >/dev/null

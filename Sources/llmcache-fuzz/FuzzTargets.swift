@@ -10,7 +10,7 @@ import Zstd
 /// The input paths a fuzzer drives, by name. Each takes arbitrary bytes; it may reject them (an
 /// error), never crash, hang or break an invariant (then it traps, and the fuzzer keeps the input).
 enum FuzzTargets {
-    static let names = ["json", "sse", "record", "export-line", "yaml"]
+    static let names = ["json", "sse", "record", "export-line", "recording-line", "yaml"]
 
     static func run(_ name: String, _ bytes: UnsafeBufferPointer<UInt8>) {
         switch name {
@@ -18,6 +18,7 @@ enum FuzzTargets {
         case "sse": sse(bytes)
         case "record": record(bytes)
         case "export-line": exportLine(bytes)
+        case "recording-line": recordingLine(bytes)
         case "yaml": yaml(bytes)
         default: fatalError("unknown fuzz target \(name); one of \(names)")
         }
@@ -64,6 +65,27 @@ enum FuzzTargets {
     static func exportLine(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let value = try? JSONParser.parse(bytes, maximumDepth: 16) else { return }
         _ = try? ExportRecord(json: value["record"] ?? value)
+    }
+
+    /// One entry line of a reviewable recording; and, for the bytes as a stream body, the
+    /// promise of its readable form: when events are offered for a body, they spell it exactly,
+    /// and a written line reads back as the same entry.
+    static func recordingLine(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let now = Timestamp(secondsSinceEpoch: 1_800_000_000)
+        if let record = try? RecordingFormat.parse(ArraySlice(bytes), created: now) {
+            let again = RecordingFormat.line(record)
+            guard let reread = try? RecordingFormat.parse(again.dropLast()[...], created: now) else {
+                fatalError("a written recording line does not read back")
+            }
+            precondition(reread.entry.body == record.entry.body, "the body changed on a round trip")
+        }
+        let body = Array(bytes)
+        if let events = ServerSentEvents.events(exactlySpelling: body) {
+            precondition((try? ServerSentEvents.text(events)) == body, "events that do not spell their body")
+        }
+        if let value = RecordingFormat.exactJSON(body[...]) {
+            precondition(CanonicalJSON.serializeInOrder(value) == body, "JSON that does not spell its body")
+        }
     }
 
     /// The configuration loader (YAML, substitution, typed reading, validation).

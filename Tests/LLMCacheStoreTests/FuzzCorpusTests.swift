@@ -15,7 +15,7 @@ import Testing
         return path
     }()
 
-    @Test(arguments: ["json", "sse", "record", "export-line", "yaml"])
+    @Test(arguments: ["json", "sse", "record", "export-line", "recording-line", "yaml"])
     func theCorpusReplaysCleanly(target: String) throws {
         let directory = Self.root + "/Fuzz/corpus/" + target
         let files = listDirectory(directory).sorted().map { directory + "/" + $0 }

@@ -136,6 +136,11 @@ class Server:
         try:
             with urllib.request.urlopen(request, timeout=60) as response:
                 response.read()
+        except urllib.error.HTTPError as error:
+            raise LLMCacheError(
+                f"{self.binary} answered the manifest flush with {error.code}: it is older than this plugin "
+                "(it needs POST /__llmcache/manifest/flush)"
+            )
         except (urllib.error.URLError, OSError) as error:
             raise LLMCacheError(f"llmcache serve stopped answering ({error}):\n" + self.output_tail())
         return self._read_manifest()
