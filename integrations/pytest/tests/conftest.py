@@ -58,8 +58,8 @@ def suite(pytester, binary, monkeypatch):
     for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("LLMCACHE_BINARY", binary)
-    if PLUGIN:  # not installed: the runs in pytester's directory import it from the source tree
-        monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [SOURCE, os.environ.get("PYTHONPATH")])))
+    # The runs in pytester's directory import the plugin from this source tree (first on the path).
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [SOURCE, os.environ.get("PYTHONPATH")])))
     with open(SAMPLE, encoding="utf-8") as handle:
         pytester.makepyfile(test_assistant=handle.read())
     return pytester

@@ -114,6 +114,10 @@ def test_rerecording_one_test_rewrites_only_its_file(suite, monkeypatch, mock_up
     assert "Name three colours." not in after["test_openai_streams.jsonl"], "record mode drops what the test no longer asks"
     assert "unused:" not in again.stdout.str(), "deselected tests are not unused"
     replay(suite).assert_outcomes(passed=5)
+    # By node id, as the miss report says: the test file's other tests are not collected, nor unused.
+    alone = replay(suite, "test_assistant.py::test_openai_streams")
+    alone.assert_outcomes(passed=1)
+    assert "unused:" not in alone.stdout.str(), alone.stdout.str()
 
 
 def test_recordings_no_test_uses_are_reported(suite, monkeypatch, mock_upstream):

@@ -291,16 +291,24 @@ class Session:
         }
 
     def _orphans(self) -> List[str]:
-        """Recording files of tests that no longer exist: in a test file this run collected (or a
-        test file that is gone), under a name no collected test has."""
+        """Recording files of tests that no longer exist: in a test file this run collected whole
+        (or a test file that is gone), under a name no collected test has. A test file named with
+        `::` on the command line was collected only in part: its other recordings are not judged."""
+        root = str(self.config.rootpath)
         expected = {rec.path_for(self.directory, nodeid) for nodeid in self.known}
         modules = {os.path.dirname(path) for path in expected}
+        partial = {
+            os.path.dirname(rec.path_for(self.directory, os.path.relpath(os.path.abspath(arg.split("::")[0]), root) + "::x"))
+            for arg in self.config.args
+            if "::" in arg
+        }
         orphans = []
         for path in self.before:
-            if path in expected:
+            directory = os.path.dirname(path)
+            if path in expected or directory in partial:
                 continue
-            module = os.path.relpath(os.path.dirname(path), self.directory)
-            if os.path.dirname(path) in modules or not os.path.exists(os.path.join(str(self.config.rootpath), module)):
+            module = os.path.relpath(directory, self.directory)
+            if directory in modules or not os.path.exists(os.path.join(root, module)):
                 orphans.append(path)
         return sorted(orphans)
 
