@@ -192,14 +192,21 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
     @Test func upstreamErrorsReachThePlugins() async throws {
         let log = RecordingPlugin.Log()
         let plugins = try chain([(RecordingPlugin(name: "watch", log: log), nil)])
+        // A port that refuses; the bounds as in ProxyTests.anUnreachableUpstreamIs502.
+        let down = RefusingPort()
         try await ProxyHarness.run(
-            store: nil, upstreamPort: 9, configure: { $0.upstream.connectTimeout = .milliseconds(500) },
+            store: nil, upstreamPort: down.port,
+            configure: {
+                $0.upstream.connectTimeout = .seconds(2)
+                $0.upstream.retry = RetryPolicy(maximumAttempts: 1, baseDelay: .milliseconds(10))
+            },
             plugins: plugins
         ) { proxy in
             let reply = try await proxy.post("/v1/chat/completions", chat("down"))
             #expect(reply.status == 502)
             #expect(log.all.contains("watch.upstreamError:unreachable"))
         }
+        withExtendedLifetime(down) {}
         try await ProxyHarness.run(store: nil, plugins: plugins) { proxy in
             let reply = try await proxy.post("/v1/chat/completions", chat("bad"), headers: [("x-mock-status", "500")])
             #expect(reply.status == 500)

@@ -245,9 +245,17 @@ import Testing
     }
 
     @Test func anUnreachableUpstreamIs502() async throws {
-        // Port 9 (discard): nothing listens on it here.
+        // A port that refuses. AsyncHTTPClient retries a refused connection until the connect
+        // timeout and then reports the refusal; a bound too short for a loaded machine reports a
+        // timeout instead (500 ms gave a 504 in a loaded CI run). One attempt: retries are not
+        // what this tests.
+        let down = RefusingPort()
         try await ProxyHarness.run(
-            store: nil, upstreamPort: 9, configure: { $0.upstream.connectTimeout = .milliseconds(500) }
+            store: nil, upstreamPort: down.port,
+            configure: {
+                $0.upstream.connectTimeout = .seconds(2)
+                $0.upstream.retry = RetryPolicy(maximumAttempts: 1, baseDelay: .milliseconds(10))
+            }
         ) { harness in
             let reply = try await harness.post("/v1/chat/completions", chat("nobody home"))
             #expect(reply.status == 502)
@@ -255,6 +263,7 @@ import Testing
             let again = try await harness.post("/v1/chat/completions", chat("nobody home"))
             #expect(again.status == 502, "errors are not cached")
         }
+        withExtendedLifetime(down) {}
     }
 }
 

@@ -10,19 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds=${1:-5}
-command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk and nginx: apt-get install wrk nginx-light" >&2; exit 1; }
-bin=${LLMCACHE_BIN:-}
-if [ -z "$bin" ]; then swift build -c release --product llmcache >/dev/null; bin=.build/release/llmcache; fi
-work=$(mktemp -d /tmp/llmcache-compare-XXXXXX)
-chmod 755 "$work"
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
+command -v nginx >/dev/null || { echo "needs nginx: apt-get install nginx-light" >&2; exit 1; }
+. tools/loadtest/common.sh compare
+chmod 755 "$work"   # nginx workers (www-data) must reach their cache and temp folders
 
 # Ports picked by the kernel: bind port 0, read what it gave, release it.
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

@@ -12,19 +12,7 @@ public struct ExportRecord: Sendable, Equatable {
     }
 
     var json: JSONValue {
-        var request: [JSONMember] = []
-        if let stored = entry.request {
-            request += [
-                JSONMember(key: "method", value: .string(stored.method)),
-                JSONMember(key: "path", value: .string(stored.path)),
-                JSONMember(key: "upstream", value: .string(stored.upstream)),
-                JSONMember(key: "model", value: .string(stored.model)),
-                JSONMember(key: "headers", value: Self.pairs(stored.headers)),
-                JSONMember(key: "tenant", value: .string(stored.tenant.hexString)),
-            ]
-        }
-        let canonical = (try? JSONParser.parse(entry.canonicalRequest.readableBytesView)) ?? .null
-        request.append(JSONMember(key: "body", value: canonical))
+        let request = Self.requestMembers(entry)
         var response: [JSONMember] = [
             JSONMember(key: "status", value: .number(String(entry.status))),
             JSONMember(key: "headers", value: Self.pairs(entry.headers)),
@@ -79,17 +67,7 @@ public struct ExportRecord: Sendable, Equatable {
         }
         let request = try field("request", in: value)
         let response = try field("response", in: value)
-        var stored: StoredRequest?
-        if request["method"] != nil {
-            guard let tenant = [UInt8](hex: try string("tenant", in: request)), tenant.isEmpty || tenant.count == 32
-            else {
-                throw ToolkitError("tenant is not empty or 64 hex digits")
-            }
-            stored = StoredRequest(
-                method: try string("method", in: request), path: try string("path", in: request),
-                upstream: try string("upstream", in: request), headers: try Self.headers("headers", in: request),
-                tenant: tenant, model: try string("model", in: request))
-        }
+        let stored = try Self.storedRequest(request)
         let status = try integer("status", in: response)
         guard (100...599).contains(status) else { throw ToolkitError("status \(status) is not an HTTP status") }
         let body: [UInt8]
@@ -132,11 +110,45 @@ public struct ExportRecord: Sendable, Equatable {
                 ? nil : Timestamp(nanosecondsSinceEpoch: Int64(try integer("expires_ns", in: value))))
     }
 
-    private static func pairs(_ headers: [HeaderField]) -> JSONValue {
+    /// The `request` object of both export forms: the stored request (when the entry keeps one)
+    /// and the canonical body.
+    static func requestMembers(_ entry: CacheEntry) -> [JSONMember] {
+        var request: [JSONMember] = []
+        if let stored = entry.request {
+            request += [
+                JSONMember(key: "method", value: .string(stored.method)),
+                JSONMember(key: "path", value: .string(stored.path)),
+                JSONMember(key: "upstream", value: .string(stored.upstream)),
+                JSONMember(key: "model", value: .string(stored.model)),
+                JSONMember(key: "headers", value: pairs(stored.headers)),
+                JSONMember(key: "tenant", value: .string(stored.tenant.hexString)),
+            ]
+        }
+        let canonical = (try? JSONParser.parse(entry.canonicalRequest.readableBytesView)) ?? .null
+        request.append(JSONMember(key: "body", value: canonical))
+        return request
+    }
+
+    /// The stored request of a `request` object (nil when it records none: no `method`).
+    static func storedRequest(_ request: JSONValue) throws -> StoredRequest? {
+        guard request["method"] != nil else { return nil }
+        func string(_ name: String) throws -> String {
+            guard let text = request[name]?.stringValue else { throw ToolkitError("\(name) is not a string") }
+            return text
+        }
+        guard let tenant = [UInt8](hex: try string("tenant")), tenant.isEmpty || tenant.count == 32 else {
+            throw ToolkitError("tenant is not empty or 64 hex digits")
+        }
+        return StoredRequest(
+            method: try string("method"), path: try string("path"), upstream: try string("upstream"),
+            headers: try headers("headers", in: request), tenant: tenant, model: try string("model"))
+    }
+
+    static func pairs(_ headers: [HeaderField]) -> JSONValue {
         .array(headers.map { .array([.string($0.name), .string($0.value)]) })
     }
 
-    private static func headers(_ name: String, in object: JSONValue) throws -> [HeaderField] {
+    static func headers(_ name: String, in object: JSONValue) throws -> [HeaderField] {
         guard case .array(let pairs)? = object[name] else { throw ToolkitError("\(name) is not an array") }
         return try pairs.map { pair in
             guard case .array(let parts) = pair, parts.count == 2, let header = parts[0].stringValue,

@@ -42,23 +42,10 @@ public enum RecordingFormat {
             members.append(JSONMember(key: "recipe_version", value: .number(String(entry.recipeVersion))))
         }
         members.append(JSONMember(key: "namespace", value: .string(entry.namespace)))
-        var request: [JSONMember] = []
-        if let stored = entry.request {
-            request += [
-                JSONMember(key: "method", value: .string(stored.method)),
-                JSONMember(key: "path", value: .string(stored.path)),
-                JSONMember(key: "upstream", value: .string(stored.upstream)),
-                JSONMember(key: "model", value: .string(stored.model)),
-                JSONMember(key: "headers", value: pairs(stored.headers)),
-                JSONMember(key: "tenant", value: .string(stored.tenant.hexString)),
-            ]
-        }
-        let canonical = (try? JSONParser.parse(entry.canonicalRequest.readableBytesView)) ?? .null
-        request.append(JSONMember(key: "body", value: canonical))
-        members.append(JSONMember(key: "request", value: .object(request)))
+        members.append(JSONMember(key: "request", value: .object(ExportRecord.requestMembers(entry))))
         var response = [
             JSONMember(key: "status", value: .number(String(entry.status))),
-            JSONMember(key: "headers", value: pairs(entry.headers)),
+            JSONMember(key: "headers", value: ExportRecord.pairs(entry.headers)),
         ]
         response += bodyMembers(Array(entry.body.readableBytesView), isStream: entry.bodyKind != .complete)
         members.append(JSONMember(key: "response", value: .object(response)))
@@ -84,10 +71,7 @@ public enum RecordingFormat {
         }
         guard let requestBody = request["body"] else { throw ToolkitError("request has no body") }
         let canonical = CanonicalJSON.serialize(requestBody)
-        var stored: StoredRequest?
-        if request["method"] != nil {
-            stored = try storedRequest(request)
-        }
+        let stored = try ExportRecord.storedRequest(request)
         var recipeVersion = CacheKeyRecipe.version
         if let version = value["recipe_version"] {
             guard let number = version.intValue.flatMap(UInt16.init(exactly:)) else {
@@ -110,7 +94,7 @@ public enum RecordingFormat {
         }
         let (body, kind) = try self.body(response)
         let entry = CacheEntry(
-            namespace: namespace, status: status, headers: try headers(response["headers"], "response headers"),
+            namespace: namespace, status: status, headers: try ExportRecord.headers("headers", in: response),
             body: ByteBuffer(bytes: body), bodyKind: kind, canonicalRequest: ByteBuffer(bytes: canonical),
             recipeVersion: recipeVersion, request: stored, createdAt: created)
         return ExportRecord(key: key, entry: entry)
@@ -165,35 +149,6 @@ public enum RecordingFormat {
             CanonicalJSON.serializeInOrder(value).elementsEqual(bytes)
         else { return nil }
         return value
-    }
-
-    // MARK: Fields
-
-    private static func storedRequest(_ request: JSONValue) throws -> StoredRequest {
-        func string(_ name: String) throws -> String {
-            guard let text = request[name]?.stringValue else { throw ToolkitError("request \(name) is not a string") }
-            return text
-        }
-        guard let tenant = [UInt8](hex: try string("tenant")), tenant.isEmpty || tenant.count == 32 else {
-            throw ToolkitError("request tenant is not empty or 64 hex digits")
-        }
-        return StoredRequest(
-            method: try string("method"), path: try string("path"), upstream: try string("upstream"),
-            headers: try headers(request["headers"], "request headers"), tenant: tenant, model: try string("model"))
-    }
-
-    private static func pairs(_ headers: [HeaderField]) -> JSONValue {
-        .array(headers.map { .array([.string($0.name), .string($0.value)]) })
-    }
-
-    private static func headers(_ value: JSONValue?, _ what: String) throws -> [HeaderField] {
-        guard case .array(let pairs)? = value else { throw ToolkitError("\(what) are not an array") }
-        return try pairs.map { pair in
-            guard case .array(let parts) = pair, parts.count == 2, let name = parts[0].stringValue,
-                let value = parts[1].stringValue
-            else { throw ToolkitError("a header of the \(what) is not [name, value]") }
-            return HeaderField(name: name, value: value)
-        }
     }
 }
 
