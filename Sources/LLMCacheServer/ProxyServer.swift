@@ -129,6 +129,9 @@ public struct ProxyServer: Sendable {
             metadata: ["store": "\(disk.configuration.directory)"])
     }
 
+    /// The `Server` header of every answer.
+    static let serverName = "llmcache"
+
     /// The configuration in force (after reloads).
     public var currentConfiguration: ProxyConfiguration { runtime.current.configuration }
 
@@ -185,9 +188,11 @@ public struct ProxyServer: Sendable {
         return Application(
             responder: responder,
             server: configuration.listener.server(
-                connections: connections, maximumBodyBytes: configuration.maximumRequestBytes),
+                connections: connections, maximumBodyBytes: configuration.maximumRequestBytes,
+                memoryHits: MemoryHitPath(
+                    runtime: runtime, services: shared, logger: logger, serverName: Self.serverName)),
             configuration: .init(
-                address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache"),
+                address: .hostname(configuration.host, port: configuration.port), serverName: Self.serverName),
             services: services,
             onServerRunning: { channel in
                 readiness.markListening()

@@ -84,6 +84,13 @@ public final class MemoryTier: @unchecked Sendable {
         return withShard(key) { $0.get(key, now: now) }
     }
 
+    /// The live entry for `key` counted as a hit, or nil counting nothing: for a fast path that
+    /// hands a miss on to a full lookup (``TieredCache/get(_:)``), which then counts it once.
+    public func hitIfPresent(_ key: CacheKey) -> CacheEntry? {
+        let now = clock.now()
+        return withShard(key) { $0.hitIfPresent(key, now: now) }
+    }
+
     /// Whether a live entry exists; counts nothing and does not touch the policy.
     public func contains(_ key: CacheKey) -> Bool {
         let now = clock.now()

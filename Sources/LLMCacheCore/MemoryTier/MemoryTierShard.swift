@@ -126,6 +126,19 @@ struct MemoryTierShard {
         return nodes[Int(index)].entry
     }
 
+    /// The live entry for `key`, counted as a hit and an access like ``get(_:now:)``; nil when
+    /// it is absent or expired, counting nothing and removing nothing (the full lookup that
+    /// follows counts that miss once).
+    mutating func hitIfPresent(_ key: CacheKey, now: Timestamp) -> CacheEntry? {
+        defer { checkInvariants() }
+        guard let index = find(key), let entry = nodes[Int(index)].entry, !entry.isExpired(at: now) else {
+            return nil
+        }
+        stats.hits += 1
+        recordAccess(index)
+        return entry
+    }
+
     /// Whether a live entry exists, without counting a lookup or an access.
     func contains(_ key: CacheKey, now: Timestamp) -> Bool {
         guard let index = find(key), let entry = nodes[Int(index)].entry else { return false }

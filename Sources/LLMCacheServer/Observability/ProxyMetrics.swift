@@ -35,6 +35,9 @@ public final class ProxyMetrics: Sendable {
             Dictionary(uniqueKeysWithValues: zip(ProxyMetrics.cacheStatuses, requestsByStatus))
         }
         public var coalesced = 0
+        /// Hits answered by the lean path on the event loop (``MemoryHitHandler``), counted in
+        /// `requests` too.
+        public var fastHits = 0
         public var upstreamRequests = 0
         public var upstreamErrors = 0
         public var savedInputTokens = 0
@@ -91,12 +94,14 @@ public final class ProxyMetrics: Sendable {
 
     /// A request answered with `status` (a cache status or ERROR) after `nanoseconds` — until the
     /// response head was ready (a stream's first byte, a whole body's last).
-    func requestFinished(status: CacheStatus, nanoseconds: Int64) {
+    /// `fast`: answered by the lean path.
+    func requestFinished(status: CacheStatus, nanoseconds: Int64, fast: Bool = false) {
         let index = status.index
         let coalesced = status == .coalesced
         counts.withLock {
             $0.requestsByStatus[index] += 1
             if coalesced { $0.coalesced += 1 }
+            if fast { $0.fastHits += 1 }
         }
         requestTimers[index].recordNanoseconds(nanoseconds)
         if coalesced { coalescedCounter.increment() }

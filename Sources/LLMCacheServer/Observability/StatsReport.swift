@@ -22,6 +22,7 @@ enum StatsReport {
             "tiers": .object(tiers),
             "promotions": int(cache.promotions),
             "coalesced": int(proxy.coalesced),
+            "fast_hits": int(proxy.fastHits),
             "upstream": object(["requests": int(proxy.upstreamRequests), "errors": int(proxy.upstreamErrors)]),
             "saved": object([
                 "input_tokens": int(proxy.savedInputTokens), "output_tokens": int(proxy.savedOutputTokens),

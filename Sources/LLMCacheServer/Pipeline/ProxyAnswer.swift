@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import LLMCacheCore
 import LLMCacheStore
@@ -24,12 +25,18 @@ struct ProxyAnswer {
 
     init(_ response: Response, status: CacheStatus, tier: ResponseTier, key: CacheKey? = nil) {
         var response = response
-        response.headers[ProxyHeaders.status] = status.rawValue
-        response.headers[ProxyHeaders.tier] = tier.rawValue
-        if let key { response.headers[ProxyHeaders.key] = key.hex }
+        Self.mark(&response.headers, status: status, tier: tier, key: key)
         self.response = response
         self.status = status
         self.tier = tier
+    }
+
+    /// Writes what the proxy did into `headers`: the one writer of these three headers, for
+    /// this type and for the memory-hit path (``ProxyPipeline/memoryHit(_:body:)``).
+    static func mark(_ headers: inout HTTPFields, status: CacheStatus, tier: ResponseTier, key: CacheKey?) {
+        headers[ProxyHeaders.status] = status.rawValue
+        headers[ProxyHeaders.tier] = tier.rawValue
+        if let key { headers[ProxyHeaders.key] = key.hex }
     }
 
     /// A request the proxy refused or could not serve: the error's JSON response as it is.

@@ -58,7 +58,7 @@ extension ProxyPipeline {
     /// The route of `request`: by path, then by the provider its credential belongs to. A request
     /// whose credential belongs to another provider than its route's is refused — the
     /// credential never goes to a provider it was not meant for.
-    private func route(_ request: Request) throws -> RouteTable.Route {
+    func route(_ request: Request) throws -> RouteTable.Route {
         let path = request.uri.path
         let signal = ProviderSignal.provider(
             of: request.headers.lazy.map { (name: $0.name.canonicalName, value: $0.value) })
@@ -107,7 +107,7 @@ extension ProxyPipeline {
         return ProxyAnswer(response, status: .bypass, tier: .upstream)
     }
 
-    private func requestMode(_ request: Request) throws -> CacheMode {
+    func requestMode(_ request: Request) throws -> CacheMode {
         guard let value = request.headers[ProxyHeaders.mode] else { return configuration.mode }
         guard let mode = CacheMode(rawValue: value.lowercased()) else {
             throw ProxyError.badRequest(

@@ -8,11 +8,17 @@ import NIOCore
 /// ``ReplayedHeaders`` treats them on a hit; a stream with its original chunk boundaries,
 /// instantly or, on request, at the original pace.
 enum CachedResponse {
-    static func response(_ entry: CacheEntry, now: Timestamp, paced: Bool) -> Response {
+    /// The status and fields a hit on `entry` answers with: the stored headers as
+    /// ``ReplayedHeaders`` treats them, and `age`.
+    static func head(_ entry: CacheEntry, now: Timestamp) -> (status: HTTPResponse.Status, headers: HTTPFields) {
         var headers = ReplayedHeaders.onHit(entry.headers)
         let age = max(0, now.duration(since: entry.createdAt).components.seconds)
         headers[ProxyHeaders.age] = String(age)
-        let status = HTTPResponse.Status(code: entry.status)
+        return (HTTPResponse.Status(code: entry.status), headers)
+    }
+
+    static func response(_ entry: CacheEntry, now: Timestamp, paced: Bool) -> Response {
+        let (status, headers) = head(entry, now: now)
         switch entry.bodyKind {
         case .complete:
             return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: entry.body))

@@ -8,7 +8,10 @@ extension ListenerLimits {
     /// (Hummingbird's single idle timer is off).
     /// `maximumBodyBytes`: a body announced larger with `Expect: 100-continue` is refused (413)
     /// before the client sends it.
-    package func server(connections: ConnectionCount, maximumBodyBytes: Int) -> HTTPServerBuilder {
+    /// `memoryHits`: answer memory-tier hits on the event loop (``MemoryHitHandler``).
+    func server(connections: ConnectionCount, maximumBodyBytes: Int, memoryHits: MemoryHitPath?)
+        -> HTTPServerBuilder
+    {
         let limit = maximumConnections
         let timeouts = ConnectionGuard.Timers.Limits(
             header: headerTimeout, body: bodyTimeout, keepAlive: keepAliveTimeout, send: sendTimeout)
@@ -17,10 +20,17 @@ extension ListenerLimits {
                 additionalChannelHandlers: [
                     ConnectionGuard(
                         connections: connections, limit: limit, maximumBodyBytes: maximumBodyBytes, timeouts: timeouts)
-                ],
+                ] + (memoryHits.map { [MemoryHitHandler(path: $0, maximumBodyBytes: maximumBodyBytes)] } ?? []),
                 idleTimeout: nil,
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: maximumHeaderBytes, maxHeaderListSize: maximumHeaderBytes,
                     maxHeaderFieldCount: maximumHeaderCount)))
+    }
+}
+
+extension ListenerLimits {
+    /// The HTTP/1 server with these limits and no lean path (the admin listener).
+    package func server(connections: ConnectionCount, maximumBodyBytes: Int) -> HTTPServerBuilder {
+        server(connections: connections, maximumBodyBytes: maximumBodyBytes, memoryHits: nil)
     }
 }

@@ -1,0 +1,56 @@
+import HTTPTypes
+import Hummingbird
+import LLMCacheCore
+import Logging
+import NIOCore
+
+/// The lean path: stages 1–3 for a request whose body has been read, all synchronous, so that a
+/// memory-tier hit is answered on the event loop without a task (``MemoryHitHandler``). It
+/// decides only what it can decide exactly as the full pipeline would; anything else — a plugin
+/// that must see the request or the answer, a request the pipeline would refuse (its error is
+/// described there), a paced replay, `max-age`, a miss in L1 — is nil, and the request goes
+/// through ``ProxyPipeline/run(_:logger:notes:)`` as before. Nothing is counted for a nil:
+/// the L1 lookup counts only a hit (``MemoryTier/hitIfPresent(_:)``), so the full pipeline
+/// counts the miss once.
+extension ProxyPipeline {
+    /// A memory-tier hit, ready to write.
+    struct MemoryHit {
+        var head: HTTPResponse
+        /// The stored answer.
+        let body: ByteBuffer
+        /// A stream's stored chunks (each is written as its own HTTP chunk, at once); nil for a
+        /// complete body (written with its length).
+        let chunks: [StreamChunk]?
+    }
+
+    /// The memory-tier hit that answers `original` with `body`; nil: run the full pipeline.
+    func memoryHit(_ original: Request, body: ByteBuffer, logger: Logger) -> MemoryHit? {
+        guard !plugins.uses(.beforeLookup), !plugins.uses(.afterResponse),
+            body.readableBytes <= configuration.maximumRequestBytes,
+            let request = try? NamespacePath.rewrite(original),
+            request.headers[ProxyHeaders.replay] == nil,
+            let route = try? route(request), route.caches(method: request.method.rawValue, path: request.uri.path),
+            let mode = try? requestMode(request), mode != .passthrough
+        else { return nil }
+        let exchange = ProxyExchange(request: request, body: body, route: route, mode: mode, logger: logger)
+        guard let lookup = try? key(exchange), lookup.readsCache, lookup.maxAge == nil,
+            let entry = services.cache.memory.hitIfPresent(lookup.key)
+        else { return nil }
+        note(lookup, status: .hit, tier: ResponseTier(.memory), httpStatus: entry.status)
+        if let usage = entry.usage {
+            services.metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices)
+        }
+        var (status, headers) = CachedResponse.head(entry, now: services.clock.now())
+        // In the order the full pipeline's response has them: its length, then the marks.
+        if case .complete = entry.bodyKind { headers[.contentLength] = String(entry.body.readableBytes) }
+        ProxyAnswer.mark(&headers, status: .hit, tier: ResponseTier(.memory), key: lookup.key)
+        switch entry.bodyKind {
+        case .complete:
+            return MemoryHit(head: HTTPResponse(status: status, headerFields: headers), body: entry.body, chunks: nil)
+        case .stream(let chunks):
+            return MemoryHit(
+                head: HTTPResponse(status: status, headerFields: headers), body: entry.body,
+                chunks: chunks)
+        }
+    }
+}

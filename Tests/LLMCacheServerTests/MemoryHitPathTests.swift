@@ -1,0 +1,130 @@
+import LLMCacheTestSupport
+import LLMCacheCore
+import LLMCacheServer
+import Testing
+
+/// The lean path (memory-tier hits answered on the event loop, `MemoryHitHandler`): it answers
+/// what the full pipeline would, counts what it would, and never answers out of turn.
+@Suite struct MemoryHitPathTests {
+    /// Headers that differ between two answers of the same entry at different moments.
+    private static let momentary: Set<String> = ["date", "age"]
+
+    private static func fields(_ reply: ProxyHarness.Reply) -> [String] {
+        reply.headers.filter { !momentary.contains($0.name.lowercased()) }.map {
+            "\($0.name.lowercased()): \($0.value)"
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func aLeanHitAnswersWhatTheFullPipelineAnswers(stream: Bool) async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let body = chat("Same answer either way", stream: stream)
+            let miss = try await harness.post("/v1/chat/completions", body)
+            #expect(miss.header("x-llmcache-status") == "MISS")
+            let lean = try await harness.post("/v1/chat/completions", body)
+            #expect(harness.server.metrics.snapshot.fastHits == 1, "the lean path answered")
+            // Any x-llmcache-replay header sends a hit through the full pipeline.
+            let full = try await harness.post("/v1/chat/completions", body, headers: [("x-llmcache-replay", "instant")])
+            #expect(harness.server.metrics.snapshot.fastHits == 1, "the full pipeline answered")
+            #expect(lean.header("x-llmcache-status") == "HIT")
+            #expect(lean.header("x-llmcache-tier") == "memory")
+            #expect(Self.fields(lean) == Self.fields(full))
+            #expect(lean.header("date") != nil && lean.header("age") != nil)
+            #expect(lean.body == full.body)
+            #expect(lean.body == miss.body)
+            #expect(harness.server.metrics.snapshot.requests["HIT"] == 2)
+            #expect(harness.stats.requestCount == 1)
+        }
+    }
+
+    @Test func aLeanHitIsCountedOnceAndALeanMissNotAtAll() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("Counted"))
+            _ = try await harness.post("/v1/chat/completions", chat("Counted"))
+            _ = try await harness.post("/v1/chat/completions", chat("Not yet stored"))
+            let memory = harness.server.cache.stats.memory
+            #expect(memory.hits == 1)
+            #expect(memory.misses == 2, "a miss the lean path handed on is counted once, by the full pipeline")
+            #expect(harness.server.metrics.snapshot.fastHits == 1)
+        }
+    }
+
+    @Test func pipelinedRequestsAreAnsweredInTurn() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("Stored first"))
+            func request(_ content: String, headers: String = "") -> String {
+                let body = chat(content)
+                return "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "content-length: \(body.utf8.count)\r\n\(headers)\r\n\(body)"
+            }
+            let connection = try RawConnection(port: harness.proxyPort)
+            // A slow miss, a hit the lean path could answer at once, and a hit asking to close.
+            connection.send(
+                request("Slow to fetch", headers: "x-mock-latency-ms: 300\r\n") + request("Stored first")
+                    + request("Stored first", headers: "connection: close\r\n"))
+            let (text, closed) = try await connection.readToClose()
+            let statuses = text.split(separator: "\r\n").filter { $0.lowercased().hasPrefix("x-llmcache-status:") }
+                .map { $0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces) }
+            #expect(statuses == ["MISS", "HIT", "HIT"], "\(text.prefix(600))")
+            #expect(text.components(separatedBy: "Slow to fetch").count == 2, "the miss's answer came first")
+            #expect(text.range(of: "Slow to fetch")!.lowerBound < text.range(of: "Stored first")!.lowerBound)
+            #expect(closed, "connection: close is honoured")
+        }
+    }
+
+    @Test func aLeanHitKeepsTheConnectionOpenAndAnswersEachRequest() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("Again and again"))
+            let body = chat("Again and again")
+            let request =
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                + "content-length: \(body.utf8.count)\r\n\r\n\(body)"
+            let connection = try RawConnection(port: harness.proxyPort)
+            for round in 1...3 {
+                // The body in two writes: the lean path holds the request until it has ended.
+                let split = request.utf8.count - 10
+                connection.send(Array(request.utf8.prefix(split)))
+                connection.send(Array(request.utf8.dropFirst(split)))
+                // Head and body: the head says how long the body is.
+                let start = try await connection.read(until: "\r\n\r\n")
+                let (head, early) = (
+                    start.components(separatedBy: "\r\n\r\n")[0], start.components(separatedBy: "\r\n\r\n")[1]
+                )
+                #expect(head.hasPrefix("HTTP/1.1 200"), "\(head)")
+                #expect(head.lowercased().contains("x-llmcache-status: hit"))
+                let length =
+                    head.split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                let rest = try await connection.read(bytes: length - early.utf8.count)
+                #expect(early.utf8.count + rest.count == length)
+                #expect((early + String(decoding: rest, as: UTF8.self)).contains("\"choices\""))
+                #expect(harness.server.metrics.snapshot.fastHits == round)
+            }
+        }
+    }
+
+    @Test func requestsTheFullPipelineMustSeeAreHandedOn() async throws {
+        try await ProxyHarness.run(
+            store: nil, configure: { $0.maximumRequestBytes = 4096 }
+        ) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("Refused or hit"))
+            // Broken JSON, a bad mode and an oversized body are refused as before.
+            let broken = try await harness.post("/v1/chat/completions", #"{"model":"#)
+            #expect(broken.status == 400)
+            let badMode = try await harness.post(
+                "/v1/chat/completions", chat("Refused or hit"), headers: [("x-llmcache-mode", "sideways")])
+            #expect(badMode.status == 400)
+            let large = try await harness.post(
+                "/v1/chat/completions", chat(String(repeating: "x", count: 5000)))
+            #expect(large.status == 413)
+            // Passthrough and max-age take the full pipeline (which answers them as always).
+            let passthrough = try await harness.post(
+                "/v1/chat/completions", chat("Refused or hit"), headers: [("x-llmcache-mode", "passthrough")])
+            #expect(passthrough.header("x-llmcache-status") == "BYPASS")
+            let fresh = try await harness.post(
+                "/v1/chat/completions", chat("Refused or hit"), headers: [("cache-control", "max-age=60")])
+            #expect(fresh.header("x-llmcache-status") == "HIT")
+            #expect(harness.server.metrics.snapshot.fastHits == 0)
+        }
+    }
+}
