@@ -24,18 +24,31 @@ extension ProxyPipeline {
     }
 
     /// The memory-tier hit that answers `original` with `body`; nil: run the full pipeline.
-    func memoryHit(_ original: Request, body: ByteBuffer, logger: Logger) -> MemoryHit? {
+    func memoryHit(_ head: HTTPRequest, body: ByteBuffer, logger: Logger) -> MemoryHit? {
         guard !plugins.uses(.beforeLookup), !plugins.uses(.afterResponse),
-            body.readableBytes <= configuration.maximumRequestBytes,
-            let request = try? NamespacePath.rewrite(original),
-            request.headers[ProxyHeaders.replay] == nil,
-            let route = try? route(request), route.caches(method: request.method.rawValue, path: request.uri.path),
-            let mode = try? requestMode(request), mode != .passthrough
+            body.readableBytes <= configuration.maximumRequestBytes, let path = head.path
         else { return nil }
-        let exchange = ProxyExchange(request: request, body: body, route: route, mode: mode, logger: logger)
-        guard let lookup = try? key(exchange), lookup.readsCache, lookup.maxAge == nil,
-            let entry = services.cache.memory.hitIfPresent(lookup.key)
-        else { return nil }
+        let memoized = !plugins.uses(.keyRules)
+        let generation = services.tenantScopes.generation
+        let lookup: CacheLookup
+        var remembered = false
+        if memoized,
+            let known = lookups.lookup(
+                path: path, fields: head.headerFields, body: body, tenantGeneration: generation)
+        {
+            lookup = known
+            remembered = true
+        } else {
+            guard
+                let computed = self.lookup(
+                    for: Request(head: head, body: RequestBody(buffer: body)), body: body, logger: logger)
+            else { return nil }
+            lookup = computed
+        }
+        guard let entry = services.cache.memory.hitIfPresent(lookup.key) else { return nil }
+        if memoized, !remembered {
+            lookups.remember(lookup, path: path, fields: head.headerFields, body: body, tenantGeneration: generation)
+        }
         note(lookup, status: .hit, tier: ResponseTier(.memory), httpStatus: entry.status)
         if let usage = entry.usage {
             services.metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices)
@@ -52,5 +65,18 @@ extension ProxyPipeline {
                 head: HTTPResponse(status: status, headerFields: headers), body: entry.body,
                 chunks: chunks)
         }
+    }
+
+    /// Stages 1–2 for the lean path: the lookup of a request the cache may answer; nil for
+    /// anything the full pipeline must decide (its errors included).
+    private func lookup(for original: Request, body: ByteBuffer, logger: Logger) -> CacheLookup? {
+        guard let request = try? NamespacePath.rewrite(original),
+            request.headers[ProxyHeaders.replay] == nil,
+            let route = try? route(request), route.caches(method: request.method.rawValue, path: request.uri.path),
+            let mode = try? requestMode(request), mode != .passthrough
+        else { return nil }
+        let exchange = ProxyExchange(request: request, body: body, route: route, mode: mode, logger: logger)
+        guard let lookup = try? key(exchange), lookup.readsCache, lookup.maxAge == nil else { return nil }
+        return lookup
     }
 }

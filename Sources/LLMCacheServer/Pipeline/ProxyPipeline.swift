@@ -20,12 +20,14 @@ struct ProxyPipeline: Sendable {
     let configuration: ProxyConfiguration
     let normalizers: ProviderNormalizers
     let plugins: PluginChain
+    let lookups: LookupMemo
 
     init(services: ProxyServices, state: RuntimeState) {
         self.services = services
         self.configuration = state.configuration
         self.normalizers = state.normalizers
         self.plugins = state.plugins
+        self.lookups = state.lookups
     }
 
     /// Runs the stages; a `ProxyError` thrown by any of them is the request's answer.

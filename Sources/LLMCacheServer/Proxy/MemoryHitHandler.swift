@@ -18,10 +18,7 @@ struct MemoryHitPath: Sendable {
     /// `Date` and `Server` headers in; nil: the full pipeline answers.
     func answer(_ head: HTTPRequest, body: ByteBuffer, started: ContinuousClock.Instant) -> ProxyPipeline.MemoryHit? {
         let pipeline = ProxyPipeline(services: services, state: runtime.current)
-        guard
-            var hit = pipeline.memoryHit(
-                Request(head: head, body: RequestBody(buffer: body)), body: body, logger: logger)
-        else { return nil }
+        guard var hit = pipeline.memoryHit(head, body: body, logger: logger) else { return nil }
         hit.head.headerFields[.date] = dates.now
         hit.head.headerFields[.server] = serverName
         services.metrics.requestFinished(status: .hit, nanoseconds: started.nanosecondsElapsed, fast: true)

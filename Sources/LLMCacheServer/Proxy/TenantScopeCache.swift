@@ -14,6 +14,7 @@ final class TenantScopeCache: Sendable {
 
     private let state: Mutex<State>
     private let capacity: Int
+    private let secretChanges = Atomic<Int>(0)
 
     init(secret: [UInt8], capacity: Int = 4_096) {
         self.state = Mutex(State(secret: secret))
@@ -21,6 +22,9 @@ final class TenantScopeCache: Sendable {
     }
 
     var secret: [UInt8] { state.withLock { $0.secret } }
+
+    /// How many times the secret has changed: what was computed under another count is stale.
+    var generation: Int { secretChanges.load(ordering: .acquiring) }
 
     func scope(_ credential: String) -> [UInt8] {
         let (known, secret) = state.withLock { ($0.scopes[credential], $0.secret) }
@@ -37,5 +41,6 @@ final class TenantScopeCache: Sendable {
     /// Scopes from now on come from `secret`.
     func replace(secret: [UInt8]) {
         state.withLock { $0 = State(secret: secret) }
+        secretChanges.add(1, ordering: .releasing)
     }
 }

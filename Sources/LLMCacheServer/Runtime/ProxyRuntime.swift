@@ -8,6 +8,8 @@ final class RuntimeState: Sendable {
     let configuration: ProxyConfiguration
     let normalizers: ProviderNormalizers
     let plugins: PluginChain
+    /// Lookups of recent hits by their exact request (the lean path's), valid for this snapshot only.
+    let lookups = LookupMemo()
 
     init(configuration: ProxyConfiguration, plugins: PluginChain) {
         self.configuration = configuration
