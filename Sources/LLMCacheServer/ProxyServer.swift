@@ -189,7 +189,7 @@ public struct ProxyServer: Sendable {
             responder: responder,
             server: configuration.listener.server(
                 connections: connections, maximumBodyBytes: configuration.maximumRequestBytes,
-                memoryHits: MemoryHitPath(
+                leanHits: LeanHitPath(
                     runtime: runtime, services: shared, logger: logger, serverName: Self.serverName)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: Self.serverName),

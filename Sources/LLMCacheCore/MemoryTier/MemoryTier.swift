@@ -91,6 +91,12 @@ public final class MemoryTier: @unchecked Sendable {
         return withShard(key) { $0.hitIfPresent(key, now: now) }
     }
 
+    /// Counts a miss for `key` that ``hitIfPresent(_:)`` left uncounted (a lower tier answered
+    /// instead): what ``get(_:)`` counts for an absent key.
+    public func countMiss(_ key: CacheKey) {
+        withShard(key) { $0.countMiss() }
+    }
+
     /// Whether a live entry exists; counts nothing and does not touch the policy.
     public func contains(_ key: CacheKey) -> Bool {
         let now = clock.now()

@@ -139,6 +139,9 @@ struct MemoryTierShard {
         return entry
     }
 
+    /// Counts a lookup that found nothing here.
+    mutating func countMiss() { stats.misses += 1 }
+
     /// Whether a live entry exists, without counting a lookup or an access.
     func contains(_ key: CacheKey, now: Timestamp) -> Bool {
         guard let index = find(key), let entry = nodes[Int(index)].entry else { return false }

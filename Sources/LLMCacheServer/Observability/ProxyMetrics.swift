@@ -35,7 +35,7 @@ public final class ProxyMetrics: Sendable {
             Dictionary(uniqueKeysWithValues: zip(ProxyMetrics.cacheStatuses, requestsByStatus))
         }
         public var coalesced = 0
-        /// Hits answered by the lean path on the event loop (``MemoryHitHandler``), counted in
+        /// Hits answered by the lean path on the event loop (``LeanHitHandler``), counted in
         /// `requests` too.
         public var fastHits = 0
         public var upstreamRequests = 0

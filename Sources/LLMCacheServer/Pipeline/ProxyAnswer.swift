@@ -32,7 +32,7 @@ struct ProxyAnswer {
     }
 
     /// Writes what the proxy did into `headers`: the one writer of these three headers, for
-    /// this type and for the memory-hit path (``ProxyPipeline/memoryHit(_:body:)``).
+    /// this type and for the memory-hit path (``ProxyPipeline/leanHit(_:body:)``).
     static func mark(_ headers: inout HTTPFields, status: CacheStatus, tier: ResponseTier, key: CacheKey?) {
         headers[ProxyHeaders.status] = status.rawValue
         headers[ProxyHeaders.tier] = tier.rawValue

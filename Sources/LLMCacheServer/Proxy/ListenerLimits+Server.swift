@@ -8,8 +8,8 @@ extension ListenerLimits {
     /// (Hummingbird's single idle timer is off).
     /// `maximumBodyBytes`: a body announced larger with `Expect: 100-continue` is refused (413)
     /// before the client sends it.
-    /// `memoryHits`: answer memory-tier hits on the event loop (``MemoryHitHandler``).
-    func server(connections: ConnectionCount, maximumBodyBytes: Int, memoryHits: MemoryHitPath?)
+    /// `leanHits`: answer memory-tier hits on the event loop (``LeanHitHandler``).
+    func server(connections: ConnectionCount, maximumBodyBytes: Int, leanHits: LeanHitPath?)
         -> HTTPServerBuilder
     {
         let limit = maximumConnections
@@ -20,7 +20,7 @@ extension ListenerLimits {
                 additionalChannelHandlers: [
                     ConnectionGuard(
                         connections: connections, limit: limit, maximumBodyBytes: maximumBodyBytes, timeouts: timeouts)
-                ] + (memoryHits.map { [MemoryHitHandler(path: $0, maximumBodyBytes: maximumBodyBytes)] } ?? []),
+                ] + (leanHits.map { [LeanHitHandler(path: $0, maximumBodyBytes: maximumBodyBytes)] } ?? []),
                 idleTimeout: nil,
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: maximumHeaderBytes, maxHeaderListSize: maximumHeaderBytes,
@@ -31,6 +31,6 @@ extension ListenerLimits {
 extension ListenerLimits {
     /// The HTTP/1 server with these limits and no lean path (the admin listener).
     package func server(connections: ConnectionCount, maximumBodyBytes: Int) -> HTTPServerBuilder {
-        server(connections: connections, maximumBodyBytes: maximumBodyBytes, memoryHits: nil)
+        server(connections: connections, maximumBodyBytes: maximumBodyBytes, leanHits: nil)
     }
 }

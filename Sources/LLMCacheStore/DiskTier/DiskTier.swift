@@ -137,12 +137,35 @@ public final class DiskTier: Sendable {
             enqueueIfIdle(key, .remove(.ttl))
             return nil
         }
+        countHit(key, now: now)
+        return entry
+    }
+
+    /// The live entry for `key` counted as a hit, when it is queued or its record is small
+    /// enough to decode on the caller's thread (under ``offloadedDecodeBytes``); nil — absent,
+    /// expired, unreadable, corrupt or large — counting nothing and changing nothing, for a full
+    /// ``lookup(_:)`` to decide, count and clean up.
+    public func hitIfPresent(_ key: CacheKey) -> CacheEntry? {
+        let now = clock.now()
+        if let change = queue.withLock({ $0.change(of: key) }) {
+            guard case .put(let entry) = change, !entry.isExpired(at: now) else { return nil }
+            counters.hits.add(1, ordering: .relaxed)
+            return entry
+        }
+        guard let record = try? environment.read({ try $0.get(schema.records, key: key.bytes) }),
+            record.count < Self.offloadedDecodeBytes,
+            let entry = try? decode(record), !entry.isExpired(at: now)
+        else { return nil }
+        countHit(key, now: now)
+        return entry
+    }
+
+    private func countHit(_ key: CacheKey, now: Timestamp) {
         counters.hits.add(1, ordering: .relaxed)
         if configuration.maxBytes != nil {
             let seconds = UInt64(max(0, now.nanosecondsSinceEpoch / 1_000_000_000))
             queue.withLock { $0.noteAccess(key, seconds: seconds) }
         }
-        return entry
     }
 
     /// Queues `entry` for storage under `key`. Returns `false` when it was refused (larger than

@@ -60,6 +60,20 @@ public final class TieredCache: MemoryPressureControls, Sendable {
         return nil
     }
 
+    /// A hit that needs no waiting: L1's, or the disk tier's when it is the first lower tier and
+    /// the record is small (``DiskTier/hitIfPresent(_:)``: read and decoded on the caller's
+    /// thread), counted and promoted as ``get(_:)`` would; nil counting nothing, so a ``get(_:)``
+    /// that follows decides and counts the lookup once.
+    public func hitWithoutWaiting(_ key: CacheKey) -> (entry: CacheEntry, tier: Tier)? {
+        if let entry = memory.hitIfPresent(key) { return (entry, .memory) }
+        guard let disk = lower.first as? DiskTier, let entry = disk.hitIfPresent(key) else { return nil }
+        memory.countMiss(key)
+        if !promotionsPaused.load(ordering: .relaxed) {
+            if memory.put(key, entry) { counters.promotions.add(1, ordering: .relaxed) }
+        }
+        return (entry, .disk)
+    }
+
     /// Stores `entry` in every tier — in the lower tiers only while lower-only admission is on
     /// (an older L1 copy of the key is dropped, so L1 never serves a stale answer).
     public func put(_ key: CacheKey, _ entry: CacheEntry) async {

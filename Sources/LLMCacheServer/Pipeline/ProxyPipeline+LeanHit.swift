@@ -5,16 +5,17 @@ import Logging
 import NIOCore
 
 /// The lean path: stages 1–3 for a request whose body has been read, all synchronous, so that a
-/// memory-tier hit is answered on the event loop without a task (``MemoryHitHandler``). It
-/// decides only what it can decide exactly as the full pipeline would; anything else — a plugin
-/// that must see the request or the answer, a request the pipeline would refuse (its error is
-/// described there), a paced replay, `max-age`, a miss in L1 — is nil, and the request goes
-/// through ``ProxyPipeline/run(_:logger:notes:)`` as before. Nothing is counted for a nil:
-/// the L1 lookup counts only a hit (``MemoryTier/hitIfPresent(_:)``), so the full pipeline
-/// counts the miss once.
+/// hit that needs no waiting — in L1, or a small record in the disk tier (read and decoded on the
+/// event loop, as nginx reads its cache files) — is answered without a task
+/// (``LeanHitHandler``). It decides only what it can decide exactly as the full pipeline would;
+/// anything else — a plugin that must see the request or the answer, a request the pipeline
+/// would refuse (its error is described there), a paced replay, `max-age`, a miss in both — is
+/// nil, and the request goes through ``ProxyPipeline/run(_:logger:notes:)`` as before. Nothing
+/// is counted for a nil (``TieredCache/hitWithoutWaiting(_:)`` counts only hits), so the full
+/// pipeline counts the miss once.
 extension ProxyPipeline {
-    /// A memory-tier hit, ready to write.
-    struct MemoryHit {
+    /// A hit, ready to write.
+    struct LeanHit {
         var head: HTTPResponse
         /// The stored answer.
         let body: ByteBuffer
@@ -23,8 +24,8 @@ extension ProxyPipeline {
         let chunks: [StreamChunk]?
     }
 
-    /// The memory-tier hit that answers `original` with `body`; nil: run the full pipeline.
-    func memoryHit(_ head: HTTPRequest, body: ByteBuffer, logger: Logger) -> MemoryHit? {
+    /// The hit that answers `head` with `body`; nil: run the full pipeline.
+    func leanHit(_ head: HTTPRequest, body: ByteBuffer, logger: Logger) -> LeanHit? {
         guard !plugins.uses(.beforeLookup), !plugins.uses(.afterResponse),
             body.readableBytes <= configuration.maximumRequestBytes, let path = head.path
         else { return nil }
@@ -45,23 +46,24 @@ extension ProxyPipeline {
             else { return nil }
             lookup = computed
         }
-        guard let entry = services.cache.memory.hitIfPresent(lookup.key) else { return nil }
+        guard let (entry, found) = services.cache.hitWithoutWaiting(lookup.key) else { return nil }
+        let tier = ResponseTier(found)
         if memoized, !remembered {
             lookups.remember(lookup, path: path, fields: head.headerFields, body: body, tenantGeneration: generation)
         }
-        note(lookup, status: .hit, tier: ResponseTier(.memory), httpStatus: entry.status)
+        note(lookup, status: .hit, tier: tier, httpStatus: entry.status)
         if let usage = entry.usage {
             services.metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices)
         }
         var (status, headers) = CachedResponse.head(entry, now: services.clock.now())
         // In the order the full pipeline's response has them: its length, then the marks.
         if case .complete = entry.bodyKind { headers[.contentLength] = String(entry.body.readableBytes) }
-        ProxyAnswer.mark(&headers, status: .hit, tier: ResponseTier(.memory), key: lookup.key)
+        ProxyAnswer.mark(&headers, status: .hit, tier: tier, key: lookup.key)
         switch entry.bodyKind {
         case .complete:
-            return MemoryHit(head: HTTPResponse(status: status, headerFields: headers), body: entry.body, chunks: nil)
+            return LeanHit(head: HTTPResponse(status: status, headerFields: headers), body: entry.body, chunks: nil)
         case .stream(let chunks):
-            return MemoryHit(
+            return LeanHit(
                 head: HTTPResponse(status: status, headerFields: headers), body: entry.body,
                 chunks: chunks)
         }

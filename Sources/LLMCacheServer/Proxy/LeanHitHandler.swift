@@ -7,7 +7,7 @@ import NIOHTTPTypes
 
 /// What the memory-hit path shares between connections: the runtime and services the full
 /// pipeline reads, and the `Date` and `Server` headers Hummingbird would add.
-struct MemoryHitPath: Sendable {
+struct LeanHitPath: Sendable {
     let runtime: ProxyRuntime
     let services: ProxyServices
     let logger: Logger
@@ -16,9 +16,9 @@ struct MemoryHitPath: Sendable {
 
     /// The hit that answers `head` with `body` (the request's time counted from `started`), its
     /// `Date` and `Server` headers in; nil: the full pipeline answers.
-    func answer(_ head: HTTPRequest, body: ByteBuffer, started: ContinuousClock.Instant) -> ProxyPipeline.MemoryHit? {
+    func answer(_ head: HTTPRequest, body: ByteBuffer, started: ContinuousClock.Instant) -> ProxyPipeline.LeanHit? {
         let pipeline = ProxyPipeline(services: services, state: runtime.current)
-        guard var hit = pipeline.memoryHit(head, body: body, logger: logger) else { return nil }
+        guard var hit = pipeline.leanHit(head, body: body, logger: logger) else { return nil }
         hit.head.headerFields[.date] = dates.now
         hit.head.headerFields[.server] = serverName
         services.metrics.requestFinished(status: .hit, nanoseconds: started.nanosecondsElapsed, fast: true)
@@ -32,14 +32,14 @@ struct MemoryHitPath: Sendable {
 /// would have without this handler.
 ///
 /// A `POST` is held until its body has ended (up to the body limit), then asked of
-/// ``ProxyPipeline/memoryHit(_:body:logger:)``. Answers stay in request order: once a request has
+/// ``ProxyPipeline/leanHit(_:body:logger:)``. Answers stay in request order: once a request has
 /// been handed on, every later one is handed on too until the answers to all of them have been
 /// written (pipelined requests are never answered out of turn). A client that does not read its
 /// answers (the channel is not writable) gets the full pipeline, whose writer waits for it; any
 /// event or error while a request is held (the client half-closing, a quiesce on shutdown, broken
 /// framing) hands the request on first, so the full pipeline and Hummingbird's connection
 /// handling see everything as they did without this handler.
-final class MemoryHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
+final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
@@ -54,7 +54,7 @@ final class MemoryHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case handingOn
     }
 
-    private let path: MemoryHitPath
+    private let path: LeanHitPath
     private let maximumBodyBytes: Int
     private var state = State.idle
     /// Requests handed on whose answers have not ended yet.
@@ -62,7 +62,7 @@ final class MemoryHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A handed-on request whose `.end` has not been read yet.
     private var handingOnRequest = false
 
-    init(path: MemoryHitPath, maximumBodyBytes: Int) {
+    init(path: LeanHitPath, maximumBodyBytes: Int) {
         self.path = path
         self.maximumBodyBytes = maximumBodyBytes
     }
@@ -141,7 +141,7 @@ final class MemoryHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return !connection.lowercased().contains("close")
     }
 
-    private func write(_ hit: ProxyPipeline.MemoryHit, _ context: ChannelHandlerContext) {
+    private func write(_ hit: ProxyPipeline.LeanHit, _ context: ChannelHandlerContext) {
         context.write(wrapOutboundOut(.head(hit.head)), promise: nil)
         if let chunks = hit.chunks {
             var offset = hit.body.readerIndex

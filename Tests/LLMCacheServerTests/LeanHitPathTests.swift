@@ -3,9 +3,10 @@ import LLMCacheCore
 import LLMCacheServer
 import Testing
 
-/// The lean path (memory-tier hits answered on the event loop, `MemoryHitHandler`): it answers
+/// The lean path (memory-tier hits answered on the event loop, `LeanHitHandler`): it answers
 /// what the full pipeline would, counts what it would, and never answers out of turn.
-@Suite struct MemoryHitPathTests {
+@Suite struct LeanHitPathTests {
+    let scratch = ScratchDirectory()
     /// Headers that differ between two answers of the same entry at different moments.
     private static let momentary: Set<String> = ["date", "age"]
 
@@ -125,6 +126,38 @@ import Testing
                 "/v1/chat/completions", chat("Refused or hit"), headers: [("cache-control", "max-age=60")])
             #expect(fresh.header("x-llmcache-status") == "HIT")
             #expect(harness.server.metrics.snapshot.fastHits == 0)
+        }
+    }
+
+    @Test func aSmallDiskRecordIsALeanHitCountedAndPromotedAsBefore() async throws {
+        let store = scratch.path + "/store"
+        var stored: ProxyHarness.Reply?
+        try await ProxyHarness.run(store: store) { harness in
+            stored = try await harness.post("/v1/chat/completions", chat("From disk"))
+        }
+        var full: ProxyHarness.Reply?
+        try await ProxyHarness.run(store: store) { harness in
+            // The full pipeline's disk hit, for comparison (a replay header sends it there).
+            full = try await harness.post(
+                "/v1/chat/completions", chat("From disk"), headers: [("x-llmcache-replay", "instant")])
+            #expect(full?.header("x-llmcache-tier") == "disk")
+        }
+        try await ProxyHarness.run(store: store) { harness in
+            let lean = try await harness.post("/v1/chat/completions", chat("From disk"))
+            #expect(lean.header("x-llmcache-status") == "HIT")
+            #expect(lean.header("x-llmcache-tier") == "disk")
+            #expect(harness.server.metrics.snapshot.fastHits == 1)
+            #expect(lean.body == stored?.body)
+            #expect(Self.fields(lean) == full.map(Self.fields))
+            let stats = harness.server.cache.stats
+            #expect(stats.memory.misses == 1, "the L1 miss before the disk hit is counted once")
+            #expect(stats.disk?.hits == 1)
+            #expect(stats.disk?.misses == 0)
+            #expect(stats.promotions == 1)
+            let again = try await harness.post("/v1/chat/completions", chat("From disk"))
+            #expect(again.header("x-llmcache-tier") == "memory")
+            #expect(harness.server.metrics.snapshot.fastHits == 2)
+            #expect(harness.stats.requestCount == 0)
         }
     }
 }
