@@ -160,4 +160,38 @@ import Testing
             #expect(harness.stats.requestCount == 0)
         }
     }
+
+    /// The lean path writes its bytes below NIO's encoder: byte for byte what the encoder writes
+    /// for the full pipeline's hit (status line, fields, framing, every chunk), `date` and `age`
+    /// aside.
+    @Test(arguments: [false, true])
+    func leanBytesAreTheEncodersBytes(stream: Bool) async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let body = chat("Byte for byte", stream: stream)
+            _ = try await harness.post("/v1/chat/completions", body)
+            func request(_ headers: String) -> String {
+                "POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+                    + "content-length: \(body.utf8.count)\r\n\(headers)\r\n\(body)"
+            }
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send(request("") + request("x-llmcache-replay: instant\r\nconnection: close\r\n"))
+            let (text, closed) = try await connection.readToClose()
+            #expect(closed)
+            #expect(harness.server.metrics.snapshot.fastHits == 1)
+            let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { answer in
+                answer.components(separatedBy: "\r\n").filter {
+                    !$0.lowercased().hasPrefix("date:") && !$0.lowercased().hasPrefix("age:")
+                }
+            }
+            #expect(answers.count == 2, "\(text.prefix(400))")
+            #expect(answers.first == answers.last)
+            #expect(answers.first?.contains("transfer-encoding: chunked") == stream)
+            if stream {
+                // Every stored chunk is its own HTTP chunk: more than one chunk-size line.
+                #expect(
+                    (answers.first?.filter { $0.range(of: "^[0-9a-f]+$", options: .regularExpression) != nil }.count
+                        ?? 0) > 2)
+            }
+        }
+    }
 }

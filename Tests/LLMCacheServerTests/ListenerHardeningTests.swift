@@ -75,6 +75,21 @@ import Testing
         }
     }
 
+    /// The lean path writes below the guard; the guard still learns the answer ended and closes
+    /// the idle connection after it.
+    @Test func anIdleConnectionAfterALeanHitIsClosed() async throws {
+        try await ProxyHarness.run(store: nil, configure: Self.limits) { harness in
+            _ = try await harness.post("/v1/chat/completions", Self.body)
+            let connection = try RawConnection(port: harness.proxyPort)
+            connection.send(Self.request())
+            let (text, closed) = try await connection.readToClose()
+            #expect(text.hasPrefix("HTTP/1.1 200"))
+            #expect(text.lowercased().contains("x-llmcache-status: hit"))
+            #expect(harness.server.metrics.snapshot.fastHits == 1)
+            #expect(closed, "closed by the keep-alive timeout")
+        }
+    }
+
     @Test func brokenFramingIs400InTheJSONShapeNot413() async throws {
         try await ProxyHarness.run(store: nil, configure: Self.headerLimits) { harness in
             let garbage = try RawConnection(port: harness.proxyPort)

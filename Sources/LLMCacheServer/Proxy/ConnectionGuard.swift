@@ -52,6 +52,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var timers: Timers
     private var check: Scheduled<Void>?
     private var checkAt: ContinuousClock.Instant?
+    private var context: ChannelHandlerContext?
 
     init(connections: ConnectionCount, limit: Int, maximumBodyBytes: Int, timeouts: Timers.Limits) {
         self.connections = connections
@@ -61,6 +62,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
         if connections.take(limit: limit) {
             counted = true
             arm(context)
@@ -74,6 +76,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
         check?.cancel()
         check = nil
         if counted {
@@ -112,6 +115,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
             context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
         }
         context.fireChannelRead(data)
+    }
+
+    /// An answer was written below this handler (the lean path writes its bytes under the HTTP
+    /// encoder): what an `.end` passing through ``write(context:data:promise:)`` does.
+    func answeredBelow() {
+        timers.wroteEnd(at: .now)
+        if let context { arm(context) }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {

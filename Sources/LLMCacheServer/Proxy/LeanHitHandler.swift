@@ -3,6 +3,7 @@ import Hummingbird
 import LLMCacheCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// What the memory-hit path shares between connections: the runtime and services the full
@@ -56,15 +57,29 @@ final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private let path: LeanHitPath
     private let maximumBodyBytes: Int
+    /// Told of every answer written here, as it would see its `.end` (its timers).
+    private let connectionGuard: ConnectionGuard?
+    /// Where an answer's bytes are written: the HTTP encoder's context, so they go to the
+    /// socket as they are (nil: written as parts through the encoder).
+    private var wire: ChannelHandlerContext?
     private var state = State.idle
     /// Requests handed on whose answers have not ended yet.
     private var answersOwed = 0
     /// A handed-on request whose `.end` has not been read yet.
     private var handingOnRequest = false
 
-    init(path: LeanHitPath, maximumBodyBytes: Int) {
+    init(path: LeanHitPath, maximumBodyBytes: Int, connectionGuard: ConnectionGuard? = nil) {
         self.path = path
         self.maximumBodyBytes = maximumBodyBytes
+        self.connectionGuard = connectionGuard
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        wire = try? context.pipeline.syncOperations.context(handlerType: HTTPResponseEncoder.self)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        wire = nil
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -142,6 +157,13 @@ final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func write(_ hit: ProxyPipeline.LeanHit, _ context: ChannelHandlerContext) {
+        if let wire {
+            var buffer = context.channel.allocator.buffer(capacity: LeanHitWire.estimatedSize(hit))
+            LeanHitWire.write(hit, to: &buffer)
+            wire.writeAndFlush(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
+            connectionGuard?.answeredBelow()
+            return
+        }
         context.write(wrapOutboundOut(.head(hit.head)), promise: nil)
         if let chunks = hit.chunks {
             var offset = hit.body.readerIndex

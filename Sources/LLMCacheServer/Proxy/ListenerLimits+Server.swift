@@ -17,10 +17,9 @@ extension ListenerLimits {
             header: headerTimeout, body: bodyTimeout, keepAlive: keepAliveTimeout, send: sendTimeout)
         return .http1(
             configuration: .init(
-                additionalChannelHandlers: [
-                    ConnectionGuard(
-                        connections: connections, limit: limit, maximumBodyBytes: maximumBodyBytes, timeouts: timeouts)
-                ] + (leanHits.map { [LeanHitHandler(path: $0, maximumBodyBytes: maximumBodyBytes)] } ?? []),
+                additionalChannelHandlers: Self.handlers(
+                    connections: connections, limit: limit, maximumBodyBytes: maximumBodyBytes, timeouts: timeouts,
+                    leanHits: leanHits),
                 idleTimeout: nil,
                 httpDecoderConfiguration: .init(
                     maxHeaderFieldSize: maximumHeaderBytes, maxHeaderListSize: maximumHeaderBytes,
@@ -29,6 +28,21 @@ extension ListenerLimits {
 }
 
 extension ListenerLimits {
+    /// A new connection's handlers: its guard, then (with `leanHits`) the lean path, which tells
+    /// the guard of the answers it writes.
+    private static func handlers(
+        connections: ConnectionCount, limit: Int, maximumBodyBytes: Int, timeouts: ConnectionGuard.Timers.Limits,
+        leanHits: LeanHitPath?
+    ) -> [any RemovableChannelHandler] {
+        let connectionGuard = ConnectionGuard(
+            connections: connections, limit: limit, maximumBodyBytes: maximumBodyBytes, timeouts: timeouts)
+        guard let leanHits else { return [connectionGuard] }
+        return [
+            connectionGuard,
+            LeanHitHandler(path: leanHits, maximumBodyBytes: maximumBodyBytes, connectionGuard: connectionGuard),
+        ]
+    }
+
     /// The HTTP/1 server with these limits and no lean path (the admin listener).
     package func server(connections: ConnectionCount, maximumBodyBytes: Int) -> HTTPServerBuilder {
         server(connections: connections, maximumBodyBytes: maximumBodyBytes, leanHits: nil)
