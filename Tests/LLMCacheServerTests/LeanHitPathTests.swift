@@ -174,17 +174,20 @@ import Testing
                     + "content-length: \(body.utf8.count)\r\n\(headers)\r\n\(body)"
             }
             let connection = try RawConnection(port: harness.proxyPort)
-            connection.send(request("") + request("x-llmcache-replay: instant\r\nconnection: close\r\n"))
+            // Two lean hits (the second with the head kept from the first), then the full pipeline's.
+            connection.send(
+                request("") + request("") + request("x-llmcache-replay: instant\r\nconnection: close\r\n"))
             let (text, closed) = try await connection.readToClose()
             #expect(closed)
-            #expect(harness.server.metrics.snapshot.fastHits == 1)
+            #expect(harness.server.metrics.snapshot.fastHits == 2)
             let answers = text.components(separatedBy: "HTTP/1.1 ").dropFirst().map { answer in
                 answer.components(separatedBy: "\r\n").filter {
                     !$0.lowercased().hasPrefix("date:") && !$0.lowercased().hasPrefix("age:")
                 }
             }
-            #expect(answers.count == 2, "\(text.prefix(400))")
-            #expect(answers.first == answers.last)
+            #expect(answers.count == 3, "\(text.prefix(400))")
+            #expect(answers[0] == answers[2])
+            #expect(answers[1] == answers[2])
             #expect(answers.first?.contains("transfer-encoding: chunked") == stream)
             if stream {
                 // Every stored chunk is its own HTTP chunk: more than one chunk-size line.
@@ -192,6 +195,23 @@ import Testing
                     (answers.first?.filter { $0.range(of: "^[0-9a-f]+$", options: .regularExpression) != nil }.count
                         ?? 0) > 2)
             }
+        }
+    }
+
+    /// A kept answer head is never used for another stored answer under the same key.
+    @Test func aRefreshedAnswerIsAnsweredWithItsOwnHead() async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let body = chat("Refreshed")
+            _ = try await harness.post("/v1/chat/completions", body)
+            let first = try await harness.post("/v1/chat/completions", body)
+            #expect(first.header("x-llmcache-original-x-request-id") == "req_1")
+            let refreshed = try await harness.post(
+                "/v1/chat/completions", body, headers: [("cache-control", "no-cache")])
+            #expect(refreshed.header("x-request-id") == "req_2")
+            let second = try await harness.post("/v1/chat/completions", body)
+            #expect(second.header("x-llmcache-status") == "HIT")
+            #expect(second.header("x-llmcache-original-x-request-id") == "req_2")
+            #expect(harness.server.metrics.snapshot.fastHits == 2)
         }
     }
 }

@@ -55,10 +55,8 @@ extension ProxyPipeline {
         if let usage = entry.usage {
             services.metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices)
         }
-        var (status, headers) = CachedResponse.head(entry, now: services.clock.now())
-        // In the order the full pipeline's response has them: its length, then the marks.
-        if case .complete = entry.bodyKind { headers[.contentLength] = String(entry.body.readableBytes) }
-        ProxyAnswer.mark(&headers, status: .hit, tier: tier, key: lookup.key)
+        var (status, headers) = services.answerHeads.head(for: lookup.key, entry: entry, tier: tier)
+        headers[ProxyHeaders.age] = String(CachedResponse.age(of: entry, now: services.clock.now()))
         switch entry.bodyKind {
         case .complete:
             return LeanHit(head: HTTPResponse(status: status, headerFields: headers), body: entry.body, chunks: nil)

@@ -21,4 +21,6 @@ struct ProxyServices: Sendable {
     let endpoints: ObservabilityEndpoints
     let governor: MemoryGovernor?
     let hooks: PluginRunner
+    /// The lean path's answer heads, made once per stored answer.
+    let answerHeads = AnswerHeadCache()
 }

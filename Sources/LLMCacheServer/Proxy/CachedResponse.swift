@@ -12,9 +12,13 @@ enum CachedResponse {
     /// ``ReplayedHeaders`` treats them, and `age`.
     static func head(_ entry: CacheEntry, now: Timestamp) -> (status: HTTPResponse.Status, headers: HTTPFields) {
         var headers = ReplayedHeaders.onHit(entry.headers)
-        let age = max(0, now.duration(since: entry.createdAt).components.seconds)
-        headers[ProxyHeaders.age] = String(age)
+        headers[ProxyHeaders.age] = String(age(of: entry, now: now))
         return (HTTPResponse.Status(code: entry.status), headers)
+    }
+
+    /// Whole seconds since `entry` was stored.
+    static func age(of entry: CacheEntry, now: Timestamp) -> Int64 {
+        max(0, now.duration(since: entry.createdAt).components.seconds)
     }
 
     static func response(_ entry: CacheEntry, now: Timestamp, paced: Bool) -> Response {
