@@ -2,7 +2,7 @@
 # llmcache against nginx proxy_cache, one table with ratios, everything on 127.0.0.1 in one run:
 # L1 (memory) hits, disk-tier hits (3,000 stored answers, a 1 MiB memory tier holding about a
 # third of them), hits on a cached ~21 KiB stream (109 events), and misses (against mock-upstream called directly: the cost
-# llmcache adds to a miss). Each cell: a warm-up as long as the run, then the measured run.
+# llmcache adds to a miss, memory-only and with the disk tier). Each cell: a warm-up as long as the run, then the measured run.
 # Needs wrk and nginx (apt-get install wrk nginx-light).
 #
 # usage: tools/loadtest/compare.sh [seconds per run, default 5]
@@ -54,7 +54,7 @@ printf '%-8s %-8s %12s %12s %7s %10s %10s %10s %10s\n' scenario wrk reference ll
 for load in "1 1" "1 32" "2 64"; do
   set -- $load
   for row in "L1-hit:$ngx:$memory:hit.lua" "disk-hit:$ngx:$disk:disk-hit.lua" "stream:$ngx:$memory:stream-hit.lua" \
-    "miss:$mock:$memory:miss.lua"; do
+    "miss:$mock:$memory:miss.lua" "miss-L2:$mock:$disk:miss.lua"; do
     IFS=: read -r name ref ours script <<<"$row"
     read -r rps_ref p50_ref p99_ref <<<"$(measure "$(url "$ref")" "$script" "$1" "$2")"
     read -r rps p50 p99 <<<"$(measure "$(url "$ours")" "$script" "$1" "$2")"
@@ -64,5 +64,6 @@ for load in "1 1" "1 32" "2 64"; do
   done
 done
 echo
-echo "reference: nginx proxy_cache for hits; mock-upstream called directly for misses (llmcache: miss + store)."
+echo "reference: nginx proxy_cache for hits; mock-upstream called directly for misses (llmcache: miss + store;"
+echo "miss: the memory-only instance; miss-L2: the instance with a disk tier, each miss also written to it)."
 curl -s "http://127.0.0.1:$disk/stats" | python3 -c 'import json,sys; t=json.load(sys.stdin)["tiers"]; print("disk-hit instance: memory hits", t["memory"]["hits"], "disk hits", t["disk"]["hits"])' 
