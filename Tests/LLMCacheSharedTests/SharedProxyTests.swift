@@ -15,22 +15,31 @@ import Testing
 extension PostgresSuites {
     @Suite struct SharedProxyTests {
         /// Runs `body` with `count` proxies (memory only) on `cluster`, or on a fresh one; all call
-        /// the first one's mock.
+        /// the first one's mock. Unless `attached` is false (a test of a start while the database
+        /// is away), `body` runs once every instance has read the database's secret: a connection
+        /// slower than `connect_timeout` on a loaded machine starts an instance detached, and it
+        /// joins a moment later by itself.
         static func withInstances(
             _ count: Int, on cluster: PostgresCluster? = nil, leaseTimeout: Duration = .seconds(30),
-            lookupTimeout: Duration = .seconds(5), _ body: ([ProxyHarness]) async throws -> Void
+            lookupTimeout: Duration = .seconds(5), attached: Bool = true, _ body: ([ProxyHarness]) async throws -> Void
         ) async throws {
             guard let cluster else {
                 return try await PostgresCluster.with { cluster in
                     try await withInstances(
-                        count, on: cluster, leaseTimeout: leaseTimeout, lookupTimeout: lookupTimeout, body)
+                        count, on: cluster, leaseTimeout: leaseTimeout, lookupTimeout: lookupTimeout,
+                        attached: attached, body)
                 }
             }
             let shared = SharedTierConfiguration(
                 url: cluster.url, poolSize: 2, lookupTimeout: lookupTimeout, connectTimeout: .seconds(1),
                 leaseTimeout: leaseTimeout, breakerDelay: .milliseconds(200))
             func start(_ harnesses: [ProxyHarness]) async throws {
-                if harnesses.count == count { return try await body(harnesses) }
+                if harnesses.count == count {
+                    if attached {
+                        for harness in harnesses { await harness.server.shared!.attached.reached(atLeast: 1) }
+                    }
+                    return try await body(harnesses)
+                }
                 try await ProxyHarness.run(
                     store: nil, upstreamPort: harnesses.first?.mockPort, configure: { $0.shared = shared }
                 ) { harness in try await start(harnesses + [harness]) }
@@ -183,7 +192,7 @@ extension PostgresSuites {
         @Test func anInstanceStartedWhileTheDatabaseIsAwayServesAndJoinsLater() async throws {
             try await PostgresCluster.with { cluster in
                 try await cluster.kill()
-                try await Self.withInstances(1, on: cluster, lookupTimeout: .seconds(1)) { instances in
+                try await Self.withInstances(1, on: cluster, lookupTimeout: .seconds(1), attached: false) { instances in
                     let a = instances[0]
                     let before = try await a.post("/v1/chat/completions", chat("before the database"))
                     #expect(before.status == 200 && before.header("x-llmcache-status") == "MISS")
