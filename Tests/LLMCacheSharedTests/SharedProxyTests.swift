@@ -17,8 +17,8 @@ extension PostgresSuites {
         /// Runs `body` with `count` proxies (memory only) on `cluster`, or on a fresh one; all call
         /// the first one's mock. Unless `attached` is false (a test of a start while the database
         /// is away), `body` runs once every instance has read the database's secret: a connection
-        /// slower than `connect_timeout` on a loaded machine starts an instance detached, and it
-        /// joins a moment later by itself.
+        /// slower than the connect timeout on a loaded machine starts an instance detached, and it
+        /// joins by itself later (after the pool's backoff: 69 s once, with a 1 s timeout).
         static func withInstances(
             _ count: Int, on cluster: PostgresCluster? = nil, leaseTimeout: Duration = .seconds(30),
             lookupTimeout: Duration = .seconds(5), attached: Bool = true, _ body: ([ProxyHarness]) async throws -> Void
@@ -31,7 +31,7 @@ extension PostgresSuites {
                 }
             }
             let shared = SharedTierConfiguration(
-                url: cluster.url, poolSize: 2, lookupTimeout: lookupTimeout, connectTimeout: .seconds(1),
+                url: cluster.url, poolSize: 2, lookupTimeout: lookupTimeout, connectTimeout: .seconds(10),
                 leaseTimeout: leaseTimeout, breakerDelay: .milliseconds(200))
             func start(_ harnesses: [ProxyHarness]) async throws {
                 if harnesses.count == count {
