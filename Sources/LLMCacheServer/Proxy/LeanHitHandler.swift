@@ -58,9 +58,10 @@ final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private let path: LeanHitPath
     private let maximumBodyBytes: Int
     /// Told of every answer written here, as it would see its `.end` (its timers).
-    private let connectionGuard: ConnectionGuard?
+    private let connectionGuard: ConnectionGuard
     /// Where an answer's bytes are written: the HTTP encoder's context, so they go to the
-    /// socket as they are (nil: written as parts through the encoder).
+    /// socket as they are (nil in a pipeline without NIO's encoder: then nothing is answered
+    /// here, every request is handed on).
     private var wire: ChannelHandlerContext?
     private var state = State.idle
     /// Requests handed on whose answers have not ended yet.
@@ -68,7 +69,7 @@ final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// A handed-on request whose `.end` has not been read yet.
     private var handingOnRequest = false
 
-    init(path: LeanHitPath, maximumBodyBytes: Int, connectionGuard: ConnectionGuard? = nil) {
+    init(path: LeanHitPath, maximumBodyBytes: Int, connectionGuard: ConnectionGuard) {
         self.path = path
         self.maximumBodyBytes = maximumBodyBytes
         self.connectionGuard = connectionGuard
@@ -86,7 +87,7 @@ final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let part = unwrapInboundIn(data)
         switch state {
         case .idle:
-            if case .head(let head) = part, Self.mayHit(head) {
+            if wire != nil, case .head(let head) = part, Self.mayHit(head) {
                 state = .holding(head, context.channel.allocator.buffer(capacity: 0), .now)
             } else {
                 handOn(context, part)
@@ -107,8 +108,8 @@ final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
                     state = .holding(head, body, started)
                 }
             case .end:
-                if context.channel.isWritable, let hit = path.answer(head, body: body, started: started) {
-                    write(hit, context)
+                if context.channel.isWritable, let wire, let hit = path.answer(head, body: body, started: started) {
+                    write(hit, to: wire)
                 } else {
                     handOnHeld(context, head, body)
                     handOn(context, part)
@@ -156,26 +157,13 @@ final class LeanHitHandler: ChannelDuplexHandler, RemovableChannelHandler {
         return !connection.lowercased().contains("close")
     }
 
-    private func write(_ hit: ProxyPipeline.LeanHit, _ context: ChannelHandlerContext) {
-        if let wire {
-            var buffer = context.channel.allocator.buffer(capacity: LeanHitWire.estimatedSize(hit))
-            LeanHitWire.write(hit, to: &buffer)
-            wire.writeAndFlush(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
-            connectionGuard?.answeredBelow()
-            return
-        }
-        context.write(wrapOutboundOut(.head(hit.head)), promise: nil)
-        if let chunks = hit.chunks {
-            var offset = hit.body.readerIndex
-            for chunk in chunks where chunk.length > 0 {
-                guard let slice = hit.body.getSlice(at: offset, length: Int(chunk.length)) else { break }
-                context.write(wrapOutboundOut(.body(slice)), promise: nil)
-                offset += Int(chunk.length)
-            }
-        } else if hit.body.readableBytes > 0 {
-            context.write(wrapOutboundOut(.body(hit.body)), promise: nil)
-        }
-        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+    /// Writes `hit`'s bytes from the encoder's context `wire` (straight to the socket) and tells
+    /// the guard the answer ended.
+    private func write(_ hit: ProxyPipeline.LeanHit, to wire: ChannelHandlerContext) {
+        var buffer = wire.channel.allocator.buffer(capacity: LeanHitWire.estimatedSize(hit))
+        LeanHitWire.write(hit, to: &buffer)
+        wire.writeAndFlush(NIOAny(IOData.byteBuffer(buffer)), promise: nil)
+        connectionGuard.answeredBelow()
     }
 
     /// Hands on a held request's head and body so far.
