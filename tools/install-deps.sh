@@ -4,12 +4,13 @@
 #   - system libraries: liblmdb-dev, libzstd-dev, zlib1g-dev, pkg-config (apt-get)
 #   - postgresql: the server the shared-tier tests start a throwaway cluster of (they run it as
 #     the `postgres` user the package creates when the tests run as root)
+#   - chromium: the headless browser the dashboard's test drives (tools/browser/)
 #   - python3 and the official OpenAI and Anthropic Python SDKs, for the end-to-end tests that
 #     drive the proxy with the clients our users run, and pytest + pytest-xdist for the pytest
 #     plugin's suite (pip)
 set -euo pipefail
 
-packages=(liblmdb-dev libzstd-dev zlib1g-dev pkg-config postgresql)
+packages=(liblmdb-dev libzstd-dev zlib1g-dev pkg-config postgresql chromium)
 command -v python3 >/dev/null 2>&1 || packages+=(python3 python3-pip)
 missing=()
 for p in "${packages[@]}"; do

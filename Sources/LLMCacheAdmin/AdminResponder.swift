@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import LLMCacheConfig
 import LLMCacheCore
 import LLMCacheServer
 import LLMCacheStore
@@ -14,17 +15,30 @@ struct AdminResponder: HTTPResponder {
     let proxy: ProxyServer
     let endpoints: ObservabilityEndpoints
     let token: BearerToken?
+    /// The settings in force, for the dashboard (secrets redacted); nil: not known here.
+    let settings: @Sendable () -> LLMCacheSettings?
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
         let open = path == "/healthz" || path == "/readyz"
         if !open, let token, !token.admits(request.headers) {
-            var response = Self.error(.unauthorized, "unauthorized", "this admin API needs Authorization: Bearer TOKEN")
+            // The page itself holds no data: without a token it is still sent (as a 401), and
+            // asks for the token it then sends with every request it makes.
+            var response =
+                path == "/dashboard" && request.method == .get
+                ? DashboardPage.response(status: .unauthorized)
+                : Self.error(.unauthorized, "unauthorized", "this admin API needs Authorization: Bearer TOKEN")
             response.headers[.wwwAuthenticate] = #"Bearer realm="llmcache-admin""#
             return response
         }
+        if path == "/stats", request.method == .get, request.uri.queryParameters.get("view") == "dashboard" {
+            return await dashboardStats()
+        }
         if let response = endpoints.response(method: request.method, path: path) { return response }
         switch (request.method, path) {
+        case (.get, "/dashboard"), (.head, "/dashboard"): return DashboardPage.response(status: .ok)
+        case (_, "/dashboard"):
+            return Self.error(.methodNotAllowed, "method_not_allowed", "/dashboard answers GET only")
         case (.post, "/admin/purge"): return await purge(request)
         case (.post, "/admin/stats/reset"):
             endpoints.resetStats()
@@ -35,6 +49,25 @@ struct AdminResponder: HTTPResponder {
         default:
             return Self.error(.notFound, "not_found", "no admin endpoint \(path)")
         }
+    }
+
+    /// `/stats` with the last hour, the recent misses explained, and the running configuration
+    /// (secrets redacted): everything ``DashboardPage`` shows, from one request.
+    private func dashboardStats() async -> Response {
+        guard case .object(var members) = await endpoints.dashboardJSON() else {
+            return Self.error(.internalServerError, "stats_failed", "the stats are not an object")
+        }
+        members.append(
+            JSONMember(
+                key: "configuration",
+                value: .object([
+                    JSONMember(
+                        key: "yaml", value: settings().map { .string($0.yaml(redactingSecrets: true)) } ?? .null),
+                    JSONMember(key: "plugins", value: .array(proxy.pluginNames.map { .string($0) })),
+                ])))
+        var response = Self.json(String(decoding: CanonicalJSON.serialize(.object(members)), as: UTF8.self))
+        response.headers[.cacheControl] = "no-store"
+        return response
     }
 
     private func purge(_ request: Request) async -> Response {

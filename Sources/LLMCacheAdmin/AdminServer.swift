@@ -1,4 +1,5 @@
 import Hummingbird
+import LLMCacheConfig
 import LLMCacheServer
 import Logging
 
@@ -8,18 +9,27 @@ import Logging
 /// |---|---|
 /// | `GET /healthz`, `/readyz` | as on the proxy's listener (no token needed) |
 /// | `GET /stats`, `/metrics` | as on the proxy's listener |
+/// | `GET /stats?view=dashboard` | `/stats` with the last hour, recent misses explained, the configuration |
+/// | `GET /dashboard` | the live page over that (without the token: the page, as a 401, asking for it) |
 /// | `POST /admin/purge` `{"key":HEX}` \| `{"namespace":NAME}` \| `{"all":true}` | removes entries from both tiers |
 /// | `POST /admin/stats/reset` | zeroes the `/stats` counters (Prometheus counters stay monotonic) |
 /// | `GET /admin/export[?namespace=&model=&since=ISO8601]` | streams entries as export-format JSON lines |
 public struct AdminServer: Sendable {
     public let configuration: AdminConfiguration
     let proxy: ProxyServer
+    let settings: @Sendable () -> LLMCacheSettings?
     let logger: Logger
 
-    public init(proxy: ProxyServer, configuration: AdminConfiguration, logger: Logger = Logger(label: "llmcache.admin"))
-    {
+    /// - Parameter settings: the settings in force (after reloads), shown by the dashboard with
+    ///   secrets redacted.
+    public init(
+        proxy: ProxyServer, configuration: AdminConfiguration,
+        settings: @escaping @Sendable () -> LLMCacheSettings? = { nil },
+        logger: Logger = Logger(label: "llmcache.admin")
+    ) {
         self.proxy = proxy
         self.configuration = configuration
+        self.settings = settings
         self.logger = logger
     }
 
@@ -37,7 +47,8 @@ public struct AdminServer: Sendable {
         limits.maximumConnections = min(limits.maximumConnections, Self.maximumConnections)
         return Application(
             responder: AdminResponder(
-                proxy: proxy, endpoints: proxy.endpoints, token: configuration.token.map(BearerToken.init)),
+                proxy: proxy, endpoints: proxy.endpoints, token: configuration.token.map(BearerToken.init),
+                settings: settings),
             server: limits.server(connections: ConnectionCount(), maximumBodyBytes: 64 << 10),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache-admin"),

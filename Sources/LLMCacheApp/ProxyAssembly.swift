@@ -64,10 +64,13 @@ public struct ProxyAssembly: Sendable {
             configuration: configuration, clock: clock, logger: logger, metricsFactory: metricsFactory,
             metricsExposition: metricsExposition, memorySampler: memorySampler, plugins: plugins)
         self.server = server
-        self.admin = admin.map { AdminServer(proxy: server, configuration: $0, logger: logger) }
-        self.reloader = reloading.map {
+        let reloader = reloading.map {
             ConfigReloader(
                 loader: $0.loader, registry: $0.registry, server: server, settings: $0.settings, logger: logger)
+        }
+        self.reloader = reloader
+        self.admin = admin.map {
+            AdminServer(proxy: server, configuration: $0, settings: { reloader?.current }, logger: logger)
         }
         self.reloading = reloading
         self.logger = logger

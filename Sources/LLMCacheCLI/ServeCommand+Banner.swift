@@ -18,7 +18,8 @@ extension ServeCommand {
             "  SDKs: OpenAI(base_url=\"\(base)/v1\"), Anthropic(base_url=\"\(base)\")",
         ]
         if let adminPort {
-            lines.append("  stats: http://\(settings.admin.host):\(adminPort)/stats    stop: Ctrl-C")
+            let admin = "http://\(settings.admin.host):\(adminPort)"
+            lines.append("  dashboard: \(admin)/dashboard    stats: \(admin)/stats    stop: Ctrl-C")
         } else {
             lines.append("  stats: \(base)/stats    stop: Ctrl-C")
         }

@@ -113,7 +113,7 @@ public struct ProxyServer: Sendable {
         self.endpoints = ObservabilityEndpoints(
             cache: cache, shared: shared, metrics: metrics, publisher: TierMetricsPublisher(factory: metricsFactory),
             governor: governor,
-            readiness: readiness, exposition: metricsExposition)
+            readiness: readiness, exposition: metricsExposition, clock: clock, history: StatsHistory(), store: disk)
         self.runtime = ProxyRuntime(RuntimeState(configuration: configuration, plugins: plugins))
         self.client = UpstreamClient(configuration: configuration.upstream)
         self.clock = clock
@@ -181,7 +181,10 @@ public struct ProxyServer: Sendable {
         if let store { services.append(DiskTierWriter(tier: store)) }
         if let manifest { services.append(manifest) }
         // Plugins shut down after running fetches (which may call their before-store hooks).
-        services += [PluginShutdown(runtime: runtime), MemoryTierSweeper(tier: cache.memory), runner]
+        services += [
+            PluginShutdown(runtime: runtime), MemoryTierSweeper(tier: cache.memory), runner,
+            StatsHistorySampler(endpoints: endpoints),
+        ]
         if let governor { services.append(governor) }
         let port = configuration.port
         let readiness = readiness

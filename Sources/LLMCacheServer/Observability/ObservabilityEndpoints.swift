@@ -4,6 +4,7 @@ import LLMCacheCore
 import LLMCacheShared
 import LLMCacheStore
 import NIOCore
+import NIOPosix
 
 /// `GET /healthz`, `/readyz`, `/stats` and `/metrics`, served on the proxy's listener and on the
 /// admin listener alike.
@@ -17,6 +18,13 @@ package struct ObservabilityEndpoints: Sendable {
     let readiness: Readiness
     /// Renders the metrics backend's text exposition (Prometheus); nil: `/metrics` is 404.
     let exposition: (@Sendable () -> [UInt8])?
+    let clock: any WallClock
+    /// The last hour in 10 s buckets (``StatsHistorySampler`` closes them), for the dashboard.
+    package let history: StatsHistory
+    /// Recent misses and misses per route and model.
+    package let misses = MissLog()
+    /// The disk tier, whose requests explain misses; nil without one.
+    let store: DiskTier?
     let started = ContinuousClock.now
 
     package static let paths: Set<String> = ["/healthz", "/readyz", "/stats", "/metrics"]
@@ -54,7 +62,47 @@ package struct ObservabilityEndpoints: Sendable {
     package func statsJSON() -> JSONValue {
         StatsReport.json(
             cache: cache.stats, shared: shared?.report, proxy: metrics.snapshot, governor: governor?.stats,
-            uptimeSeconds: Double((ContinuousClock.now - started).components.seconds))
+            uptimeSeconds: Double((ContinuousClock.now - started).components.seconds), misses: misses.top(10))
+    }
+
+    /// `/stats` and what the dashboard draws besides: the last hour in buckets and the recent
+    /// misses, each explained (off the event loop; at most once per miss).
+    package func dashboardJSON() async -> JSONValue {
+        let store = self.store
+        await misses.explainPending { recipe, model, excluded, before in
+            guard let store else { return "no disk tier to compare it with" }
+            let explanation = try? await NIOThreadPool.singleton.runIfActive {
+                store.explainMiss(recipe, model: model, excluding: excluded, storedBefore: before)
+            }
+            return explanation?.summary ?? "not explained (the proxy is stopping)"
+        }
+        guard case .object(var members) = statsJSON() else { return statsJSON() }
+        members.append(
+            JSONMember(
+                key: "history",
+                value: StatsReport.history(history.buckets(current: historyPoint()), interval: history.interval)))
+        members.append(JSONMember(key: "recent_misses", value: StatsReport.recentMisses(misses.recent)))
+        return .object(members)
+    }
+
+    /// The counters the history keeps, now.
+    package func historyPoint() -> StatsHistory.Point {
+        let stats = cache.stats
+        let proxy = metrics.snapshot
+        var hits = ["memory": stats.memory.hits]
+        var missed = ["memory": stats.memory.misses]
+        if let disk = stats.disk {
+            hits["disk"] = disk.hits
+            missed["disk"] = disk.misses
+        }
+        for (name, counts) in stats.others {
+            hits[name] = counts.hits
+            missed[name] = counts.misses
+        }
+        return StatsHistory.Point(
+            time: clock.now(), requests: proxy.requestsByStatus, hits: hits, misses: missed,
+            upstreamRequests: proxy.upstreamRequests, savedTokens: proxy.savedInputTokens + proxy.savedOutputTokens,
+            savedDollars: proxy.savedDollars)
     }
 
     /// Brings the tier gauges and counters up to date in the metrics backend.
@@ -65,6 +113,7 @@ package struct ObservabilityEndpoints: Sendable {
     package func resetStats() {
         cache.resetStats()
         metrics.reset()
+        misses.reset()
     }
 
     private func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {

@@ -45,15 +45,41 @@ public final class ProxyMetrics: Sendable {
         public var savedDollars = 0.0
         /// Cache answers whose model has no price in the table (their tokens are counted, not priced).
         public var unpricedHits = 0
+        /// What answers from cache saved, per model (at most ``ProxyMetrics/maximumModels``
+        /// models; the rest are counted under `(other)`).
+        public var savedByModel: [String: ModelSavings] = [:]
         /// Plugin hooks that failed, timed out or ran slow (isolated unless critical).
         public var pluginFailures = 0
         /// Configuration reloads applied and rejected.
         public var configReloads = 0
         public var configRejections = 0
+        /// The last reload and its result (nil: none since the start; a stats reset keeps it).
+        public var lastReload: ReloadResult?
         /// Answers fetched but not stored because they were not whole answers, by reason
         /// (``AnswerValidation/Refusal``).
         public var storeRefusals: [String: Int] = [:]
     }
+
+    /// Answers served from cache for one model, and what they saved.
+    public struct ModelSavings: Sendable, Equatable {
+        public var hits = 0
+        public var inputTokens = 0
+        public var outputTokens = 0
+        public var dollars = 0.0
+        /// Hits whose model has no price in the table.
+        public var unpriced = 0
+    }
+
+    /// A configuration reload: when, and whether it was applied (else why it was rejected).
+    public struct ReloadResult: Sendable, Equatable {
+        public var time: Timestamp
+        public var applied: Bool
+        public var error: String?
+    }
+
+    /// Distinct models `savedByModel` keeps apart (model names come from requests: bounded).
+    public static let maximumModels = 100
+    static let otherModels = "(other)"
 
     public init(factory: any MetricsFactory = MetricsSystem.factory) {
         self.factory = factory
@@ -90,7 +116,13 @@ public final class ProxyMetrics: Sendable {
 
     public var snapshot: Counts { counts.withLock { $0 } }
 
-    public func reset() { counts.withLock { $0 = Counts() } }
+    public func reset() {
+        counts.withLock {
+            let last = $0.lastReload
+            $0 = Counts()
+            $0.lastReload = last
+        }
+    }
 
     /// A request answered with `status` (a cache status or ERROR) after `nanoseconds` — until the
     /// response head was ready (a stream's first byte, a whole body's last).
@@ -122,9 +154,12 @@ public final class ProxyMetrics: Sendable {
         }
     }
 
-    /// A configuration reload was applied or rejected.
-    package func configReload(applied: Bool) {
-        counts.withLock { if applied { $0.configReloads += 1 } else { $0.configRejections += 1 } }
+    /// A configuration reload was applied, or rejected with `error`.
+    package func configReload(applied: Bool, error: String? = nil, at time: Timestamp = SystemClock().now()) {
+        counts.withLock {
+            if applied { $0.configReloads += 1 } else { $0.configRejections += 1 }
+            $0.lastReload = ReloadResult(time: time, applied: applied, error: error)
+        }
         (applied ? configReloads : configRejections).increment()
     }
 
@@ -136,6 +171,9 @@ public final class ProxyMetrics: Sendable {
             $0.savedInputTokens += usage.inputTokens
             $0.savedOutputTokens += usage.outputTokens
             if let cost { $0.savedDollars += cost } else { $0.unpricedHits += 1 }
+            let name =
+                $0.savedByModel[model] != nil || $0.savedByModel.count < Self.maximumModels ? model : Self.otherModels
+            $0.savedByModel[name, default: ModelSavings()].record(usage, cost: cost)
         }
         savedInputTokens.increment(by: usage.inputTokens)
         savedOutputTokens.increment(by: usage.outputTokens)
@@ -169,5 +207,14 @@ public final class ProxyMetrics: Sendable {
                 handles[upstream]!.errors[error]!.increment()
             }
         }
+    }
+}
+
+extension ProxyMetrics.ModelSavings {
+    mutating func record(_ usage: TokenUsage, cost: Double?) {
+        hits += 1
+        inputTokens += usage.inputTokens
+        outputTokens += usage.outputTokens
+        if let cost { dollars += cost } else { unpriced += 1 }
     }
 }

@@ -7,7 +7,8 @@ import LLMCacheStore
 enum StatsReport {
     static func json(
         cache: TieredCacheStats, shared: SharedTierStats.Report? = nil, proxy: ProxyMetrics.Counts,
-        governor: MemoryGovernorStats?, uptimeSeconds: Double
+        governor: MemoryGovernorStats?, uptimeSeconds: Double,
+        misses: (routes: [(String, Int)], models: [(String, Int)]) = ([], [])
     ) -> JSONValue {
         var tiers: [JSONMember] = [JSONMember(key: "memory", value: memory(cache.memory))]
         if let disk = cache.disk { tiers.append(JSONMember(key: "disk", value: self.disk(disk))) }
@@ -27,6 +28,11 @@ enum StatsReport {
             "saved": object([
                 "input_tokens": int(proxy.savedInputTokens), "output_tokens": int(proxy.savedOutputTokens),
                 "dollars": number(proxy.savedDollars), "unpriced_hits": int(proxy.unpricedHits),
+                "by_model": object(proxy.savedByModel.mapValues(modelSavings)),
+            ]),
+            "misses": object([
+                "by_route": .object(misses.routes.map { JSONMember(key: $0.0, value: int($0.1)) }),
+                "by_model": .object(misses.models.map { JSONMember(key: $0.0, value: int($0.1)) }),
             ]),
             "governor": governor.map(self.governor) ?? .null,
             "plugin_failures": int(proxy.pluginFailures),
@@ -34,8 +40,70 @@ enum StatsReport {
                 AnswerValidation.Refusal.allCases.map {
                     JSONMember(key: $0.rawValue, value: int(proxy.storeRefusals[$0.rawValue] ?? 0))
                 }),
-            "config": object(["reloads": int(proxy.configReloads), "rejections": int(proxy.configRejections)]),
+            "config": object([
+                "reloads": int(proxy.configReloads), "rejections": int(proxy.configRejections),
+                "last_reload": proxy.lastReload.map(reload) ?? .null,
+            ]),
         ])
+    }
+
+    private static func modelSavings(_ savings: ProxyMetrics.ModelSavings) -> JSONValue {
+        object([
+            "hits": int(savings.hits), "input_tokens": int(savings.inputTokens),
+            "output_tokens": int(savings.outputTokens), "dollars": number(savings.dollars),
+            "unpriced_hits": int(savings.unpriced),
+        ])
+    }
+
+    private static func reload(_ result: ProxyMetrics.ReloadResult) -> JSONValue {
+        object([
+            "time": .string(result.time.iso8601), "applied": .bool(result.applied),
+            "error": result.error.map { .string($0) } ?? .null,
+        ])
+    }
+
+    /// The dashboard's chart data: buckets oldest first, the last one in progress.
+    static func history(_ buckets: [StatsHistory.Bucket], interval: Duration) -> JSONValue {
+        object([
+            "interval_seconds": int(Int(interval.components.seconds)),
+            "buckets": .array(
+                buckets.map { bucket in
+                    object([
+                        "start": .string(bucket.start.iso8601),
+                        "seconds": number(
+                            Double(bucket.end.nanosecondsSinceEpoch - bucket.start.nanosecondsSinceEpoch) / 1e9),
+                        "requests": .object(
+                            zip(ProxyMetrics.cacheStatuses, bucket.requests).map { JSONMember(key: $0, value: int($1)) }
+                        ),
+                        "hit_ratio": bucket.hitRatio.map(number) ?? .null,
+                        "tiers": object(
+                            bucket.hits.keys.reduce(into: [:]) { tiers, name in
+                                let hits = bucket.hits[name] ?? 0
+                                let misses = bucket.misses[name] ?? 0
+                                tiers[name] = object([
+                                    "hits": int(hits), "misses": int(misses),
+                                    "hit_ratio": hits + misses == 0
+                                        ? .null : number(Double(hits) / Double(hits + misses)),
+                                ])
+                            }),
+                        "upstream_requests": int(bucket.upstreamRequests),
+                        "saved_tokens": int(bucket.savedTokens), "saved_dollars": number(bucket.savedDollars),
+                    ])
+                }),
+        ])
+    }
+
+    /// The recent misses, newest first: where, when, and the one-line explanation (field
+    /// names, never values).
+    static func recentMisses(_ misses: [MissLog.Miss]) -> JSONValue {
+        .array(
+            misses.reversed().map { miss in
+                object([
+                    "time": .string(miss.time.iso8601), "key": .string(miss.key.hex), "method": .string(miss.method),
+                    "path": .string(miss.path), "model": .string(miss.model), "namespace": .string(miss.namespace),
+                    "offline": .bool(miss.offline), "explanation": miss.explanation.map { .string($0) } ?? .null,
+                ])
+            })
     }
 
     private static func memory(_ stats: MemoryTierStats) -> JSONValue {

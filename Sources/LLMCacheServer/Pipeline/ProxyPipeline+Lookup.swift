@@ -24,6 +24,8 @@ extension ProxyPipeline {
         guard lookup.offline else { return nil }
         let explanation = await explainMiss(lookup, logger: exchange.logger)
         note(lookup, status: .miss, tier: .none, httpStatus: 504)
+        services.endpoints.misses.record(
+            lookup, offline: true, explanation: explanation.summary, at: services.clock.now())
         throw ProxyError(
             status: .gatewayTimeout, type: "cache_miss",
             message: "the mode forbids contacting the upstream, and " + explanation.summary,

@@ -41,6 +41,7 @@ struct ProxyPipeline: Sendable {
         let lookup = try key(exchange)
         notes.record(lookup)
         if let hit = try await self.lookup(lookup, exchange) { return hit }
+        let missedAt = services.clock.now()
         // Explained before the fetch, which may store the very answer it would be compared with.
         let reason = lookup.explains ? await explainMiss(lookup, logger: logger).summary : nil
         var (answer, status): (ProxyAnswer, CacheStatus)
@@ -52,12 +53,16 @@ struct ProxyPipeline: Sendable {
             answer = ProxyAnswer(response, status: status, tier: source, key: lookup.key)
         } catch let error as ProxyError {
             note(lookup, status: .miss, tier: .upstream, httpStatus: error.status.code)
+            services.endpoints.misses.record(lookup, offline: false, explanation: reason, at: missedAt)
             throw error
         }
         if let reason, status == .miss {
             answer.response.headers[ProxyHeaders.missReason] = ProxyHeaders.headerSafe(reason)
         }
         note(lookup, status: status, tier: answer.tier, httpStatus: answer.response.status.code)
+        if status == .miss {
+            services.endpoints.misses.record(lookup, offline: false, explanation: reason, at: missedAt)
+        }
         return answer
     }
 

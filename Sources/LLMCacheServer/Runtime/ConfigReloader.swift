@@ -69,7 +69,7 @@ public final class ConfigReloader: Sendable {
     }
 
     private func rejected(reason: String, error: String) -> Bool {
-        server.metrics.configReload(applied: false)
+        server.metrics.configReload(applied: false, error: error)
         logger.error(
             "configuration rejected; the running configuration stays",
             metadata: ["reason": "\(reason)", "file": "\(loader.path ?? "none")", "error": "\(error)"])

@@ -8,12 +8,16 @@ extension DiskTier {
     /// with the differences. Candidates come from the request index, so the cost depends on how
     /// many requests share that route and model, not on the size of the store; at most
     /// `maximumCandidates` are compared. Requests stored under another tenant scope are counted,
-    /// never compared or shown.
+    /// never compared or shown. When a miss is explained later, `excluded` (the request's own
+    /// answer, stored since) and entries created at or after `storedBefore` (the miss's time)
+    /// are not compared: the explanation is the one the miss would have had.
     ///
     /// Blocks (LMDB reads, decompression): call it off the event loop. Never throws: an
     /// unreadable store gives an explanation with nothing compared.
-    public func explainMiss(_ recipe: CacheKeyRecipe, model: String, maximumCandidates: Int = 2_000) -> MissExplanation
-    {
+    public func explainMiss(
+        _ recipe: CacheKeyRecipe, model: String, excluding excluded: CacheKey? = nil, storedBefore: Timestamp? = nil,
+        maximumCandidates: Int = 2_000
+    ) -> MissExplanation {
         let request = recipe.storedRequest(model: model)
         var explanation = MissExplanation(
             key: recipe.key, namespace: recipe.namespace, method: recipe.method, path: recipe.path, model: model)
@@ -28,7 +32,9 @@ extension DiskTier {
                         guard let header = try? RecordCodec.header(of: record, verifyChecksum: false),
                             let stored = header.request
                         else { return }
-                        if stored.tenant != request.tenant {
+                        if key == excluded {
+                            return
+                        } else if stored.tenant != request.tenant {
                             explanation.otherTenants += 1
                         } else if candidates.count < maximumCandidates {
                             candidates.append((key, Array(record)))
@@ -50,9 +56,10 @@ extension DiskTier {
             logger.warning("cannot read the request index", metadata: ["error": "\(error)"])
         }
         explanation.otherModels = otherModels.values.filter { !$0.isEmpty }.sorted()
-        let entries =
+        var entries =
             candidates.compactMap { key, record in (try? decode(record)).map { (key, $0) } }
-            + pendingEntries(matching: recipe, model: model)
+            + pendingEntries(matching: recipe, model: model).filter { $0.0 != excluded }
+        if let storedBefore { entries.removeAll { $0.1.createdAt >= storedBefore } }
         explanation.compared = entries.count
         explanation.nearest = MissExplanation.nearest(to: recipe, among: entries, now: clock.now())
         return explanation
