@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+    import Glibc
+#endif
 import LLMCacheCore
 import LLMCacheToolkit
 
@@ -24,14 +27,36 @@ struct StatsCommand: AsyncParsableCommand {
     @Flag(help: "Print the raw /stats JSON instead of the table.")
     var json = false
 
+    @Flag(
+        help: """
+            Keep refreshing: rates of the last interval, then the totals, then the recent misses (from the \
+            admin API). Ctrl-C stops.
+            """)
+    var watch = false
+
+    @Option(help: "Seconds between refreshes with --watch.")
+    var interval: Double = 2
+
+    @Option(help: "Stop after this many refreshes with --watch (default: never).")
+    var count: Int?
+
     func validate() throws {
         guard (url == nil) == target.isGiven else {
             throw ValidationError("give either --url URL, --store DIR or --shared-postgres URL")
         }
         if json, target.isGiven { throw ValidationError("--json goes with --url") }
+        if watch, url == nil || json { throw ValidationError("--watch goes with --url, without --json") }
+        guard interval >= 0.1, interval <= 3_600 else {
+            throw ValidationError("--interval must be 0.1 to 3600 seconds")
+        }
+        if let count, count < 1 { throw ValidationError("--count must be at least 1") }
     }
 
     func run() async throws {
+        if watch {
+            try await watchStats(url: url!, token: try ServeCommand.credential(fromEnvironment: tokenEnv))
+            return
+        }
         if target.isGiven {
             let text = try await target.with { store in
                 switch store {
@@ -52,6 +77,34 @@ struct StatsCommand: AsyncParsableCommand {
             print(String(decoding: CanonicalJSON.serialize(stats), as: UTF8.self))
         } else {
             print(try runTool { try StatsTable.render(stats: stats) }, terminator: "")
+        }
+    }
+}
+
+extension StatsCommand {
+    /// Redraws the live view every `interval` seconds (clearing the screen on a terminal); an
+    /// unreachable proxy is shown as disconnected and asked again.
+    func watchStats(url: String, token: String?) async throws {
+        let clear = isatty(STDOUT_FILENO) == 1 ? "\u{1B}[H\u{1B}[2J" : ""
+        var previous: (stats: JSONValue, at: ContinuousClock.Instant)?
+        var frames = 0
+        while count.map({ frames < $0 }) ?? true {
+            if frames > 0 { try await Task.sleep(for: .milliseconds(Int(interval * 1_000))) }
+            let now = ContinuousClock.now
+            var text: String
+            do {
+                let stats = try await StatsFetch.fetch(base: url, token: token, view: "dashboard")
+                let seconds = previous.map { Double((now - $0.at) / .milliseconds(1)) / 1_000 } ?? 0
+                text = try StatsWatch.frame(
+                    previous: previous?.stats, current: stats, seconds: seconds, every: interval, source: url)
+                previous = (stats, now)
+            } catch let error as ToolkitError {
+                text =
+                    "llmcache \(url) — disconnected: \(error.message)\nretrying every \(interval) s, Ctrl-C to stop\n"
+            }
+            print(clear + text, terminator: frames + 1 == count ? "" : "\n")
+            fflush(nil)
+            frames += 1
         }
     }
 }

@@ -25,21 +25,42 @@ public final class SharedTierStats: Sendable {
     }
 
     public struct Report: Sendable, Equatable {
-        public var hits: Int
-        public var misses: Int
-        public var errors: Int
-        public var damaged: Int
-        public var dropped: Int
-        public var written: Int
+        public var hits: Int = 0
+        public var misses: Int = 0
+        public var errors: Int = 0
+        public var damaged: Int = 0
+        public var dropped: Int = 0
+        public var written: Int = 0
         /// Requests that waited for another instance's fetch.
-        public var leaseWaits: Int
-        public var queueDepth: Int
-        public var failing: Bool
-        public var lastError: String?
+        public var leaseWaits: Int = 0
+        public var queueDepth: Int = 0
+        public var failing: Bool = false
+        public var lastError: String? = nil
         /// Lookups not tried because the breaker was open (each a miss).
-        public var skipped: Int
+        public var skipped: Int = 0
         /// Mean lookup time of the answered lookups, in microseconds.
-        public var meanLookupMicroseconds: Double
+        public var meanLookupMicroseconds: Double = 0
+
+        /// All zeros (a test publishing a report of its own).
+        package init() {}
+
+        init(
+            hits: Int, misses: Int, errors: Int, damaged: Int, dropped: Int, written: Int, leaseWaits: Int,
+            queueDepth: Int, failing: Bool, lastError: String?, skipped: Int, meanLookupMicroseconds: Double
+        ) {
+            self.hits = hits
+            self.misses = misses
+            self.errors = errors
+            self.damaged = damaged
+            self.dropped = dropped
+            self.written = written
+            self.leaseWaits = leaseWaits
+            self.queueDepth = queueDepth
+            self.failing = failing
+            self.lastError = lastError
+            self.skipped = skipped
+            self.meanLookupMicroseconds = meanLookupMicroseconds
+        }
     }
 
     private let counters = Mutex(Counters())

@@ -102,6 +102,50 @@ import Testing
     }
 }
 
+extension DashboardTests {
+    /// `llmcache stats --watch` against the admin API: refreshes, then the totals and the recent
+    /// misses with their explanations; `--count` ends it.
+    @Test func statsWatchShowsTheLiveViewInATerminal() async throws {
+        try await ProxyHarness.run(store: scratch.path + "/watch", admin: AdminConfiguration(port: 0)) { harness in
+            _ = try await harness.post("/v1/chat/completions", chat("watch me"))
+            _ = try await harness.post("/v1/chat/completions", chat("watch me"))
+            let process = try ChildProcess(arguments: [
+                try llmcacheExecutable(), "stats", "--url", "http://127.0.0.1:\(harness.adminPort!)", "--watch",
+                "--count", "2", "--interval", "0.1",
+            ])
+            let (output, status) = try await onOwnThread { (process.readAll(), process.wait()) }
+            #expect(status == 0, "\(output)")
+            let frames = output.components(separatedBy: "— every ")
+            #expect(frames.count == 3, "two frames: \(output)")
+            #expect(frames[1].contains("(after the next refresh)"))
+            #expect(frames[2].contains("no requests"), "nothing happened between the frames: \(frames[2])")
+            #expect(frames[2].contains("requests          HIT 1, MISS 1"), "\(frames[2])")
+            #expect(frames[2].contains("recent misses (newest first)"))
+            #expect(frames[2].contains("no stored request of that route and model"), "\(frames[2])")
+            #expect(!output.contains("watch me"))
+        }
+    }
+
+    @Test func statsWatchRefusesNonsense() async throws {
+        for arguments in [
+            ["--watch"], ["--url", "http://127.0.0.1:1", "--watch", "--interval", "0"],
+            ["--url", "http://127.0.0.1:1", "--watch", "--count", "0"],
+            ["--url", "http://127.0.0.1:1", "--watch", "--json"],
+        ] {
+            let process = try ChildProcess(arguments: [try llmcacheExecutable(), "stats"] + arguments)
+            let (output, status) = try await onOwnThread { (process.readAll(), process.wait()) }
+            #expect(status != 0, "\(arguments): \(output)")
+            #expect(output.contains("Error:"), "\(arguments): \(output)")
+        }
+    }
+}
+
+extension String {
+    fileprivate func components(separatedBy separator: String) -> [String] {
+        split(separator: separator, omittingEmptySubsequences: false).map(String.init)
+    }
+}
+
 extension JSONValue {
     /// The element at `index` of an array.
     fileprivate subscript(index: Int) -> JSONValue? {

@@ -47,3 +47,37 @@ import Testing
         #expect(text.contains("hit rates are counted by a running proxy"))
     }
 }
+
+/// `llmcache stats --watch`: a frame's last-interval line comes from two `/stats` documents.
+@Suite struct StatsWatchTests {
+    func stats(hits: Int, misses: Int, disk: Int, upstream: Int, tokens: Int) throws -> JSONValue {
+        try JSONParser.parse(
+            Array(
+                #"""
+                {"hit_ratio":0.5,"requests":{"HIT":\#(hits + disk),"MISS":\#(misses - disk),"ERROR":0},
+                 "tiers":{"memory":{"hits":\#(hits),"misses":\#(misses),"hit_ratio":0.5,"entries":1,"bytes":1,"evictions":{}},
+                          "disk":{"hits":\#(disk),"misses":\#(misses - disk),"hit_ratio":0.5,"entries":1,"bytes":1,"evictions":{}}},
+                 "upstream":{"errors":0,"requests":\#(upstream)},"saved":{"input_tokens":\#(tokens),"output_tokens":0,"dollars":0},
+                 "uptime_seconds":9,
+                 "recent_misses":[{"time":"2026-12-04T10:00:00Z","method":"POST","path":"/v1/chat/completions","model":"m",
+                   "explanation":"nearest stored request 00 differs in $.temperature"}]}
+                """#.utf8))
+    }
+
+    @Test func theIntervalLineHasRatesAndItsOwnHitRatio() throws {
+        let before = try stats(hits: 10, misses: 10, disk: 0, upstream: 10, tokens: 100)
+        let after = try stats(hits: 16, misses: 12, disk: 1, upstream: 11, tokens: 160)
+        let text = try StatsWatch.frame(previous: before, current: after, seconds: 2, every: 2, source: "http://x")
+        #expect(text.hasPrefix("llmcache http://x — every 2 s, Ctrl-C to stop"))
+        #expect(text.contains("last 2 s          HIT 3.5/s, MISS 0.5/s"), "\(text)")
+        // 6 memory + 1 disk hits over 8 lookups.
+        #expect(text.contains("hit rate 87.5 %, upstream 0.5/s, saved 60 tokens"), "\(text)")
+        #expect(text.contains("overall hit rate  50.0 %"))
+        #expect(text.contains("differs in $.temperature"))
+        let first = try StatsWatch.frame(previous: nil, current: after, seconds: 0, every: 2, source: "http://x")
+        #expect(first.contains("(after the next refresh)"))
+        // A counter that went down (a reset) counts from zero.
+        let reset = try StatsWatch.frame(previous: after, current: before, seconds: 1, every: 2, source: "http://x")
+        #expect(reset.contains("HIT 10/s, MISS 10/s"), "\(reset)")
+    }
+}

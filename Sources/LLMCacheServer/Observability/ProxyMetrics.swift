@@ -23,6 +23,9 @@ public final class ProxyMetrics: Sendable {
     /// Per-upstream handles, made on first use.
     private let upstreamHandles = Mutex([String: (requests: Counter, errors: [String: Counter])]())
     private let pluginFailureHandles = Mutex([String: Counter]())
+    /// Per-model handles (answers from cache, dollars saved), made on first use; the model names
+    /// are those `savedByModel` keeps (bounded).
+    private let modelHandles = Mutex([String: (answers: Counter, dollars: FloatingPointCounter)]())
     private let configReloads: Counter
     private let configRejections: Counter
     private let refusalHandles: [AnswerValidation.Refusal: Counter]
@@ -167,17 +170,31 @@ public final class ProxyMetrics: Sendable {
     /// configuration's — if the model has one) were saved.
     func servedFromCache(usage: TokenUsage, model: String, prices: PriceTable) {
         let cost = prices.price(for: model)?.cost(of: usage)
-        counts.withLock {
+        let name = counts.withLock {
             $0.savedInputTokens += usage.inputTokens
             $0.savedOutputTokens += usage.outputTokens
             if let cost { $0.savedDollars += cost } else { $0.unpricedHits += 1 }
             let name =
                 $0.savedByModel[model] != nil || $0.savedByModel.count < Self.maximumModels ? model : Self.otherModels
             $0.savedByModel[name, default: ModelSavings()].record(usage, cost: cost)
+            return name
         }
         savedInputTokens.increment(by: usage.inputTokens)
         savedOutputTokens.increment(by: usage.outputTokens)
         if let cost { savedDollars.increment(by: cost) }
+        let handles = modelHandles.withLock { handles in
+            if let made = handles[name] { return made }
+            let made = (
+                answers: Counter(
+                    label: "llmcache_cache_answers_total", dimensions: [("model", name)], factory: factory),
+                dollars: FloatingPointCounter(
+                    label: "llmcache_dollars_saved_by_model_total", dimensions: [("model", name)], factory: factory)
+            )
+            handles[name] = made
+            return made
+        }
+        handles.answers.increment()
+        if let cost { handles.dollars.increment(by: cost) }
     }
 
     /// An upstream call to `upstream` answered (its head arrived) after `nanoseconds`, or failed

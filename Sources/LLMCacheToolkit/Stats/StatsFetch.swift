@@ -6,10 +6,13 @@ import NIOCore
 public enum StatsFetch {
     /// `base` is `http://HOST:PORT` (a trailing `/stats` is accepted); `token` is sent as a bearer
     /// token when given.
-    public static func fetch(base: String, token: String?) async throws -> JSONValue {
+    /// `view`: `dashboard` adds the last hour and the recent misses when `base` is the admin
+    /// API (the proxy's own listener ignores it).
+    public static func fetch(base: String, token: String?, view: String? = nil) async throws -> JSONValue {
         var url = base
         while url.hasSuffix("/") { url.removeLast() }
         if !url.hasSuffix("/stats") { url += "/stats" }
+        if let view { url += "?view=\(view)" }
         guard url.hasPrefix("http://") || url.hasPrefix("https://") else {
             throw ToolkitError("--url must start with http:// or https://, got \(base)")
         }
