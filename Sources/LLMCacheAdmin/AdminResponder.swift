@@ -17,10 +17,12 @@ struct AdminResponder: HTTPResponder {
     let token: BearerToken?
     /// The settings in force, for the dashboard (secrets redacted); nil: not known here.
     let settings: @Sendable () -> LLMCacheSettings?
+    let browsers: BrowserGuard
 
     func respond(to request: Request, context: Context) async throws -> Response {
         let path = request.uri.path
         let open = path == "/healthz" || path == "/readyz"
+        if !open, let refusal = browsers.refusal(request) { return refusal }
         if !open, let token, !token.admits(request.headers) {
             // The page itself holds no data: without a token it is still sent (as a 401), and
             // asks for the token it then sends with every request it makes.

@@ -48,7 +48,7 @@ public struct AdminServer: Sendable {
         return Application(
             responder: AdminResponder(
                 proxy: proxy, endpoints: proxy.endpoints, token: configuration.token.map(BearerToken.init),
-                settings: settings),
+                settings: settings, browsers: BrowserGuard(host: configuration.host, token: configuration.token)),
             server: limits.server(connections: ConnectionCount(), maximumBodyBytes: 64 << 10),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "llmcache-admin"),

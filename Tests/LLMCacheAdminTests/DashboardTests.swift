@@ -140,6 +140,66 @@ extension DashboardTests {
     }
 }
 
+extension DashboardTests {
+    /// One raw request to the admin listener (any `Host`, any `Origin`): the status line and body.
+    func raw(_ harness: ProxyHarness, _ request: String) async throws -> String {
+        let connection = try RawConnection(port: harness.adminPort!)
+        defer { connection.close() }
+        #expect(connection.send(request))
+        return try await connection.readToClose().text
+    }
+
+    /// Now that browsers visit the admin listener: another site's page cannot make it change
+    /// anything (its `Origin` is refused), and without a token a loopback listener answers only
+    /// `Host: localhost` or an IP address (a DNS-rebound name is refused); with a token, the
+    /// token is what counts.
+    @Test func otherSitesPagesAreKeptOut() async throws {
+        try await ProxyHarness.run(store: nil, admin: AdminConfiguration(port: 0)) { harness in
+            let port = harness.adminPort!
+            #expect(try await harness.post("/v1/chat/completions", chat("keep")).header("x-llmcache-status") == "MISS")
+            let purge = #"{"all":true}"#
+            for (origin, expected) in [
+                ("http://evil.example", "403"), ("null", "403"), ("http://127.0.0.1:\(port)", "200"),
+            ] {
+                let reply = try await raw(
+                    harness,
+                    "POST /admin/purge HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nOrigin: \(origin)\r\n"
+                        + "Content-Type: text/plain\r\nContent-Length: \(purge.utf8.count)\r\nConnection: close\r\n\r\n\(purge)"
+                )
+                #expect(reply.hasPrefix("HTTP/1.1 \(expected)"), "\(origin): \(reply)")
+                if expected == "403" {
+                    #expect(reply.contains("cross_origin"))
+                    #expect(
+                        try await harness.post("/v1/chat/completions", chat("keep")).header("x-llmcache-status")
+                            == "HIT")
+                }
+            }
+            for (host, expected) in [
+                ("attacker.example:\(port)", "403"), ("127.0.0.1.nip.io", "403"), ("localhost:\(port)", "200"),
+                ("127.0.0.1:\(port)", "200"), ("[::1]:\(port)", "200"),
+            ] {
+                for path in ["/stats", "/dashboard", "/admin/export"] {
+                    let reply = try await raw(
+                        harness, "GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n")
+                    let status = path == "/admin/export" && expected == "200" ? "404" : expected  // memory only
+                    #expect(reply.hasPrefix("HTTP/1.1 \(status)"), "\(host) \(path): \(reply.prefix(200))")
+                    if expected == "403" { #expect(reply.contains("host_not_allowed") && !reply.contains(#""tiers""#)) }
+                }
+            }
+            let health = try await raw(
+                harness, "GET /healthz HTTP/1.1\r\nHost: anything.example\r\nConnection: close\r\n\r\n")
+            #expect(health.hasPrefix("HTTP/1.1 200"))
+        }
+        try await ProxyHarness.run(store: nil, admin: AdminConfiguration(port: 0, token: "s3cret")) { harness in
+            let reply = try await raw(
+                harness,
+                "GET /stats HTTP/1.1\r\nHost: my-proxy.internal:8091\r\nAuthorization: Bearer s3cret\r\nConnection: close\r\n\r\n"
+            )
+            #expect(reply.hasPrefix("HTTP/1.1 200"), "with a token any name may be used: \(reply.prefix(200))")
+        }
+    }
+}
+
 extension String {
     fileprivate func components(separatedBy separator: String) -> [String] {
         split(separator: separator, omittingEmptySubsequences: false).map(String.init)
