@@ -33,7 +33,8 @@ enum DashboardPage {
         <title>llmcache dashboard</title>
         <style>
         :root { --bg:#f6f7f9; --card:#fff; --ink:#1d2330; --muted:#687085; --line:#e2e5ea; --accent:#2563eb;
-          --hit:#16a34a; --miss:#dc2626; --coal:#7c3aed; --byp:#94a3b8; --ref:#0891b2; --err:#f59e0b; --plug:#db2777; }
+          --hit:#16a34a; --miss:#dc2626; --coal:#7c3aed; --byp:#94a3b8; --ref:#0891b2; --err:#f59e0b; --plug:#db2777;
+          --disk:#d97706; }
         @media (prefers-color-scheme: dark) { :root { --bg:#11141a; --card:#1a1f29; --ink:#e6e9ef; --muted:#97a0b3;
           --line:#2b3240; } }
         * { box-sizing: border-box; }
@@ -100,7 +101,7 @@ enum DashboardPage {
           <section><h2>Saved per model</h2><table id="models"></table></section>
           <section><h2>Misses by route</h2><table id="miss-routes"></table></section>
           <section><h2>Misses by model</h2><table id="miss-models"></table></section>
-          <section class="wide"><h2>Recent misses</h2><table id="recent"></table></section>
+          <section class="wide"><h2>Recent misses (newest ten)</h2><table id="recent"></table></section>
           <section><h2>Memory</h2><table id="memory"></table></section>
           <section><h2>Disk tier</h2><table id="disk"></table></section>
           <section><h2>Shared tier</h2><table id="shared"></table></section>
@@ -110,7 +111,7 @@ enum DashboardPage {
         "use strict";
         const STATUSES = ["HIT", "MISS", "COALESCED", "REFRESH", "BYPASS", "PLUGIN", "ERROR"];
         const COLORS = { HIT: "--hit", MISS: "--miss", COALESCED: "--coal", REFRESH: "--ref", BYPASS: "--byp",
-          ERROR: "--err", PLUGIN: "--plug", overall: "--accent", memory: "--hit", disk: "--coal", shared: "--ref" };
+          ERROR: "--err", PLUGIN: "--plug", overall: "--accent", memory: "--hit", disk: "--disk", shared: "--ref" };
         const TOKEN_KEY = "llmcache.admin.token";
         const period = Math.max(100, Number((location.hash.match(/refresh=(\d+)/) || [])[1] || 2000));
         const waiters = [];
@@ -202,14 +203,17 @@ enum DashboardPage {
           }
           rows(document.getElementById("recent"), [["time", false], ["route", false], ["model", false],
             ["why it missed", false]],
-            (stats.recent_misses || []).map(m => [el("td", {}, new Date(m.time).toLocaleTimeString()),
+            (stats.recent_misses || []).slice(0, 10).map(m => [el("td", {}, new Date(m.time).toLocaleTimeString()),
               el("td", {}, m.method + " " + m.path + (m.namespace ? " [" + m.namespace + "]" : "")
                 + (m.offline ? " (offline)" : "")),
               el("td", {}, m.model),
-              el("td", { class: "explain", "data-key": m.key }, m.explanation || "being explained")]), "no misses");
+              el("td", { class: "explain", "data-key": m.key, title: m.explanation || "" },
+                (m.explanation || "being explained").replace(/\b([0-9a-f]{12})[0-9a-f]{52}\b/g, "$1…"))]), "no misses");
           pairs(document.getElementById("memory"), stats, [
             ["governor level", ["governor", "level"]], ["budget", ["governor", "budget_bytes"], bytes],
             ["resident", ["governor", "resident_bytes"], bytes], ["L1 limit (governor)", ["governor", "memory_tier_limit"], bytes],
+            ["to soft pressure", ["governor", "transitions", "soft"], int],
+            ["to hard pressure", ["governor", "transitions", "hard"], int],
             ["heap trims", ["governor", "heap_trims"], int],
             ["L1 bytes", ["tiers", "memory", "bytes"], bytes], ["L1 byte limit", ["tiers", "memory", "byte_limit"], bytes],
             ["L1 entries", ["tiers", "memory", "entries"], int],
