@@ -7,7 +7,7 @@
 #
 # DIR may hold any of oltp.gz (ARC format), gli.gz and loop.gz (LIRS format), as distributed
 # with the ARC and LIRS papers' trace sets; a missing file is skipped with a note. The Zipf
-# rows need no file. Builds the release binary first.
+# and generated (recency, phase change) rows need no file. Builds the release binary first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +34,14 @@ run loop lirs
 "$bin" simulate --zipf 100000 --capacity 1000
 echo
 "$bin" simulate --zipf 1000000 --requests 10000000 --capacity 10000
+echo
+# Recency-heavy traffic (the LRU stack model), where W-TinyLFU's window must grow toward LRU,
+# and a phase change (recency, then Zipf, then recency again): W-TinyLFU against LRU only.
+for depth in 100 300 1000; do
+  "$bin" simulate --recency "$depth" --capacity 250,1000,2000,10000 --policy w-tinylfu,lru
+  echo
+done
+"$bin" simulate --phases --recency 300 --zipf 100000 --requests 1000000 --capacity 1000,10000 --policy w-tinylfu,lru
 echo
 cat <<'TABLE'
 Published (Caffeine's efficiency charts; LRU and the optimum recomputed exactly on these files):

@@ -22,7 +22,20 @@ struct SimulateCommand: AsyncParsableCommand {
     @Option(help: "Generate a Zipf trace over this many keys instead of reading a file.")
     var zipf: Int?
 
-    @Option(help: "Requests in the Zipf trace (default: 10 × keys).")
+    @Option(
+        help: """
+            Generate a recency trace (LRU stack model) whose reuse depths average this many keys, instead of \
+            reading a file.
+            """)
+    var recency: Double?
+
+    @Option(help: "Share of never-seen keys in the recency trace.")
+    var newKeys: Double = 0.25
+
+    @Flag(help: "A phase change: recency, then Zipf, then recency again (needs --recency and --zipf).")
+    var phases = false
+
+    @Option(help: "Requests in a generated trace (default: 10 × keys for Zipf, 1000000 for recency), per phase.")
     var requests: Int?
 
     @Option(help: "Zipf exponent s.")
@@ -41,12 +54,24 @@ struct SimulateCommand: AsyncParsableCommand {
     var json = false
 
     func validate() throws {
-        switch (trace, zipf) {
-        case (nil, nil): throw ValidationError("give --trace FILE --format FORMAT, or --zipf KEYS")
-        case (.some, .some): throw ValidationError("--trace and --zipf exclude each other")
-        case (.some, nil) where format == nil: throw ValidationError("--trace needs --format arc|lirs|lines")
-        default: break
+        if phases {
+            guard trace == nil, zipf != nil, recency != nil else {
+                throw ValidationError("--phases needs --zipf KEYS and --recency DEPTH (and no --trace)")
+            }
+        } else {
+            switch (trace, zipf, recency) {
+            case (nil, nil, nil):
+                throw ValidationError("give --trace FILE --format FORMAT, --zipf KEYS or --recency DEPTH")
+            case (.some, nil, nil) where format == nil:
+                throw ValidationError("--trace needs --format arc|lirs|lines")
+            case (.some, nil, nil), (nil, .some, nil), (nil, nil, .some): break
+            default: throw ValidationError("--trace, --zipf and --recency exclude each other (but see --phases)")
+            }
         }
+        if let recency, !(recency >= 1 && recency <= 1_000_000) {
+            throw ValidationError("--recency must be in 1...1000000")
+        }
+        if !(newKeys > 0 && newKeys < 1) { throw ValidationError("--new-keys must be in (0, 1)") }
         if let zipf, !(1...50_000_000).contains(zipf) { throw ValidationError("--zipf must be in 1...50000000") }
         if let requests, !(1...500_000_000).contains(requests) {
             throw ValidationError("--requests must be in 1...500000000")
@@ -56,8 +81,19 @@ struct SimulateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let loaded: Trace
+        func recencyTrace(_ depth: Double, seed: UInt64) -> Trace {
+            Trace.recency(requests: requests ?? 1_000_000, meanDepth: depth, newKeyFraction: newKeys, seed: seed)
+        }
         if let path = trace, let format {
             loaded = try Trace.load(path: path, format: format.format)
+        } else if let keys = zipf, let depth = recency, phases {
+            loaded = Trace.phases([
+                recencyTrace(depth, seed: seed),
+                Trace.zipf(keySpace: keys, requests: requests ?? keys * 10, exponent: exponent, seed: seed),
+                recencyTrace(depth, seed: seed &+ 1),
+            ])
+        } else if let depth = recency {
+            loaded = recencyTrace(depth, seed: seed)
         } else {
             let keys = zipf!
             loaded = Trace.zipf(keySpace: keys, requests: requests ?? keys * 10, exponent: exponent, seed: seed)

@@ -138,3 +138,92 @@ import Testing
         #expect(tinyLFU >= lru + 0.05, "W-TinyLFU \(tinyLFU) vs LRU \(lru)")
     }
 }
+
+/// W-TinyLFU's window is sized by miniature simulations (``WindowTuner``): it grows toward LRU
+/// when recency decides and shrinks back when frequency does.
+@Suite struct WindowTunerTests {
+    /// Replays `keys` (a hit, or a miss then a put) and returns the window's share afterwards.
+    func windowAfter(_ keys: [UInt64], on tier: MemoryTier) -> Double {
+        let entry = CacheEntry(createdAt: ManualClock().now())
+        for identifier in keys {
+            let key = CacheKey(identifier: identifier)
+            if tier.get(key) == nil { tier.put(key, entry) }
+        }
+        return tier.stats.windowFraction
+    }
+
+    @Test func theWindowFollowsTheWorkloadThroughPhaseChanges() throws {
+        let tier = try MemoryTier(configuration: .entries(1_000, policy: .wTinyLFU), clock: ManualClock())
+        #expect(tier.stats.windowFraction == 0.01, "Caffeine's starting point")
+        let recency = RecencyKeys.make(requests: 60_000, meanDepth: 300, seed: 1)
+        let frequency = ZipfKeys.make(keySpace: 50_000, requests: 60_000, exponent: 1.0, seed: 2).map { $0 + 1 << 40 }
+        let recencyAgain = RecencyKeys.make(requests: 60_000, meanDepth: 300, seed: 3, firstKey: 1 << 50)
+        let first = windowAfter(recency, on: tier)
+        #expect(first >= 0.5, "recency: the window grew to \(first)")
+        let second = windowAfter(frequency, on: tier)
+        #expect(second <= 0.2, "frequency: the window shrank to \(second)")
+        let third = windowAfter(recencyAgain, on: tier)
+        #expect(third >= 0.5, "recency again: the window grew to \(third)")
+    }
+
+    @Test func lruAndLFUHaveNoWindow() throws {
+        for policy in [EvictionPolicy.lru, .lfu] {
+            let tier = try MemoryTier(configuration: .entries(1_000, policy: policy), clock: ManualClock())
+            #expect(windowAfter(RecencyKeys.make(requests: 5_000, meanDepth: 100, seed: 1), on: tier) == 0)
+        }
+    }
+
+    /// Small caches are simulated whole; larger ones sample keys so that a miniature holds about
+    /// a thousand entries; a byte budget samples at least one key in eight.
+    @Test func miniaturesAreScaledToTheSample() {
+        func tuner(_ weight: Int, bytes: Bool = false) -> WindowTuner {
+            WindowTuner(
+                maximumWeight: weight, weighsBytes: bytes, maximumEntries: 1 << 30, maximumEntryBytes: 1 << 20,
+                perEntryOverhead: 64, seed: 1)
+        }
+        #expect(tuner(250).sampleMask == 0 && tuner(1_000).sampleMask == 0)
+        #expect(tuner(2_000).sampleMask == 1)
+        #expect(tuner(10_000).sampleMask == 15)
+        #expect(tuner(16 << 20, bytes: true).sampleMask == 7)
+        #expect(tuner(256 << 20, bytes: true).sampleMask == 63)
+        #expect(tuner(10_000).miniatures.count == WindowTuner.windowFractions.count)
+        #expect(tuner(10_000).miniatures.allSatisfy { $0.maximumWeight == 625 })
+    }
+
+    /// A near-tie never moves the window: only a miniature that hits clearly more does.
+    @Test func aPeriodOfEqualHitsKeepsTheWindow() {
+        var tuner = WindowTuner(
+            maximumWeight: 100, weighsBytes: false, maximumEntries: 100, maximumEntryBytes: 1 << 20,
+            perEntryOverhead: 64, seed: 1)
+        // One key over and over: every miniature hits it alike.
+        var switched: [Int] = []
+        for _ in 0..<5_000 {
+            if let fraction = tuner.record(CacheKey(identifier: 7), bytes: 100) { switched.append(fraction) }
+        }
+        #expect(switched.isEmpty)
+    }
+}
+
+extension WindowTunerTests {
+    /// The proxy's configuration: a byte budget over several shards. One shard tunes, every
+    /// shard follows.
+    @Test func everyShardOfAByteBudgetFollowsTheTunedWindow() throws {
+        let entry = makeEntry(size: 100)
+        let tier = try MemoryTier(
+            configuration: .init(
+                maxBytes: 4_000 * accountedBytes(entry), policy: .wTinyLFU, maxEntryFraction: 1, shardCount: 4),
+            clock: ManualClock())
+        func replay(_ keys: [UInt64]) {
+            for identifier in keys {
+                let key = CacheKey(identifier: identifier)
+                if tier.get(key) == nil { tier.put(key, entry) }
+            }
+        }
+        replay(RecencyKeys.make(requests: 300_000, meanDepth: 1_000, seed: 4))
+        let recency = tier.stats
+        #expect(recency.windowFraction >= 0.5, "recency: \(recency.windowFraction)")
+        replay(ZipfKeys.make(keySpace: 200_000, requests: 300_000, exponent: 1.0, seed: 5).map { $0 + 1 << 40 })
+        let frequency = tier.stats
+        #expect(frequency.windowFraction <= 0.2, "frequency: \(frequency.windowFraction)")
+    }
+}

@@ -133,6 +133,27 @@ extension ScratchDirectory {
         #expect(zeros > 1_100 && zeros < 1_600)
         #expect(a.keys.allSatisfy { $0 < 1_000 })
     }
+
+    /// The LRU stack model: deterministic, a quarter new keys, reuses mostly shallow — so exact
+    /// LRU with room for a few mean depths hits nearly every reuse.
+    @Test func recencyIsDeterministicAndReusesRecentKeys() {
+        let a = Trace.recency(requests: 20_000, meanDepth: 50, newKeyFraction: 0.25, seed: 3)
+        #expect(a.keys == Trace.recency(requests: 20_000, meanDepth: 50, newKeyFraction: 0.25, seed: 3).keys)
+        let distinct = a.uniqueKeyCount
+        #expect(distinct > 4_600 && distinct < 5_400, "\(distinct) new keys of 20,000")
+        let lru = ReferenceCaches.lruHits(a.keys, capacity: 500)
+        #expect(Double(lru) > 0.98 * Double(a.keys.count - distinct), "LRU hits \(lru)")
+    }
+
+    /// Phases keep their own keys: nothing learned in one phase is asked for in the next.
+    @Test func phasesDoNotShareKeys() {
+        let first = Trace.zipf(keySpace: 100, requests: 1_000, exponent: 1.0, seed: 1)
+        let second = Trace.recency(requests: 1_000, meanDepth: 10, newKeyFraction: 0.25, seed: 2)
+        let whole = Trace.phases([first, second])
+        #expect(whole.keys.count == 2_000)
+        #expect(Set(whole.keys.prefix(1_000)).isDisjoint(with: Set(whole.keys.suffix(1_000))))
+        #expect(Array(whole.keys.prefix(1_000)) == first.keys)
+    }
 }
 
 @Suite struct SimulationReportTests {

@@ -40,6 +40,8 @@ public final class MemoryTier: @unchecked Sendable {
             configuration, byteLimit: configuration.maxBytes, shards: shardCount)
         self.shardCount = shardCount
         self.shards = .allocate(capacity: shardCount)
+        // The first shard tunes W-TinyLFU's window for all (its keys are a sample by hash).
+        let windowChoice = WindowChoice()
         for index in 0..<shardCount {
             (shards + index).initialize(
                 to: Mutex(
@@ -50,7 +52,9 @@ public final class MemoryTier: @unchecked Sendable {
                         maximumEntries: maximumEntries,
                         maximumEntryBytes: maximumEntryBytes,
                         perEntryOverhead: configuration.perEntryOverhead,
-                        seed: 0x5eed_0000 &+ UInt64(index)
+                        seed: 0x5eed_0000 &+ UInt64(index),
+                        windowChoice: windowChoice,
+                        tunesWindow: index == 0
                     )))
         }
     }
@@ -183,6 +187,10 @@ public final class MemoryTier: @unchecked Sendable {
                 var stats = shard.stats
                 stats.bytes = shard.totalBytes
                 stats.entries = shard.count
+                if shard.policy == .wTinyLFU {
+                    stats.windowWeight = shard.windowMaximum
+                    stats.maximumWeight = shard.maximumWeight
+                }
                 return stats
             }
             total.add(shardStats)

@@ -35,7 +35,7 @@ extension MemoryTierShard {
                     let node = nodes[Int(index)]
                     precondition(node.queue == queue, "node \(index) on list \(queue) says \(node.queue)")
                     precondition(node.prev == previous, "broken back link at \(index)")
-                    precondition(node.entry != nil, "live node \(index) has no entry")
+                    precondition(node.entry != nil || miniatureWindow != nil, "live node \(index) has no entry")
                     precondition(find(node.key) == index, "index does not find node \(index)")
                     if policy == .lfu {
                         precondition(node.frequency >= lastFrequency, "LFU list out of order at \(index)")

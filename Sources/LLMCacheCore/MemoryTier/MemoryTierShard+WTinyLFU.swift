@@ -8,16 +8,49 @@ extension MemoryTierShard {
     static let admitHashDoSThreshold = 6
     static let queueTransferThreshold = 1_000
 
-    /// Window 1 %, protected 80 % of main: Caffeine's starting point, before climbing.
+    /// Window 1 %, protected 80 % of main: Caffeine's starting point, before tuning (a
+    /// miniature: its own window). A new tuner for the new size.
     mutating func resetWindow() {
-        windowMaximum = maximumWeight - Int(Self.percentMain * Double(maximumWeight))
+        if let miniatureWindow {
+            windowMaximum = max(1, Int(miniatureWindow * Double(maximumWeight)))
+        } else {
+            windowMaximum = maximumWeight - Int(Self.percentMain * Double(maximumWeight))
+        }
         protectedMaximum = Int(Self.percentMainProtected * Double(maximumWeight - windowMaximum))
-        climber.reset(maximum: maximumWeight)
+        appliedChoice = -1
+        guard policy == .wTinyLFU, miniatureWindow == nil, tunesWindow else { return }
+        tuner = WindowTuner(
+            maximumWeight: maximumWeight, weighsBytes: weighsBytes, maximumEntries: maximumEntries,
+            maximumEntryBytes: maximumEntryBytes, perEntryOverhead: perEntryOverhead, seed: random,
+            chosen: max(0, windowChoice?.current ?? 0))
     }
+
+    /// Tells the tuner of a request (a hit, or a miss being stored); a new verdict is the
+    /// tier's (this shard follows it at once, the others on their next operation).
+    @inline(__always)
+    mutating func tune(_ key: CacheKey, bytes: Int) {
+        guard tuner != nil, let choice = tuner!.record(key, bytes: bytes) else { return }
+        windowChoice?.choose(choice)
+        appliedChoice = choice
+        setWindow(fraction: WindowTuner.windowFractions[choice])
+    }
+
+    /// Sets the window to the tier's choice when it changed since this shard last looked.
+    @inline(__always)
+    mutating func followWindowChoice() {
+        guard let windowChoice else { return }
+        let choice = windowChoice.current
+        guard choice != appliedChoice, choice >= 0 else { return }
+        appliedChoice = choice
+        setWindow(fraction: WindowTuner.windowFractions[choice])
+    }
+
+    /// The window's share of the weight in force (``WindowTuner``'s choice).
+    var windowFraction: Double { maximumWeight == 0 ? 0 : Double(windowMaximum) / Double(maximumWeight) }
 
     mutating func wTinyLFUAccess(_ index: Int32) {
         sketch.increment(nodes[Int(index)].key.w1)
-        climber.recordHit()
+        if tuner != nil { tune(nodes[Int(index)].key, bytes: Int(nodes[Int(index)].bytes)) }
         switch nodes[Int(index)].queue {
         case .window, .protected:
             moveToTail(index)
@@ -115,50 +148,31 @@ extension MemoryTierShard {
         }
     }
 
-    /// Runs the hill climber and resizes the window by its verdict.
-    mutating func climb() {
-        let adjustment = climber.adjustment(sampleSize: sketch.sampleSize, maximum: maximumWeight)
-        demoteFromProtected()
-        if adjustment > 0 {
-            increaseWindow(by: adjustment)
-        } else if adjustment < 0 {
-            decreaseWindow(by: -adjustment)
-        }
-    }
-
-    private mutating func increaseWindow(by amount: Int) {
-        guard protectedMaximum > 0 else { return }
-        var quota = min(amount, protectedMaximum)
-        protectedMaximum -= quota
-        windowMaximum += quota
-        demoteFromProtected()
-        for _ in 0..<Self.queueTransferThreshold {
+    /// Makes the window `fraction` of the weight and protected 80 % of the rest: a larger
+    /// window takes main's least recent entries (probation's first) at its own least recent
+    /// end, a smaller one hands its least recent to probation; at most ``queueTransferThreshold`` entries move at once (the
+    /// rest settle as entries come and go).
+    mutating func setWindow(fraction: Double) {
+        guard maximumWeight > 1 else { return }
+        windowMaximum = min(maximumWeight - 1, max(1, Int(fraction * Double(maximumWeight))))
+        protectedMaximum = Int(Self.percentMainProtected * Double(maximumWeight - windowMaximum))
+        var moved = 0
+        // Main's entries are older than the window's: they join at its least recent end, in
+        // their own order, probation's first.
+        var anchor: Int32 = -1
+        while moved < Self.queueTransferThreshold {
             var candidate = head(.probation)
-            if candidate < 0 || quota < weight(of: candidate) { candidate = head(.protected) }
-            guard candidate >= 0 else { break }
-            let w = weight(of: candidate)
-            guard quota >= w else { break }
-            quota -= w
-            move(candidate, to: .window)
+            if candidate < 0 { candidate = head(.protected) }
+            guard candidate >= 0, weight(.window) + weight(of: candidate) <= windowMaximum else { break }
+            unlink(candidate)
+            link(candidate, after: anchor, in: .window)
+            anchor = candidate
+            moved += 1
         }
-        protectedMaximum += quota
-        windowMaximum -= quota
-    }
-
-    private mutating func decreaseWindow(by amount: Int) {
-        guard windowMaximum > 1 else { return }
-        var quota = min(amount, max(0, windowMaximum - 1))
-        protectedMaximum += quota
-        windowMaximum -= quota
-        for _ in 0..<Self.queueTransferThreshold {
-            let candidate = head(.window)
-            guard candidate >= 0 else { break }
-            let w = weight(of: candidate)
-            guard quota >= w else { break }
-            quota -= w
-            move(candidate, to: .probation)
+        while moved < Self.queueTransferThreshold, weight(.window) > windowMaximum, head(.window) >= 0 {
+            move(head(.window), to: .probation)
+            moved += 1
         }
-        protectedMaximum -= quota
-        windowMaximum += quota
+        demoteFromProtected()
     }
 }

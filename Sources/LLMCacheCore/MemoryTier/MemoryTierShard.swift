@@ -63,7 +63,18 @@ struct MemoryTierShard {
     var sketch: FrequencySketch
     var windowMaximum = 0
     var protectedMaximum = 0
-    var climber = HillClimber()
+    /// Sizes the tier's window (in the tier's first shard only; nil elsewhere and in a
+    /// miniature, whose window is fixed).
+    var tuner: WindowTuner?
+    /// The window the tier's shards follow (nil: a miniature, or a shard on its own).
+    let windowChoice: WindowChoice?
+    /// Whether this shard runs the tuner.
+    let tunesWindow: Bool
+    /// The choice this shard's window was last set to.
+    var appliedChoice = -1
+    /// A miniature simulation's cache (``WindowTuner``): its nodes hold no entries, its window
+    /// stays at this fraction.
+    let miniatureWindow: Double?
     var random: UInt64
 
     // LFU state: the last node of each frequency group in the sorted main list.
@@ -82,21 +93,46 @@ struct MemoryTierShard {
         maximumEntries: Int,
         maximumEntryBytes: Int,
         perEntryOverhead: Int,
-        seed: UInt64
+        seed: UInt64,
+        windowChoice: WindowChoice? = nil,
+        tunesWindow: Bool = true
     ) {
         self.policy = policy
+        self.windowChoice = windowChoice
+        self.tunesWindow = tunesWindow
         self.weighsBytes = weighsBytes
         self.maximumWeight = maximumWeight
         self.maximumEntries = maximumEntries
         self.maximumEntryBytes = maximumEntryBytes
         self.perEntryOverhead = perEntryOverhead
         self.random = seed | 1
+        self.miniatureWindow = nil
         // A byte-bounded shard cannot know its entry count up front, and a large entry bound may
         // never be reached: start the sketch at most 64k entries large and let `put` grow it with
         // the count (a sketch sized for the bound could cost more than the entries).
         let expectedEntries = weighsBytes ? min(maximumEntries, 1024, max(16, maximumWeight / 4096)) : maximumWeight
         let initialSketch = min(expectedEntries, 1 << 16)
         self.sketch = FrequencySketch(capacity: policy == .wTinyLFU ? initialSketch : 0)
+        resetWindow()
+    }
+
+    /// A miniature W-TinyLFU cache whose window is `window` of its weight, for ``WindowTuner``.
+    init(
+        miniatureOf window: Double, weighsBytes: Bool, maximumWeight: Int, maximumEntries: Int,
+        maximumEntryBytes: Int, perEntryOverhead: Int, seed: UInt64
+    ) {
+        self.policy = .wTinyLFU
+        self.weighsBytes = weighsBytes
+        self.maximumWeight = maximumWeight
+        self.maximumEntries = maximumEntries
+        self.maximumEntryBytes = maximumEntryBytes
+        self.perEntryOverhead = perEntryOverhead
+        self.random = seed | 1
+        self.miniatureWindow = window
+        self.windowChoice = nil
+        self.tunesWindow = false
+        let expectedEntries = weighsBytes ? min(maximumEntries, max(16, maximumWeight / 1024)) : maximumWeight
+        self.sketch = FrequencySketch(capacity: min(expectedEntries, 1 << 16))
         resetWindow()
     }
 
@@ -112,6 +148,7 @@ struct MemoryTierShard {
     /// Returns the live entry for `key`, recording the access; expired entries are removed.
     mutating func get(_ key: CacheKey, now: Timestamp) -> CacheEntry? {
         defer { checkInvariants() }
+        followWindowChoice()
         guard let index = find(key) else {
             stats.misses += 1
             return nil
@@ -131,6 +168,7 @@ struct MemoryTierShard {
     /// follows counts that miss once).
     mutating func hitIfPresent(_ key: CacheKey, now: Timestamp) -> CacheEntry? {
         defer { checkInvariants() }
+        followWindowChoice()
         guard let index = find(key), let entry = nodes[Int(index)].entry, !entry.isExpired(at: now) else {
             return nil
         }
@@ -151,6 +189,7 @@ struct MemoryTierShard {
     /// Stores `entry`; returns whether it is held afterwards (W-TinyLFU may refuse a newcomer).
     mutating func put(_ key: CacheKey, _ entry: CacheEntry, now: Timestamp) -> Bool {
         defer { checkInvariants() }
+        followWindowChoice()
         let bytes = CacheKey.byteCount + entry.contentByteCount + perEntryOverhead
         guard bytes <= maximumEntryBytes, !entry.isExpired(at: now) else {
             stats.rejections += 1
@@ -184,12 +223,12 @@ struct MemoryTierShard {
             lfuInsert(index)
         case .wTinyLFU:
             sketch.increment(key.w1)
-            climber.recordMiss()
             if count > sketch.capacity {
                 // Double (forgetting counts only log(n) times), never past the entry bound.
                 sketch.ensureCapacity(min(count * 2, weighsBytes ? maximumEntries : maximumWeight))
             }
             linkAtTail(index, .window)
+            tune(key, bytes: bytes)
         }
         evict(reason: .capacity)
         return find(key) != nil
@@ -277,7 +316,7 @@ struct MemoryTierShard {
         stats.evictions[reason.rawValue] += 1
     }
 
-    private mutating func allocateNode(key: CacheKey, entry: CacheEntry, bytes: Int) -> Int32 {
+    private mutating func allocateNode(key: CacheKey, entry: CacheEntry?, bytes: Int) -> Int32 {
         let node = MemoryTierNode(
             key: key, prev: -1, next: -1, bytes: UInt32(bytes), frequency: 0, queue: .free, entry: entry)
         if freeHead >= 0 {
@@ -301,12 +340,33 @@ struct MemoryTierShard {
         }
     }
 
+    /// A miniature's request (``WindowTuner``): true for a hit; a miss is inserted (weighing
+    /// `bytes`, holding no entry) and may be refused.
+    mutating func simulateRequest(_ key: CacheKey, bytes: Int) -> Bool {
+        if let index = find(key) {
+            wTinyLFUAccess(index)
+            return true
+        }
+        guard bytes <= maximumEntryBytes else { return false }
+        let index = allocateNode(key: key, entry: nil, bytes: bytes)
+        indexInsert(key, node: index)
+        count += 1
+        totalBytes += bytes
+        totalWeight += weight(of: index)
+        sketch.increment(key.w1)
+        if count > sketch.capacity {
+            sketch.ensureCapacity(min(count * 2, weighsBytes ? maximumEntries : maximumWeight))
+        }
+        linkAtTail(index, .window)
+        evict(reason: .capacity)
+        return false
+    }
+
     /// Evicts until the shard is within its bounds.
     mutating func evict(reason: EvictionReason) {
-        guard isOverCapacity else {
-            if policy == .wTinyLFU { climb() }
-            return
-        }
+        // Hits move probation's entries to protected; keep protected within its share.
+        if policy == .wTinyLFU { demoteFromProtected() }
+        guard isOverCapacity else { return }
         switch policy {
         case .lru, .lfu:
             while isOverCapacity, lists[Int(NodeQueue.main.rawValue)].head >= 0 {
@@ -315,7 +375,6 @@ struct MemoryTierShard {
         case .wTinyLFU:
             let candidate = evictFromWindow()
             evictFromMain(candidate: candidate, reason: reason)
-            climb()
         }
     }
 

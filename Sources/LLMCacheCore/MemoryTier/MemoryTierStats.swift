@@ -16,6 +16,10 @@ public struct MemoryTierStats: Sendable, Equatable {
     public var entries: Int = 0
     /// The byte budget now in force (`nil`: bounded by entries only).
     public var byteLimit: Int?
+    /// W-TinyLFU's admission window and the weight it is a share of, summed over the shards
+    /// (``WindowTuner`` sizes it; 0 for the other policies).
+    public var windowWeight: Int = 0
+    public var maximumWeight: Int = 0
 
     public init() {}
 
@@ -27,6 +31,12 @@ public struct MemoryTierStats: Sendable, Equatable {
         return lookups == 0 ? 0 : Double(hits) / Double(lookups)
     }
 
+    /// The window's share of the tier (0 without W-TinyLFU): near 0.01 when frequency decides,
+    /// near 1 when recency does.
+    public var windowFraction: Double {
+        maximumWeight == 0 ? 0 : Double(windowWeight) / Double(maximumWeight)
+    }
+
     mutating func add(_ other: MemoryTierStats) {
         hits += other.hits
         misses += other.misses
@@ -36,5 +46,7 @@ public struct MemoryTierStats: Sendable, Equatable {
         for index in evictions.indices { evictions[index] += other.evictions[index] }
         bytes += other.bytes
         entries += other.entries
+        windowWeight += other.windowWeight
+        maximumWeight += other.maximumWeight
     }
 }

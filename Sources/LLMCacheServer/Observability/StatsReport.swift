@@ -113,6 +113,7 @@ enum StatsReport {
             "evictions": object(
                 Dictionary(uniqueKeysWithValues: EvictionReason.allCases.map { ("\($0)", int(stats.evictions($0))) })),
             "bytes": int(stats.bytes), "entries": int(stats.entries), "byte_limit": stats.byteLimit.map(int) ?? .null,
+            "window_fraction": number(stats.windowFraction),
         ])
     }
 

@@ -36,6 +36,7 @@ final class TierMetricsPublisher: Sendable {
         gauge("llmcache_cache_bytes", [("tier", "memory")], Double(memory.bytes))
         gauge("llmcache_cache_entries", [("tier", "memory")], Double(memory.entries))
         gauge("llmcache_cache_hit_ratio", [("tier", "memory")], memory.hitRatio)
+        gauge("llmcache_memory_tier_window_ratio", [], memory.windowFraction)
         if let limit = memory.byteLimit { gauge("llmcache_memory_tier_limit_bytes", [], Double(limit)) }
         count("llmcache_cache_promotions_total", [], stats.promotions)
         gauge("llmcache_cache_hit_ratio", [("tier", "all")], stats.hitRatio)

@@ -35,3 +35,24 @@ public struct Trace: Sendable {
             keys: ZipfKeys.make(keySpace: keySpace, requests: requests, exponent: exponent, seed: seed))
     }
 }
+
+extension Trace {
+    /// A synthetic trace with recency and no lasting frequency (``RecencyKeys``).
+    public static func recency(requests: Int, meanDepth: Double, newKeyFraction: Double, seed: UInt64) -> Trace {
+        Trace(
+            name: "recency(depth=\(meanDepth),new=\(newKeyFraction),seed=\(seed))",
+            keys: RecencyKeys.make(
+                requests: requests, meanDepth: meanDepth, newKeyFraction: newKeyFraction, seed: seed))
+    }
+
+    /// The traces one after the other, each with keys of its own (a phase change).
+    public static func phases(_ traces: [Trace]) -> Trace {
+        var keys: [UInt64] = []
+        var offset: UInt64 = 0
+        for trace in traces {
+            keys += trace.keys.map { $0 &+ offset }
+            offset &+= (trace.keys.max() ?? 0) &+ 1
+        }
+        return Trace(name: "phases(" + traces.map(\.name).joined(separator: " → ") + ")", keys: keys)
+    }
+}
