@@ -224,6 +224,11 @@ enum DashboardPage {
             ["entries", ["tiers", "disk", "entries"], int], ["stored bytes", ["tiers", "disk", "bytes"], bytes],
             ["raw bytes", ["tiers", "disk", "raw_bytes"], bytes], ["file bytes", ["tiers", "disk", "file_bytes"], bytes],
             ["compression ratio", ["tiers", "disk", "compression_ratio"], v => v == null ? "–" : v.toFixed(2) + "×"],
+            ["file bytes per entry", ["tiers", "disk", "file_bytes_per_entry"], int],
+            ["LMDB overhead per entry", ["tiers", "disk", "overhead_bytes_per_entry"], int],
+            ...(at(stats, ["tiers", "disk", "dictionaries"]) || []).map((d, i) => [
+              (d.id ? "dictionary " + d.id : "no dictionary") + (d.current ? " (current)" : "") + ", " + int(d.records) + " writes",
+              ["tiers", "disk", "dictionaries", i, "payload_ratio"], v => v == null ? "–" : v.toFixed(2) + "×"]),
             ["pending writes", ["tiers", "disk", "pending_writes"], int],
             ["corrupt records", ["tiers", "disk", "corrupt_records"], int]]);
           if (!stats.tiers.disk) document.getElementById("disk").prepend(el("caption", { class: "empty" }, "no disk tier"));

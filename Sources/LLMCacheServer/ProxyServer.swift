@@ -178,7 +178,10 @@ public struct ProxyServer: Sendable {
         // client closes its connections.
         var services: [any Service] = [client]
         if let tier = self.shared { services.append(tier) }
-        if let store { services.append(DiskTierWriter(tier: store)) }
+        if let store {
+            services.append(DiskTierWriter(tier: store))
+            if configuration.trainsDictionary { services.append(DictionaryTrainer(tier: store)) }
+        }
         if let manifest { services.append(manifest) }
         // Plugins shut down after running fetches (which may call their before-store hooks).
         services += [

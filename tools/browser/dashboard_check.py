@@ -78,9 +78,12 @@ def request(url: str, body: Optional[Dict[str, Any]] = None, headers: Optional[D
 
 def at(stats: Any, path: List[Any]) -> Any:
     for part in path:
-        if not isinstance(stats, dict) or part not in stats:
+        if isinstance(stats, list) and isinstance(part, int) and 0 <= part < len(stats):
+            stats = stats[part]
+        elif isinstance(stats, dict) and part in stats:
+            stats = stats[part]
+        else:
             return None
-        stats = stats[part]
     return stats
 
 

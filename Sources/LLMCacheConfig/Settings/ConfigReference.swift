@@ -94,6 +94,11 @@ extension LLMCacheSettings {
                 "The secret a new store keys credentials' scopes with: portable (the same everywhere: recordings "
                 + "travel) or private (random, this store's own). An existing store keeps its own."),
         .init(
+            path: "store.train_dictionary", type: "bool", defaultValue: "true", reloadable: false, secret: false,
+            summary:
+                "Train a zstd dictionary from the store's own records once it holds 1,000, off the request path, "
+                + "and again when compression drifts; older records stay readable."),
+        .init(
             path: "cache.mode", type: "readwrite, replay, record, passthrough", defaultValue: "readwrite",
             reloadable: true, secret: false, summary: "Server-wide mode (per request: x-llmcache-mode)."),
         .init(
@@ -258,6 +263,7 @@ extension LLMCacheSettings {
         if store.maxBytes != old.store.maxBytes { changed.append("store.max_bytes") }
         if store.mapSize != old.store.mapSize { changed.append("store.map_size") }
         if store.tenantScope != old.store.tenantScope { changed.append("store.tenant_scope") }
+        if store.trainDictionary != old.store.trainDictionary { changed.append("store.train_dictionary") }
         if store.checkOnStart != old.store.checkOnStart || store.onDamage != old.store.onDamage {
             changed.append("store (damage handling)")
         }

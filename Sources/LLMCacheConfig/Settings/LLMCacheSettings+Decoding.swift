@@ -57,7 +57,11 @@ extension LLMCacheSettings {
         self.store.checkOnStart = store.bool("check_on_start", default: self.store.checkOnStart)
         self.store.onDamage = store.choice("on_damage", ["refuse", "move_aside"], default: self.store.onDamage)
         self.store.tenantScope = store.choice("tenant_scope", ["portable", "private"], default: self.store.tenantScope)
-        store.finish(known: ["enabled", "path", "max_bytes", "map_size", "check_on_start", "on_damage", "tenant_scope"])
+        self.store.trainDictionary = store.bool("train_dictionary", default: self.store.trainDictionary)
+        store.finish(known: [
+            "enabled", "path", "max_bytes", "map_size", "check_on_start", "on_damage", "tenant_scope",
+            "train_dictionary",
+        ])
 
         let cache = document.section("cache")
         self.cache.mode = cache.choice("mode", Self.modes, default: self.cache.mode)

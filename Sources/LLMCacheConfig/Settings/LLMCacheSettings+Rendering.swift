@@ -32,6 +32,7 @@ extension LLMCacheSettings {
             $0.scalar("check_on_start", .plain("\(store.checkOnStart)"))
             $0.scalar("on_damage", .plain(store.onDamage))
             $0.scalar("tenant_scope", .plain(store.tenantScope))
+            $0.scalar("train_dictionary", .plain("\(store.trainDictionary)"))
         }
         out.section("cache") {
             $0.scalar("mode", .string(cache.mode))

@@ -58,6 +58,9 @@ public struct LLMCacheSettings: Sendable, Equatable {
         public var checkOnStart = true
         /// `refuse` (exit with the reason) or `move_aside` (keep the damaged store beside, start fresh).
         public var onDamage = "refuse"
+        /// Train a zstd dictionary from the store's own records while serving, and again when
+        /// its compression drifts.
+        public var trainDictionary = true
     }
 
     public struct Cache: Sendable, Equatable {

@@ -128,6 +128,19 @@ enum StatsReport {
             "bytes": int(stats.bytes), "raw_bytes": int(stats.rawBytes), "file_bytes": int(stats.bytesOnDisk),
             "entries": int(stats.entries), "pending_writes": int(stats.pendingWrites),
             "compression_ratio": number(stats.compressionRatio),
+            "file_bytes_per_entry": number(stats.fileBytesPerEntry.rounded()),
+            "overhead_bytes_per_entry": number(stats.overheadBytesPerEntry.rounded()),
+            "dictionaries": .array(
+                stats.dictionaries.map { dictionary in
+                    object([
+                        "id": int(Int(dictionary.id)), "current": .bool(dictionary.isCurrent),
+                        "records": int(dictionary.usage.records), "raw_bytes": int(dictionary.usage.rawBytes),
+                        "payload_bytes": int(dictionary.usage.storedBytes),
+                        "record_bytes": int(dictionary.usage.recordBytes),
+                        "payload_ratio": number(dictionary.usage.payloadRatio),
+                        "record_ratio": number(dictionary.usage.recordRatio),
+                    ])
+                }),
         ])
     }
 

@@ -57,6 +57,11 @@ final class TierMetricsPublisher: Sendable {
             gauge("llmcache_cache_hit_ratio", [("tier", "disk")], disk.hitRatio)
             gauge("llmcache_disk_file_bytes", [], Double(disk.bytesOnDisk))
             gauge("llmcache_disk_pending_writes", [], Double(disk.pendingWrites))
+            for dictionary in disk.dictionaries where dictionary.usage.records > 0 {
+                gauge(
+                    "llmcache_disk_dictionary_compression_ratio", [("dictionary", "\(dictionary.id)")],
+                    dictionary.usage.payloadRatio)
+            }
         }
         if let shared {
             count("llmcache_cache_hits_total", [("tier", "shared")], shared.hits)

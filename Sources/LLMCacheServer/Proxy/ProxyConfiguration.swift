@@ -39,6 +39,8 @@ public struct ProxyConfiguration: Sendable {
     public var storeMapSize: Int
     /// The tenant secret a new store (or a memory-only proxy) gets.
     public var tenantScope: TenantScopeKind
+    /// The disk tier trains its own compression dictionary while serving (``DictionaryTrainer``).
+    public var trainsDictionary = true
     /// Timeouts, header limits and the connection limit of the proxy's (and admin API's) listener.
     public var listener = ListenerLimits()
     /// The tier several instances share (L3, PostgreSQL); nil: none. Opened by

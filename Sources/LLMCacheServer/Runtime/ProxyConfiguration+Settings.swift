@@ -75,6 +75,7 @@ extension ProxyConfiguration {
             storeMaxBytes: settings.store.maxBytes,
             storeMapSize: settings.store.mapSize,
             tenantScope: TenantScopeKind(rawValue: settings.store.tenantScope) ?? .portable)
+        trainsDictionary = settings.store.trainDictionary
         listener = ListenerLimits(
             headerTimeout: settings.listen.headerTimeout, bodyTimeout: settings.listen.bodyTimeout,
             keepAliveTimeout: settings.listen.keepAliveTimeout, sendTimeout: settings.listen.sendTimeout,

@@ -28,7 +28,8 @@ extension DiskTier {
             let (batch, accesses) = (taken.changes, taken.accesses)
             do {
                 // In key order: the B-tree is then walked once, left to right, not at random.
-                let encoded = try encode(batch).sorted { $0.0 < $1.0 }
+                let (unsorted, usage) = try encode(batch)
+                let encoded = unsorted.sorted { $0.0 < $1.0 }
                 let now = UInt64(max(0, clock.now().nanosecondsSinceEpoch / 1_000_000_000))
                 let outcome = try environment.write { transaction in
                     var totals = try schema.totals(transaction)
@@ -52,6 +53,9 @@ extension DiskTier {
                     return outcome
                 }
                 counters.writes.add(outcome.writes, ordering: .relaxed)
+                dictionaryUsage.withLock { totals in
+                    for (id, written) in usage { totals[id, default: DictionaryUsage()].add(written) }
+                }
                 for reason in DiskRemovalReason.allCases { counters.removed(reason, outcome.removed[reason.rawValue]) }
             } catch {
                 counters.writeErrors.add(1, ordering: .relaxed)
@@ -72,19 +76,31 @@ extension DiskTier {
         var removed = Array(repeating: 0, count: DiskRemovalReason.allCases.count)
     }
 
-    /// Compresses the queued puts outside the write transaction.
-    private func encode(_ batch: [CacheKey: PendingChange]) throws -> [(CacheKey, EncodedChange)] {
+    /// Compresses the queued puts outside the write transaction; with what the puts compressed
+    /// to, per dictionary.
+    private func encode(_ batch: [CacheKey: PendingChange]) throws -> (
+        [(CacheKey, EncodedChange)], [UInt32: DictionaryUsage]
+    ) {
         let dictionary = dictionaries.withLock { $0.current }
-        return try contexts.withCompressor { compressor in
+        var usage: [UInt32: DictionaryUsage] = [:]
+        let encoded = try contexts.withCompressor { compressor in
             try batch.map { key, change in
                 switch change {
                 case .put(let entry):
-                    return (key, .put(try RecordCodec.encode(entry, compressor: compressor, dictionary: dictionary)))
+                    let record = try RecordCodec.encode(entry, compressor: compressor, dictionary: dictionary)
+                    if let header = try? record.withUnsafeBytes({
+                        try RecordCodec.header(of: $0, verifyChecksum: false)
+                    }) {
+                        // Written while `dictionary` was current (a payload too small to compress too).
+                        usage[dictionary?.id ?? 0, default: DictionaryUsage()].add(header)
+                    }
+                    return (key, EncodedChange.put(record))
                 case .remove(let reason):
                     return (key, .remove(reason))
                 }
             }
         }
+        return (encoded, usage)
     }
 
     /// Over `maxBytes`, deletes least recently accessed records down to the low watermark;

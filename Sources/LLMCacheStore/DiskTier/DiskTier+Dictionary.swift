@@ -3,18 +3,24 @@ import LMDB
 import Zstd
 
 extension DiskTier {
-    /// Trains a zstd dictionary from up to `sampleLimit` stored records (their uncompressed
-    /// payloads: metadata and body), stores it, and makes it the dictionary for new writes.
-    /// Records written earlier keep the id of the dictionary (or none) they were written with,
-    /// so they stay readable. Returns the new dictionary's id. Blocks.
+    /// Trains a zstd dictionary from up to `sampleLimit` stored records, and at most
+    /// `sampleBytes` of them (their uncompressed payloads: metadata and body; records are keyed
+    /// by hash, so the first ones in key order are a random sample), stores it, and makes it
+    /// the dictionary for new writes. Records written earlier keep the id of the dictionary (or
+    /// none) they were written with, so they stay readable. Returns the new dictionary's id.
+    /// Blocks; safe while the store serves (a read transaction, then one short write).
     @discardableResult
-    public func trainDictionary(sampleLimit: Int = 5_000, capacity: Int = 64 * 1024) throws -> UInt32 {
+    public func trainDictionary(sampleLimit: Int = 5_000, sampleBytes: Int = 8 << 20, capacity: Int = 64 * 1024)
+        throws -> UInt32
+    {
         commitPending()
         var records: [[UInt8]] = []
+        var taken = 0
         try environment.read { transaction in
             try transaction.forEach(schema.records) { _, value in
                 records.append(Array(value))
-                return records.count < sampleLimit
+                taken += value.count
+                return records.count < sampleLimit && taken < sampleBytes
             }
         }
         let samples: [[UInt8]] = records.compactMap { record in
@@ -42,6 +48,16 @@ extension DiskTier {
 
     /// The id of the dictionary new writes use (nil: none).
     public var currentDictionaryID: UInt32? { dictionaries.withLock { $0.current?.id } }
+
+    /// Every dictionary the store has (and id 0 when records were written without one since
+    /// the start), with what the writes since the start compressed to; by id.
+    public var dictionaryReports: [DictionaryReport] {
+        let usage = dictionaryUsage.withLock { $0 }
+        let (known, current) = dictionaries.withLock { (Set($0.byID.keys), $0.current?.id) }
+        return known.union(usage.keys).sorted().map {
+            DictionaryReport(id: $0, isCurrent: $0 == current, usage: usage[$0] ?? DictionaryUsage())
+        }
+    }
 }
 
 extension DiskTier {

@@ -28,6 +28,8 @@ public final class DiskTier: Sendable {
     /// Held for the duration of a commit or maintenance transaction: one at a time.
     let commitLock = Mutex(())
     let dictionaries: Mutex<DictionarySet>
+    /// What the writes since the start compressed to, per dictionary id (0: none).
+    let dictionaryUsage = Mutex([UInt32: DictionaryUsage]())
     let wakeups: AsyncStream<Void>
     let wakeup: AsyncStream<Void>.Continuation
 
@@ -205,6 +207,7 @@ public final class DiskTier: Sendable {
         }
         stats.bytesOnDisk = environment.usedBytes
         stats.pendingWrites = queue.withLock { $0.count }
+        stats.dictionaries = dictionaryReports
         return stats
     }
 

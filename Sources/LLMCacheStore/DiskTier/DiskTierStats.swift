@@ -44,6 +44,14 @@ public struct DiskTierStats: Sendable, Equatable {
 
     /// Raw bytes per stored byte (1 when empty).
     public var compressionRatio: Double { bytes == 0 ? 1 : Double(rawBytes) / Double(bytes) }
+    /// The store's dictionaries (id 0: none) and what the writes since the start compressed to
+    /// with each.
+    public var dictionaries: [DictionaryReport] = []
+    /// The file's bytes per entry, and what LMDB adds to the records themselves per entry
+    /// (pages' headers and free space, the B-tree's branch pages, the index and access-time
+    /// tables, pages freed but not yet reused).
+    public var fileBytesPerEntry: Double { entries == 0 ? 0 : Double(bytesOnDisk) / Double(entries) }
+    public var overheadBytesPerEntry: Double { entries == 0 ? 0 : Double(bytesOnDisk - bytes) / Double(entries) }
 
     public var hitRatio: Double { hits + misses == 0 ? 0 : Double(hits) / Double(hits + misses) }
 }
