@@ -29,6 +29,35 @@ import Testing
         #expect(stats.memory.hits == 2 && stats.disk?.hits == 1)
     }
 
+    /// L1 keeps what a hit replays and no more: not the canonical request and its description
+    /// (the lower tiers keep them, for miss explanations and export), and the body in a buffer
+    /// of its own size — stored or promoted alike.
+    @Test func l1KeepsALeanCopyAndTheLowerTiersTheWholeEntry() async throws {
+        let (cache, disk) = try make()
+        var big = ByteBuffer()
+        big.reserveCapacity(64 << 10)
+        big.writeString(chatBody(1))
+        var entry = chatEntry(1)
+        entry.body = big
+        await cache.put(key(1), entry)
+        let lean = try #require(cache.memory.get(key(1)))
+        #expect(lean.canonicalRequest.readableBytes == 0 && lean.request == nil)
+        #expect(lean.body == entry.body && lean.body.capacity < 4_096)
+        #expect(lean.headers == entry.headers && lean.usage == entry.usage && lean.status == entry.status)
+        #expect(lean.namespace == entry.namespace && lean.createdAt == entry.createdAt)
+        try await disk.flush()
+        let whole = try #require(disk.get(key(1)))
+        #expect(whole.canonicalRequest == entry.canonicalRequest && whole.request == entry.request)
+        // Promoted from the disk tier: lean too.
+        cache.memory.remove(key(1))
+        #expect(await cache.get(key(1))?.tier == .disk)
+        let promoted = try #require(cache.memory.get(key(1)))
+        #expect(promoted.canonicalRequest.readableBytes == 0 && promoted.request == nil)
+        // Accounted for what it holds.
+        #expect(
+            cache.memory.stats.bytes < entry.contentByteCount + CacheKey.byteCount + MemoryTier.defaultPerEntryOverhead)
+    }
+
     @Test func pausedPromotionsLeaveL1Alone() async throws {
         let (cache, disk) = try make()
         disk.put(key(1), chatEntry(1))

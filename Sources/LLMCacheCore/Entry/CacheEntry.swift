@@ -45,8 +45,14 @@ public struct CacheEntry: Sendable, Equatable {
     public var headers: [HeaderField]
     /// The response body, exactly as received.
     public var body: ByteBuffer {
-        didSet { usage = TokenUsage.extract(from: body) }
+        get { storedBody }
+        set {
+            storedBody = newValue
+            usage = TokenUsage.extract(from: newValue)
+        }
     }
+    /// The body as stored; `body`'s setter also reads the token usage from it.
+    private var storedBody: ByteBuffer
     /// The tokens the answer cost, as its body states them (read once, when the entry is made, so
     /// that a hit does not parse the body to count tokens saved).
     public private(set) var usage: TokenUsage?
@@ -79,7 +85,7 @@ public struct CacheEntry: Sendable, Equatable {
         self.namespace = namespace
         self.status = status
         self.headers = headers
-        self.body = body
+        self.storedBody = body
         self.usage = TokenUsage.extract(from: body)
         self.bodyKind = bodyKind
         self.canonicalRequest = canonicalRequest
@@ -107,5 +113,22 @@ public struct CacheEntry: Sendable, Equatable {
             total += 32 + header.name.utf8.count + header.value.utf8.count
         }
         return total
+    }
+}
+
+extension CacheEntry {
+    /// The copy the memory tier keeps: what a hit replays — status, headers, body (its bytes in
+    /// a buffer of their own size, not a larger one it was read into), stream timing, usage,
+    /// namespace and times — without the canonical request and its description, which only the
+    /// lower tiers' tools read (miss explanations, export, replay-check) and which cost a small
+    /// answer's size again.
+    public var forMemoryTier: CacheEntry {
+        var lean = self
+        lean.canonicalRequest = ByteBuffer()
+        lean.request = nil
+        if storedBody.capacity > storedBody.readableBytes + 16 {
+            lean.storedBody = ByteBuffer(bytes: storedBody.readableBytesView)
+        }
+        return lean
     }
 }

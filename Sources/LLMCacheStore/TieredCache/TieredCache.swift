@@ -51,7 +51,7 @@ public final class TieredCache: MemoryPressureControls, Sendable {
         for (index, tier) in lower.enumerated() {
             guard let entry = try? await tier.lookup(key) else { continue }
             if !promotionsPaused.load(ordering: .relaxed) {
-                if memory.put(key, entry) { counters.promotions.add(1, ordering: .relaxed) }
+                if memory.put(key, entry.forMemoryTier) { counters.promotions.add(1, ordering: .relaxed) }
             }
             // The tiers above it missed: they keep a copy (the disk tier queues it, never blocking).
             for missed in lower[..<index] { await missed.store(key, entry) }
@@ -69,7 +69,7 @@ public final class TieredCache: MemoryPressureControls, Sendable {
         guard let disk = lower.first as? DiskTier, let entry = disk.hitIfPresent(key) else { return nil }
         memory.countMiss(key)
         if !promotionsPaused.load(ordering: .relaxed) {
-            if memory.put(key, entry) { counters.promotions.add(1, ordering: .relaxed) }
+            if memory.put(key, entry.forMemoryTier) { counters.promotions.add(1, ordering: .relaxed) }
         }
         return (entry, .disk)
     }
@@ -80,7 +80,7 @@ public final class TieredCache: MemoryPressureControls, Sendable {
         if !lower.isEmpty, diskOnlyAdmission.load(ordering: .relaxed) {
             memory.remove(key)
         } else {
-            memory.put(key, entry)
+            memory.put(key, entry.forMemoryTier)
         }
         for tier in lower { await tier.store(key, entry) }
     }
