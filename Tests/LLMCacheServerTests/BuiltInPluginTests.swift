@@ -84,7 +84,9 @@ import Testing
             #expect(!hit.text.contains("bob.smith@example.com"))
             #expect(hit.text.contains("my key is [REDACTED] and mail [REDACTED]"))
             let key = try #require(hit.header("x-llmcache-key"))
-            let entry = try #require(proxy.server.cache.memory.get(CacheKey(hex: key)!))
+            // The stored request lives in the disk tier (L1 keeps only what a hit replays).
+            await proxy.server.store?.committed()
+            let entry = try #require(proxy.server.store?.get(CacheKey(hex: key)!))
             let stored = String(decoding: entry.canonicalRequest.readableBytesView, as: UTF8.self)
             #expect(!stored.contains("sk-ABCdef123456") && stored.contains("[REDACTED]"))
             // Streams are scrubbed chunk by chunk and keep their chunking.

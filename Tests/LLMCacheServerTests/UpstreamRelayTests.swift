@@ -42,13 +42,13 @@ import Testing
         }
     }
 
-    /// A client that stops reading a 256 MiB answer holds the upstream read back; when it goes
+    /// A client that stops reading a 1 GiB answer holds the upstream read back; when it goes
     /// away, the upstream read stops — cached route and pass-through alike.
     @Test(arguments: ["", "x-llmcache-mode: passthrough\r\n"])
     func aClientThatStopsReadingHoldsTheUpstreamBackAndLeavingStopsIt(mode: String) async throws {
         try await ProxyHarness.run(store: nil, configure: Self.smallStore) { harness in
             let connection = try RawConnection(port: harness.proxyPort)
-            connection.send(Self.request(bulk: 256 << 20, headers: mode))
+            connection.send(Self.request(bulk: 1 << 30, headers: mode))
             let head = try await connection.read(bytes: 12)
             #expect(String(decoding: head, as: UTF8.self) == "HTTP/1.1 200")
             await harness.server.relaysHeldBack(atLeast: 1)
@@ -57,8 +57,9 @@ import Testing
             let end = await ends.next()
             #expect(end?.completed == false, "the upstream was not read to its end (\(end?.bytes ?? -1) bytes read)")
             // Socket buffers, and the moments until the proxy learns the client left (longer on a
-            // loaded machine: 94 MiB once in a full suite run), are read; not the rest.
-            #expect((end?.bytes ?? .max) < 160 << 20, "well short of the end: \(end?.bytes ?? -1) bytes read")
+            // loaded machine: 94 MiB once in a full suite run, 193 MiB in another), are read; not
+            // the rest.
+            #expect((end?.bytes ?? .max) < 512 << 20, "well short of the end: \(end?.bytes ?? -1) bytes read")
         }
     }
 
