@@ -86,6 +86,8 @@ struct MemoryTierShard {
         var operationsSinceFullCheck = 0
     #endif
 
+    /// `windowChoice`: the window the tier's shards follow, tuned by the one with `tunesWindow`;
+    /// `miniatureWindow`: a miniature cache for ``WindowTuner`` (no entries, this fixed window).
     init(
         policy: EvictionPolicy,
         weighsBytes: Bool,
@@ -95,44 +97,25 @@ struct MemoryTierShard {
         perEntryOverhead: Int,
         seed: UInt64,
         windowChoice: WindowChoice? = nil,
-        tunesWindow: Bool = true
+        tunesWindow: Bool = true,
+        miniatureWindow: Double? = nil
     ) {
         self.policy = policy
         self.windowChoice = windowChoice
-        self.tunesWindow = tunesWindow
+        self.tunesWindow = tunesWindow && miniatureWindow == nil
+        self.miniatureWindow = miniatureWindow
         self.weighsBytes = weighsBytes
         self.maximumWeight = maximumWeight
         self.maximumEntries = maximumEntries
         self.maximumEntryBytes = maximumEntryBytes
         self.perEntryOverhead = perEntryOverhead
         self.random = seed | 1
-        self.miniatureWindow = nil
         // A byte-bounded shard cannot know its entry count up front, and a large entry bound may
         // never be reached: start the sketch at most 64k entries large and let `put` grow it with
         // the count (a sketch sized for the bound could cost more than the entries).
         let expectedEntries = weighsBytes ? min(maximumEntries, 1024, max(16, maximumWeight / 4096)) : maximumWeight
         let initialSketch = min(expectedEntries, 1 << 16)
         self.sketch = FrequencySketch(capacity: policy == .wTinyLFU ? initialSketch : 0)
-        resetWindow()
-    }
-
-    /// A miniature W-TinyLFU cache whose window is `window` of its weight, for ``WindowTuner``.
-    init(
-        miniatureOf window: Double, weighsBytes: Bool, maximumWeight: Int, maximumEntries: Int,
-        maximumEntryBytes: Int, perEntryOverhead: Int, seed: UInt64
-    ) {
-        self.policy = .wTinyLFU
-        self.weighsBytes = weighsBytes
-        self.maximumWeight = maximumWeight
-        self.maximumEntries = maximumEntries
-        self.maximumEntryBytes = maximumEntryBytes
-        self.perEntryOverhead = perEntryOverhead
-        self.random = seed | 1
-        self.miniatureWindow = window
-        self.windowChoice = nil
-        self.tunesWindow = false
-        let expectedEntries = weighsBytes ? min(maximumEntries, max(16, maximumWeight / 1024)) : maximumWeight
-        self.sketch = FrequencySketch(capacity: min(expectedEntries, 1 << 16))
         resetWindow()
     }
 

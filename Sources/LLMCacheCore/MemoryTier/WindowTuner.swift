@@ -73,9 +73,10 @@ struct WindowTuner {
         period = shape.weighsBytes ? 500 : max(500, miniatureWeight)
         miniatures = Self.windowFractions.enumerated().map { offset, fraction in
             MemoryTierShard(
-                miniatureOf: fraction, weighsBytes: shape.weighsBytes, maximumWeight: miniatureWeight,
+                policy: .wTinyLFU, weighsBytes: shape.weighsBytes, maximumWeight: miniatureWeight,
                 maximumEntries: miniatureEntries, maximumEntryBytes: shape.maximumEntryBytes,
-                perEntryOverhead: shape.overhead, seed: seed &+ UInt64(offset) &* 0x9E37_79B9)
+                perEntryOverhead: shape.overhead, seed: seed &+ UInt64(offset) &* 0x9E37_79B9,
+                miniatureWindow: fraction)
         }
         scores = Array(repeating: 0, count: Self.windowFractions.count)
         requests = 0
