@@ -72,7 +72,7 @@ public struct DictionaryTraining: Sendable {
         trainedAt = now
         baseline = nil
         windowStart = nil
-        if id == nil { minimumRecords = max(minimumRecords, minimumRecords * 2) }
+        if id == nil { minimumRecords *= 2 }
     }
 
     private static func format(_ ratio: Double) -> String { String((ratio * 100).rounded() / 100) }

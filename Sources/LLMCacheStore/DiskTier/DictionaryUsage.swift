@@ -20,11 +20,11 @@ public struct DictionaryUsage: Sendable, Equatable {
     /// Raw payload bytes per record byte: what the store's `compression_ratio` counts.
     public var recordRatio: Double { recordBytes == 0 ? 1 : Double(rawBytes) / Double(recordBytes) }
 
-    mutating func add(_ header: RecordHeader) {
+    mutating func add(_ record: RecordCodec.Measured) {
         records += 1
-        rawBytes += header.rawLength
-        storedBytes += header.storedLength
-        recordBytes += header.totalLength
+        rawBytes += record.rawLength
+        storedBytes += record.storedLength
+        recordBytes += record.bytes.count
     }
 
     mutating func add(_ other: DictionaryUsage) {

@@ -87,14 +87,10 @@ extension DiskTier {
             try batch.map { key, change in
                 switch change {
                 case .put(let entry):
-                    let record = try RecordCodec.encode(entry, compressor: compressor, dictionary: dictionary)
-                    if let header = try? record.withUnsafeBytes({
-                        try RecordCodec.header(of: $0, verifyChecksum: false)
-                    }) {
-                        // Written while `dictionary` was current (a payload too small to compress too).
-                        usage[dictionary?.id ?? 0, default: DictionaryUsage()].add(header)
-                    }
-                    return (key, EncodedChange.put(record))
+                    let record = try RecordCodec.encodeMeasured(entry, compressor: compressor, dictionary: dictionary)
+                    // Written while `dictionary` was current (a payload too small to compress too).
+                    usage[dictionary?.id ?? 0, default: DictionaryUsage()].add(record)
+                    return (key, EncodedChange.put(record.bytes))
                 case .remove(let reason):
                     return (key, .remove(reason))
                 }

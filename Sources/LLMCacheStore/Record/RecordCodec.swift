@@ -12,6 +12,19 @@ enum RecordCodec {
     static func encode(
         _ entry: CacheEntry, compressor: ZstdCompressor, dictionary: ZstdDictionary?
     ) throws -> [UInt8] {
+        try encodeMeasured(entry, compressor: compressor, dictionary: dictionary).bytes
+    }
+
+    /// A record and what its payload compressed to (for ``DictionaryUsage``).
+    struct Measured {
+        var bytes: [UInt8]
+        var rawLength: Int
+        var storedLength: Int
+    }
+
+    static func encodeMeasured(
+        _ entry: CacheEntry, compressor: ZstdCompressor, dictionary: ZstdDictionary?
+    ) throws -> Measured {
         let payload = RecordPayload.encode(entry)
         var flags: UInt8 = 0
         var stored = payload
@@ -45,7 +58,7 @@ enum RecordCodec {
         withUnsafeBytes(of: checksum.littleEndian) { value in
             for index in 0..<4 { bytes[RecordFormat.Offset.checksum + index] = value[index] }
         }
-        return bytes
+        return Measured(bytes: bytes, rawLength: payload.count, storedLength: stored.count)
     }
 
     /// Reads and validates the header (and checksum when `verifyChecksum`), without decompressing.
