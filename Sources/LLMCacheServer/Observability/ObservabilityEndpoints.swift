@@ -59,14 +59,17 @@ package struct ObservabilityEndpoints: Sendable {
         }
     }
 
-    package func statsJSON() -> JSONValue {
+    package func statsJSON() -> JSONValue { statsJSON(cache.stats, metrics.snapshot) }
+
+    private func statsJSON(_ tiers: TieredCacheStats, _ proxy: ProxyMetrics.Counts) -> JSONValue {
         StatsReport.json(
-            cache: cache.stats, shared: shared?.report, proxy: metrics.snapshot, governor: governor?.stats,
+            cache: tiers, shared: shared?.report, proxy: proxy, governor: governor?.stats,
             uptimeSeconds: Double((ContinuousClock.now - started).components.seconds), misses: misses.top(10))
     }
 
     /// `/stats` and what the dashboard draws besides: the last hour in buckets and the recent
-    /// misses, each explained (off the event loop; at most once per miss).
+    /// misses, each explained (off the event loop; at most once per miss). One snapshot of the
+    /// tiers and counters serves both.
     package func dashboardJSON() async -> JSONValue {
         let store = self.store
         await misses.explainPending { recipe, model, excluded, before in
@@ -76,19 +79,22 @@ package struct ObservabilityEndpoints: Sendable {
             }
             return explanation?.summary ?? "not explained (the proxy is stopping)"
         }
-        guard case .object(var members) = statsJSON() else { return statsJSON() }
+        let (tiers, proxy) = (cache.stats, metrics.snapshot)
+        let stats = statsJSON(tiers, proxy)
+        guard case .object(var members) = stats else { return stats }
         members.append(
             JSONMember(
                 key: "history",
-                value: StatsReport.history(history.buckets(current: historyPoint()), interval: history.interval)))
+                value: StatsReport.history(
+                    history.buckets(current: historyPoint(tiers, proxy)), interval: history.interval)))
         members.append(JSONMember(key: "recent_misses", value: StatsReport.recentMisses(misses.recent)))
         return .object(members)
     }
 
     /// The counters the history keeps, now.
-    package func historyPoint() -> StatsHistory.Point {
-        let stats = cache.stats
-        let proxy = metrics.snapshot
+    package func historyPoint() -> StatsHistory.Point { historyPoint(cache.stats, metrics.snapshot) }
+
+    private func historyPoint(_ stats: TieredCacheStats, _ proxy: ProxyMetrics.Counts) -> StatsHistory.Point {
         var hits = ["memory": stats.memory.hits]
         var missed = ["memory": stats.memory.misses]
         if let disk = stats.disk {

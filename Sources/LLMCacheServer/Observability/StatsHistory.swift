@@ -17,41 +17,44 @@ package final class StatsHistory: Sendable {
         package var upstreamRequests: Int
         package var savedTokens: Int
         package var savedDollars: Double
-    }
 
-    /// What happened between two points.
-    package struct Bucket: Sendable, Equatable {
-        package var start: Timestamp
-        package var end: Timestamp
-        package var requests: [Int]
-        package var hits: [String: Int]
-        package var misses: [String: Int]
-        package var upstreamRequests: Int
-        package var savedTokens: Int
-        package var savedDollars: Double
-
-        /// `to - from`, per counter; a counter that went down was reset (stats reset) and
+        /// `self - earlier`, per counter; a counter that went down was reset (stats reset) and
         /// counts from zero, as Prometheus's `increase` does.
-        init(from: Point, to: Point) {
+        func growth(since earlier: Point) -> Point {
             func delta(_ new: Int, _ old: Int) -> Int { new >= old ? new - old : new }
             func deltas(_ new: [String: Int], _ old: [String: Int]) -> [String: Int] {
                 new.reduce(into: [:]) { $0[$1.key] = delta($1.value, old[$1.key] ?? 0) }
             }
+            return Point(
+                time: time, requests: zip(requests, earlier.requests).map(delta),
+                hits: deltas(hits, earlier.hits), misses: deltas(misses, earlier.misses),
+                upstreamRequests: delta(upstreamRequests, earlier.upstreamRequests),
+                savedTokens: delta(savedTokens, earlier.savedTokens),
+                savedDollars: savedDollars >= earlier.savedDollars ? savedDollars - earlier.savedDollars : savedDollars)
+        }
+    }
+
+    /// What happened between two points: how much each counter of ``Point`` grew (read
+    /// through it: `bucket.hits`, `bucket.requests`…).
+    @dynamicMemberLookup
+    package struct Bucket: Sendable, Equatable {
+        package var start: Timestamp
+        /// The growth, at the end's time.
+        package var growth: Point
+        package var end: Timestamp { growth.time }
+
+        package subscript<Value>(dynamicMember path: KeyPath<Point, Value>) -> Value { growth[keyPath: path] }
+
+        init(from: Point, to: Point) {
             start = from.time
-            end = to.time
-            requests = zip(to.requests, from.requests).map(delta)
-            hits = deltas(to.hits, from.hits)
-            misses = deltas(to.misses, from.misses)
-            upstreamRequests = delta(to.upstreamRequests, from.upstreamRequests)
-            savedTokens = delta(to.savedTokens, from.savedTokens)
-            savedDollars = to.savedDollars >= from.savedDollars ? to.savedDollars - from.savedDollars : to.savedDollars
+            growth = to.growth(since: from)
         }
 
         /// Hits in every tier over lookups (every lookup asks the memory tier first), as
         /// `/stats`' `hit_ratio`.
         package var hitRatio: Double? {
-            let lookups = (hits["memory"] ?? 0) + (misses["memory"] ?? 0)
-            return lookups == 0 ? nil : Double(hits.values.reduce(0, +)) / Double(lookups)
+            let lookups = (growth.hits["memory"] ?? 0) + (growth.misses["memory"] ?? 0)
+            return lookups == 0 ? nil : Double(growth.hits.values.reduce(0, +)) / Double(lookups)
         }
     }
 
