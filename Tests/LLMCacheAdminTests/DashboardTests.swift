@@ -200,12 +200,6 @@ extension DashboardTests {
     }
 }
 
-extension String {
-    fileprivate func components(separatedBy separator: String) -> [String] {
-        split(separator: separator, omittingEmptySubsequences: false).map(String.init)
-    }
-}
-
 extension JSONValue {
     /// The element at `index` of an array.
     fileprivate subscript(index: Int) -> JSONValue? {

@@ -45,9 +45,3 @@ import Testing
         }
     }
 }
-
-extension String {
-    fileprivate func components(separatedBy separator: String) -> [String] {
-        split(separator: separator, omittingEmptySubsequences: false).map(String.init)
-    }
-}
