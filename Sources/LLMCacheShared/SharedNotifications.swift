@@ -1,3 +1,4 @@
+import LLMCacheCore
 import Synchronization
 
 /// Requests waiting for another instance's fetch of a key, woken by the database's
@@ -62,7 +63,7 @@ final class SharedNotifications: Sendable {
     func wait(_ key: String, _ id: UInt64, timeout: Duration) async -> Bool {
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
-                try? await Task.sleep(for: timeout)
+                try? await TimerSleep.sleep(for: timeout)  // freed when notified first
                 self.resolve(key, id, false)
             }
             let notified = await withCheckedContinuation { continuation in park(key, id, continuation) }

@@ -397,7 +397,7 @@ func withDeadline<T: Sendable>(
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await operation() }
         group.addTask {
-            try await Task.sleep(for: limit)
+            try await TimerSleep.sleep(for: limit)  // freed when the operation finishes first
             return nil
         }
         defer { group.cancelAll() }

@@ -1,3 +1,4 @@
+import LLMCacheCore
 import NIOCore
 import Synchronization
 
@@ -89,7 +90,8 @@ public enum UpstreamWatch {
             let idleEnd = progress.isPaused ? now + idle : progress.lastSign + idle
             if idleEnd <= now { throw Timeout.idle(idle) }
             do {
-                try await Task.sleep(until: min(idleEnd, deadline), clock: clock)
+                // Not Task.sleep: its timer outlives a cancelled sleep (``TimerSleep``).
+                try await TimerSleep.sleep(until: min(idleEnd, deadline), clock: clock)
             } catch {
                 return  // the operation is over
             }

@@ -28,7 +28,7 @@ struct PluginRunner: Sendable {
             let outcome = try await withThrowingTaskGroup(of: Outcome<T>.self) { group in
                 group.addTask { .value(try await body()) }
                 group.addTask {
-                    try await Task.sleep(for: timeout)
+                    try await TimerSleep.sleep(for: timeout)  // freed when the hook finishes first
                     return .timedOut
                 }
                 defer { group.cancelAll() }
