@@ -64,7 +64,10 @@ import Testing
         #expect(!tier.put(key(1), makeEntry(size: 2_000)))
         #expect(tier.get(key(1)) == nil, "a refused replacement must not leave the stale value")
         #expect(tier.stats.rejections == 1)
-        #expect(tier.put(key(2), makeEntry(size: 10_000 / 10 - 32 - MemoryTier.defaultPerEntryOverhead)))
+        // The largest that fits the 1,000-byte limit is held.
+        let largest = try #require((0..<1_000).last { accountedBytes(makeEntry(size: $0)) <= 1_000 })
+        #expect(tier.put(key(2), makeEntry(size: largest)))
+        #expect(!tier.put(key(3), makeEntry(size: largest + 16)))
     }
 
     @Test(arguments: EvictionPolicy.allCases)

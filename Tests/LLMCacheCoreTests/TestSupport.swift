@@ -17,7 +17,7 @@ func makeEntry(
 
 /// Accounted size of `entry` in a tier with the default overhead.
 func accountedBytes(_ entry: CacheEntry, overhead: Int = MemoryTier.defaultPerEntryOverhead) -> Int {
-    CacheKey.byteCount + entry.contentByteCount + overhead
+    MemoryTier.accountedBytes(of: entry, perEntryOverhead: overhead)
 }
 
 func key(_ identifier: Int) -> CacheKey { CacheKey(identifier: UInt64(identifier)) }

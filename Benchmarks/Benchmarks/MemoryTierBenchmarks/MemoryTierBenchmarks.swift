@@ -118,7 +118,7 @@ final class Fixture: Sendable {
 
     init(policy: EvictionPolicy, bytes: Bool, entries: Int, capacity: Int, shards: Int = 1) {
         let entry = Self.makeEntry(0x7a)
-        let perEntry = CacheKey.byteCount + entry.contentByteCount + MemoryTier.defaultPerEntryOverhead
+        let perEntry = MemoryTier.accountedBytes(of: entry)
         let configuration = MemoryTier.Configuration(
             maxBytes: bytes ? capacity * perEntry : nil,
             maxEntries: bytes ? nil : capacity,

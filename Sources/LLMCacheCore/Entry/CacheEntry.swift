@@ -95,6 +95,25 @@ public struct CacheEntry: Sendable, Equatable {
         self.expiresAt = expiresAt
     }
 
+    /// An entry whose usage is already known (the memory tier rebuilding one it packed), so the
+    /// body is not searched again.
+    init(
+        namespace: String, status: Int, headers: [HeaderField], body: ByteBuffer, bodyKind: BodyKind,
+        recipeVersion: UInt16, usage: TokenUsage?, createdAt: Timestamp, expiresAt: Timestamp?
+    ) {
+        self.namespace = namespace
+        self.status = status
+        self.headers = headers
+        self.storedBody = body
+        self.usage = usage
+        self.bodyKind = bodyKind
+        self.canonicalRequest = ByteBuffer()
+        self.recipeVersion = recipeVersion
+        self.request = nil
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+    }
+
     /// Whether the entry may no longer be served at `now`. An entry expires at its `expiresAt`.
     @inlinable
     public func isExpired(at now: Timestamp) -> Bool {
@@ -103,8 +122,9 @@ public struct CacheEntry: Sendable, Equatable {
     }
 
     /// The bytes the entry's contents occupy: body, canonical request, stream chunk table,
-    /// namespace, and header text plus the two `String`s each header field holds. The memory tier
-    /// adds the key and its own per-entry overhead to this.
+    /// namespace, and header text plus the two `String`s each header field holds (the disk tier's
+    /// size limit; the memory tier charges what its packed copy holds instead:
+    /// ``MemoryTier/accountedBytes(of:perEntryOverhead:)``).
     public var contentByteCount: Int {
         var total = body.readableBytes + canonicalRequest.readableBytes + namespace.utf8.count
         if case .stream(let chunks) = bodyKind { total += chunks.count * 8 }
@@ -113,22 +133,5 @@ public struct CacheEntry: Sendable, Equatable {
             total += 32 + header.name.utf8.count + header.value.utf8.count
         }
         return total
-    }
-}
-
-extension CacheEntry {
-    /// The copy the memory tier keeps: what a hit replays — status, headers, body (its bytes in
-    /// a buffer of their own size, not a larger one it was read into), stream timing, usage,
-    /// namespace and times — without the canonical request and its description, which only the
-    /// lower tiers' tools read (miss explanations, export, replay-check) and which cost a small
-    /// answer's size again.
-    public var forMemoryTier: CacheEntry {
-        var lean = self
-        lean.canonicalRequest = ByteBuffer()
-        lean.request = nil
-        if storedBody.capacity > storedBody.readableBytes + 16 {
-            lean.storedBody = ByteBuffer(bytes: storedBody.readableBytesView)
-        }
-        return lean
     }
 }

@@ -4,7 +4,8 @@ extension MemoryTier {
     /// At least one of `maxBytes` and `maxEntries` must be set. With `maxBytes` the policy weighs
     /// entries by accounted bytes; with only `maxEntries` every entry weighs 1.
     public struct Configuration: Sendable, Equatable {
-        /// Budget in accounted bytes: key (32) + body + header text + namespace + `perEntryOverhead`.
+        /// Budget in accounted bytes: each entry's packed allocation (fields, namespace, headers,
+        /// chunk table, body) + `perEntryOverhead` (``MemoryTier/accountedBytes(of:perEntryOverhead:)``).
         public var maxBytes: Int?
         /// Upper bound on the number of entries.
         public var maxEntries: Int?
@@ -13,8 +14,8 @@ extension MemoryTier {
         /// Entries whose accounted size exceeds this fraction of `maxBytes` are refused (they would
         /// flush much of the cache for one response). Also capped by a shard's share of the budget.
         public var maxEntryFraction: Double
-        /// Bytes charged per entry for the tier's own structures (index slot, policy node, sketch
-        /// share, buffer header). Measured; see docs/performance.md, "Memory overhead per entry".
+        /// Bytes charged per entry for the tier's own structures (policy node with the key, index
+        /// slot, sketch share). Measured; see docs/performance.md, "Memory overhead per entry".
         public var perEntryOverhead: Int
         /// Number of independently locked shards (a power of two); `nil` picks one from the budget.
         /// Each shard owns `1/shardCount` of the budget, so the sum never exceeds it.

@@ -12,7 +12,13 @@ public final class MemoryTier: @unchecked Sendable {
     // which bounces cache lines between cores); it is written only in init/deinit and every
     // shard in it is a `Mutex`.
     /// Bytes charged per entry for the tier's structures; see `Configuration.perEntryOverhead`.
-    public static let defaultPerEntryOverhead = 224
+    public static let defaultPerEntryOverhead = 96
+
+    /// The bytes the tier charges for holding `entry`: its packed allocation (fields, namespace,
+    /// headers, chunk table, body) plus `perEntryOverhead`; `Int.max` for an entry it cannot hold.
+    public static func accountedBytes(of entry: CacheEntry, perEntryOverhead: Int = defaultPerEntryOverhead) -> Int {
+        PackedEntry.allocatedBytes(of: entry).map { $0 + perEntryOverhead } ?? .max
+    }
 
     public let configuration: Configuration
     private let shards: UnsafeMutablePointer<Mutex<MemoryTierShard>>
@@ -85,12 +91,17 @@ public final class MemoryTier: @unchecked Sendable {
     /// The live entry for `key`, or `nil` (absent or expired). Counts a hit or a miss.
     public func get(_ key: CacheKey) -> CacheEntry? {
         let now = clock.now()
-        return withShard(key) { $0.get(key, now: now) }
+        return withShard(key) { $0.get(key, now: now) }?.entry
     }
 
     /// The live entry for `key` counted as a hit, or nil counting nothing: for a fast path that
     /// hands a miss on to a full lookup (``TieredCache/get(_:)``), which then counts it once.
     public func hitIfPresent(_ key: CacheKey) -> CacheEntry? {
+        packedHitIfPresent(key)?.entry
+    }
+
+    /// ``hitIfPresent(_:)``'s entry as the tier holds it, for a hit answered from its bytes.
+    public func packedHitIfPresent(_ key: CacheKey) -> PackedEntry? {
         let now = clock.now()
         return withShard(key) { $0.hitIfPresent(key, now: now) }
     }
@@ -113,7 +124,18 @@ public final class MemoryTier: @unchecked Sendable {
     @discardableResult
     public func put(_ key: CacheKey, _ entry: CacheEntry) -> Bool {
         let now = clock.now()
-        return withShard(key) { $0.put(key, entry, now: now) }
+        guard let packed = PackedEntry.pack(entry) else {
+            withShard(key) { $0.reject(key) }
+            return false
+        }
+        return withShard(key) { $0.put(key, packed, now: now) }
+    }
+
+    /// ``put(_:_:)`` of an entry already packed.
+    @discardableResult
+    public func put(_ key: CacheKey, packed: PackedEntry) -> Bool {
+        let now = clock.now()
+        return withShard(key) { $0.put(key, packed, now: now) }
     }
 
     /// Removes `key`; returns whether it was present.

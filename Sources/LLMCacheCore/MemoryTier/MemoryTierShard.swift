@@ -13,17 +13,17 @@ enum NodeQueue: UInt8 {
 /// link to each other by index, so the policy costs no allocation per entry.
 ///
 /// Field order matters: what lookups and relinking touch (key, links, sizes) comes first, so it
-/// shares a cache line; the entry, read only on a hit, follows.
+/// shares a cache line; the entry, read only on a hit, follows. 64 bytes.
 struct MemoryTierNode {
     var key: CacheKey
     var prev: Int32
     var next: Int32
-    /// Accounted bytes (key + contents + per-entry overhead).
+    /// Accounted bytes (the packed entry's allocation + per-entry overhead).
     var bytes: UInt32
     /// LFU use count.
     var frequency: UInt32
     var queue: NodeQueue
-    var entry: CacheEntry?
+    var entry: PackedEntry?
 }
 
 /// Head, tail and totals of one intrusive doubly-linked list. Head is the least recently used.
@@ -129,7 +129,7 @@ struct MemoryTierShard {
     // MARK: - Operations
 
     /// Returns the live entry for `key`, recording the access; expired entries are removed.
-    mutating func get(_ key: CacheKey, now: Timestamp) -> CacheEntry? {
+    mutating func get(_ key: CacheKey, now: Timestamp) -> PackedEntry? {
         defer { checkInvariants() }
         followWindowChoice()
         guard let index = find(key) else {
@@ -149,7 +149,7 @@ struct MemoryTierShard {
     /// The live entry for `key`, counted as a hit and an access like ``get(_:now:)``; nil when
     /// it is absent or expired, counting nothing and removing nothing (the full lookup that
     /// follows counts that miss once).
-    mutating func hitIfPresent(_ key: CacheKey, now: Timestamp) -> CacheEntry? {
+    mutating func hitIfPresent(_ key: CacheKey, now: Timestamp) -> PackedEntry? {
         defer { checkInvariants() }
         followWindowChoice()
         guard let index = find(key), let entry = nodes[Int(index)].entry, !entry.isExpired(at: now) else {
@@ -169,15 +169,22 @@ struct MemoryTierShard {
         return !entry.isExpired(at: now)
     }
 
+    /// Counts a put refused before it reached the shard (an entry too large to pack); the old
+    /// value is superseded, so it goes.
+    mutating func reject(_ key: CacheKey) {
+        defer { checkInvariants() }
+        stats.rejections += 1
+        // Serving the old value would be wrong.
+        if let index = find(key) { remove(index, reason: .explicit) }
+    }
+
     /// Stores `entry`; returns whether it is held afterwards (W-TinyLFU may refuse a newcomer).
-    mutating func put(_ key: CacheKey, _ entry: CacheEntry, now: Timestamp) -> Bool {
+    mutating func put(_ key: CacheKey, _ entry: PackedEntry, now: Timestamp) -> Bool {
         defer { checkInvariants() }
         followWindowChoice()
-        let bytes = CacheKey.byteCount + entry.contentByteCount + perEntryOverhead
+        let bytes = entry.allocatedBytes + perEntryOverhead
         guard bytes <= maximumEntryBytes, !entry.isExpired(at: now) else {
-            stats.rejections += 1
-            // The old value is superseded; serving it would be wrong.
-            if let index = find(key) { remove(index, reason: .explicit) }
+            reject(key)
             return false
         }
         if let index = find(key) {
@@ -230,7 +237,8 @@ struct MemoryTierShard {
     mutating func removeAll(namespace: String) -> Int {
         defer { checkInvariants() }
         var removed = 0
-        for index in nodes.indices where nodes[index].queue != .free && nodes[index].entry?.namespace == namespace {
+        for index in nodes.indices
+        where nodes[index].queue != .free && nodes[index].entry?.hasNamespace(namespace) == true {
             remove(Int32(index), reason: .explicit)
             removed += 1
         }
@@ -299,7 +307,7 @@ struct MemoryTierShard {
         stats.evictions[reason.rawValue] += 1
     }
 
-    private mutating func allocateNode(key: CacheKey, entry: CacheEntry?, bytes: Int) -> Int32 {
+    private mutating func allocateNode(key: CacheKey, entry: PackedEntry?, bytes: Int) -> Int32 {
         let node = MemoryTierNode(
             key: key, prev: -1, next: -1, bytes: UInt32(bytes), frequency: 0, queue: .free, entry: entry)
         if freeHead >= 0 {

@@ -6,4 +6,12 @@ public enum HeapTrim {
     public static func returnFreePages() {
         _ = llmcache_malloc_trim()
     }
+
+    /// Bytes the C heap has handed out and not had back (glibc's `mallinfo2`: chunks in use plus
+    /// mmapped blocks); nil where the C library cannot say. Beside the resident figure it tells
+    /// live data from fragmentation. Walks every arena's bins: for `/stats`, not a hot path.
+    public static func bytesInUse() -> Int? {
+        let bytes = llmcache_heap_bytes_in_use()
+        return bytes < 0 ? nil : Int(bytes)
+    }
 }

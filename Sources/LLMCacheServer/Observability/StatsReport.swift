@@ -35,6 +35,7 @@ enum StatsReport {
                 "by_model": .object(misses.models.map { JSONMember(key: $0.0, value: int($0.1)) }),
             ]),
             "governor": governor.map(self.governor) ?? .null,
+            "process": process(),
             "plugin_failures": int(proxy.pluginFailures),
             "store_refusals": .object(
                 AnswerValidation.Refusal.allCases.map {
@@ -44,6 +45,16 @@ enum StatsReport {
                 "reloads": int(proxy.configReloads), "rejections": int(proxy.configRejections),
                 "last_reload": proxy.lastReload.map(reload) ?? .null,
             ]),
+        ])
+    }
+
+    /// The process's memory as the kernel and the C heap see it: anonymous resident bytes (what
+    /// the governor steers by) and the heap's bytes in use (the difference is fragmentation and
+    /// free pages not yet returned).
+    private static func process() -> JSONValue {
+        object([
+            "resident_anonymous_bytes": (try? ProcessMemorySampler().residentBytes()).map(int) ?? .null,
+            "heap_bytes_in_use": HeapTrim.bytesInUse().map(int) ?? .null,
         ])
     }
 

@@ -17,8 +17,8 @@ extension ProxyPipeline {
     /// A hit, ready to write.
     struct LeanHit {
         var head: HTTPResponse
-        /// The stored answer.
-        let body: ByteBuffer
+        /// The stored answer, as L1 holds it (its body is written from there).
+        let answer: PackedEntry
         /// A stream's stored chunks (each is written as its own HTTP chunk, at once); nil for a
         /// complete body (written with its length).
         let chunks: [StreamChunk]?
@@ -56,15 +56,8 @@ extension ProxyPipeline {
             services.metrics.servedFromCache(usage: usage, model: lookup.model, prices: configuration.prices)
         }
         var (status, headers) = services.answerHeads.head(for: lookup.key, entry: entry, tier: tier)
-        headers[ProxyHeaders.age] = String(CachedResponse.age(of: entry, now: services.clock.now()))
-        switch entry.bodyKind {
-        case .complete:
-            return LeanHit(head: HTTPResponse(status: status, headerFields: headers), body: entry.body, chunks: nil)
-        case .stream(let chunks):
-            return LeanHit(
-                head: HTTPResponse(status: status, headerFields: headers), body: entry.body,
-                chunks: chunks)
-        }
+        headers[ProxyHeaders.age] = String(CachedResponse.age(since: entry.createdAt, now: services.clock.now()))
+        return LeanHit(head: HTTPResponse(status: status, headerFields: headers), answer: entry, chunks: entry.chunks)
     }
 
     /// Stages 1–2 for the lean path: the lookup of a request the cache may answer; nil for

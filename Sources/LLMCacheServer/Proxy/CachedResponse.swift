@@ -18,7 +18,12 @@ enum CachedResponse {
 
     /// Whole seconds since `entry` was stored.
     static func age(of entry: CacheEntry, now: Timestamp) -> Int64 {
-        max(0, now.duration(since: entry.createdAt).components.seconds)
+        age(since: entry.createdAt, now: now)
+    }
+
+    /// Whole seconds since `created`.
+    static func age(since created: Timestamp, now: Timestamp) -> Int64 {
+        max(0, now.duration(since: created).components.seconds)
     }
 
     static func response(_ entry: CacheEntry, now: Timestamp, paced: Bool) -> Response {

@@ -24,27 +24,29 @@ enum LeanHitWire {
             buffer.writeString(field.value)
             buffer.writeStaticString("\r\n")
         }
-        guard let chunks = hit.chunks else {
-            buffer.writeStaticString("\r\n")
-            var body = hit.body
-            buffer.writeBuffer(&body)
-            return
+        hit.answer.withUnsafeBody { body in
+            guard let chunks = hit.chunks else {
+                buffer.writeStaticString("\r\n")
+                buffer.writeBytes(body)
+                return
+            }
+            buffer.writeStaticString("transfer-encoding: chunked\r\n\r\n")
+            var offset = 0
+            for chunk in chunks where chunk.length > 0 {
+                let end = offset + Int(chunk.length)
+                guard end <= body.count else { break }
+                buffer.writeString(String(chunk.length, radix: 16))
+                buffer.writeStaticString("\r\n")
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: body[offset..<end]))
+                buffer.writeStaticString("\r\n")
+                offset = end
+            }
+            buffer.writeStaticString("0\r\n\r\n")
         }
-        buffer.writeStaticString("transfer-encoding: chunked\r\n\r\n")
-        var offset = hit.body.readerIndex
-        for chunk in chunks where chunk.length > 0 {
-            guard var slice = hit.body.getSlice(at: offset, length: Int(chunk.length)) else { break }
-            buffer.writeString(String(chunk.length, radix: 16))
-            buffer.writeStaticString("\r\n")
-            buffer.writeBuffer(&slice)
-            buffer.writeStaticString("\r\n")
-            offset += Int(chunk.length)
-        }
-        buffer.writeStaticString("0\r\n\r\n")
     }
 
     /// About how many bytes ``write(_:to:)`` appends.
     static func estimatedSize(_ hit: ProxyPipeline.LeanHit) -> Int {
-        512 + hit.head.headerFields.count * 64 + hit.body.readableBytes + (hit.chunks?.count ?? 0) * 12
+        512 + hit.head.headerFields.count * 64 + hit.answer.bodyCount + (hit.chunks?.count ?? 0) * 12
     }
 }

@@ -51,7 +51,7 @@ public final class TieredCache: MemoryPressureControls, Sendable {
         for (index, tier) in lower.enumerated() {
             guard let entry = try? await tier.lookup(key) else { continue }
             if !promotionsPaused.load(ordering: .relaxed) {
-                if memory.put(key, entry.forMemoryTier) { counters.promotions.add(1, ordering: .relaxed) }
+                if memory.put(key, entry) { counters.promotions.add(1, ordering: .relaxed) }
             }
             // The tiers above it missed: they keep a copy (the disk tier queues it, never blocking).
             for missed in lower[..<index] { await missed.store(key, entry) }
@@ -63,13 +63,18 @@ public final class TieredCache: MemoryPressureControls, Sendable {
     /// A hit that needs no waiting: L1's, or the disk tier's when it is the first lower tier and
     /// the record is small (``DiskTier/hitIfPresent(_:)``: read and decoded on the caller's
     /// thread), counted and promoted as ``get(_:)`` would; nil counting nothing, so a ``get(_:)``
-    /// that follows decides and counts the lookup once.
-    public func hitWithoutWaiting(_ key: CacheKey) -> (entry: CacheEntry, tier: Tier)? {
-        if let entry = memory.hitIfPresent(key) { return (entry, .memory) }
-        guard let disk = lower.first as? DiskTier, let entry = disk.hitIfPresent(key) else { return nil }
+    /// that follows decides and counts the lookup once. The entry comes as L1 holds it (packed:
+    /// a hit writes its bytes, rebuilding nothing); a disk hit is packed once, for the answer
+    /// and its promotion alike — nil, after the disk tier counted it, only for an entry L1
+    /// cannot hold (a header value past 64 KiB).
+    public func hitWithoutWaiting(_ key: CacheKey) -> (entry: PackedEntry, tier: Tier)? {
+        if let entry = memory.packedHitIfPresent(key) { return (entry, .memory) }
+        guard let disk = lower.first as? DiskTier, let found = disk.hitIfPresent(key),
+            let entry = PackedEntry.pack(found)
+        else { return nil }
         memory.countMiss(key)
         if !promotionsPaused.load(ordering: .relaxed) {
-            if memory.put(key, entry.forMemoryTier) { counters.promotions.add(1, ordering: .relaxed) }
+            if memory.put(key, packed: entry) { counters.promotions.add(1, ordering: .relaxed) }
         }
         return (entry, .disk)
     }
@@ -80,7 +85,7 @@ public final class TieredCache: MemoryPressureControls, Sendable {
         if !lower.isEmpty, diskOnlyAdmission.load(ordering: .relaxed) {
             memory.remove(key)
         } else {
-            memory.put(key, entry.forMemoryTier)
+            memory.put(key, entry)
         }
         for tier in lower { await tier.store(key, entry) }
     }
