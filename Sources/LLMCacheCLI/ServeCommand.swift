@@ -92,7 +92,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "Price of a model for the money-saved estimate, MODEL=INPUT,OUTPUT in dollars per million tokens (repeatable; a name also prices models it is a prefix of).",
+            "Price of a model for the money-saved estimate, MODEL=INPUT,OUTPUT[,CACHED_INPUT[,CACHE_WRITE]] in dollars per million tokens (the last two price the provider's own prompt cache; repeatable; a name also prices models it is a prefix of).",
             valueName: "price"))
     var price: [String] = []
 
@@ -192,7 +192,9 @@ struct ServeCommand: AsyncParsableCommand {
         for text in price {
             let (model, price) = try PriceTable.parseEntry(text)
             loader.additions.prices.append(
-                PriceSettings(model: model, input: price.inputPerMillion, output: price.outputPerMillion))
+                PriceSettings(
+                    model: model, input: price.inputPerMillion, output: price.outputPerMillion,
+                    cachedInput: price.cachedInputPerMillion, cacheWrite: price.cacheWritePerMillion))
         }
         return loader
     }

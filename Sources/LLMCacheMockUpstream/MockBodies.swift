@@ -8,10 +8,27 @@ enum MockBodies {
         (7, max(1, MockAnswers.pieces(of: text).count))
     }
 
-    static func chatCompletion(id: Substring, model: String, text: String) -> String {
-        let (prompt, completion) = usage(text)
+    /// Input tokens the provider's prompt cache read and wrote (`x-mock-cached-tokens`,
+    /// `x-mock-cache-write-tokens`); none: the usage objects are as without them.
+    struct PromptCache {
+        var read = 0
+        var write = 0
+
+        /// Anthropic's fields, after `input_tokens` (which counts only the uncached input).
+        var anthropicFields: String {
+            read == 0 && write == 0
+                ? "" : #","cache_creation_input_tokens":\#(write),"cache_read_input_tokens":\#(read)"#
+        }
+    }
+
+    static func chatCompletion(id: Substring, model: String, text: String, cache: PromptCache = PromptCache()) -> String
+    {
+        // OpenAI counts cached tokens inside prompt_tokens.
+        let (uncached, completion) = usage(text)
+        let prompt = uncached + cache.read
+        let details = cache.read == 0 ? "" : #","prompt_tokens_details":{"cached_tokens":\#(cache.read)}"#
         return
-            #"{"id":"chatcmpl-\#(id)","object":"chat.completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"message":{"role":"assistant","content":"\#(MockAnswers.escape(text))"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)}}"#
+            #"{"id":"chatcmpl-\#(id)","object":"chat.completion","created":\#(created),"model":"\#(MockAnswers.escape(model))","choices":[{"index":0,"message":{"role":"assistant","content":"\#(MockAnswers.escape(text))"},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(prompt),"completion_tokens":\#(completion),"total_tokens":\#(prompt + completion)\#(details)}}"#
     }
 
     static func completion(id: Substring, model: String, text: String) -> String {
@@ -58,19 +75,23 @@ enum MockBodies {
             #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":"\#(MockAnswers.escape(model))","usage":{"prompt_tokens":\#(inputs.count * 3),"total_tokens":\#(inputs.count * 3)}}"#
     }
 
-    static func anthropicMessage(id: Substring, model: String, text: String) -> String {
+    static func anthropicMessage(id: Substring, model: String, text: String, cache: PromptCache = PromptCache())
+        -> String
+    {
         let (prompt, completion) = usage(text)
         return
-            #"{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[{"type":"text","text":"\#(MockAnswers.escape(text))"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":\#(completion)}}"#
+            #"{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[{"type":"text","text":"\#(MockAnswers.escape(text))"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(prompt)\#(cache.anthropicFields),"output_tokens":\#(completion)}}"#
     }
 
-    static func anthropicEvents(id: Substring, model: String, text: String) -> [String] {
+    static func anthropicEvents(id: Substring, model: String, text: String, cache: PromptCache = PromptCache())
+        -> [String]
+    {
         let (prompt, completion) = usage(text)
         func event(_ name: String, _ data: String) -> String { "event: \(name)\ndata: \(data)\n\n" }
         var events = [
             event(
                 "message_start",
-                #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(prompt),"output_tokens":1}}}"#
+                #"{"type":"message_start","message":{"id":"msg_\#(id)","type":"message","role":"assistant","model":"\#(MockAnswers.escape(model))","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":\#(prompt)\#(cache.anthropicFields),"output_tokens":1}}}"#
             ),
             event(
                 "content_block_start",

@@ -24,6 +24,8 @@ import NIOCore
 /// | `x-mock-gate: NAME` | hold the answer until the test opens gate NAME (``MockUpstreamStats/open(gate:)``) |
 /// | `x-mock-gate-after` | with `x-mock-gate`: hold a stream after this many chunks instead (default: before the head) |
 /// | `x-mock-pause-ms` | pause a stream this long once, before the chunk `x-mock-pause-at` (default 1) |
+/// | `x-mock-cached-tokens` | report this many input tokens read from the provider's prompt cache (OpenAI `prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`) |
+/// | `x-mock-cache-write-tokens` | report this many input tokens written to it (Anthropic `cache_creation_input_tokens`) |
 /// | `x-mock-bulk-bytes` | answer a body of about this many bytes (JSON, or SSE events with `stream`) in 64 KiB chunks, counted in ``MockUpstreamStats/bulkEnds`` |
 ///
 /// Like the real providers, every answer carries per-call headers (`x-request-id` /
@@ -113,10 +115,12 @@ public enum MockUpstream {
         let id = CacheKey(token: CanonicalJSON.serialize(body)).hex.prefix(24)
         switch (path, stream) {
         case ("/v1/messages", false):
-            return jsonResponse(.ok, MockBodies.anthropicMessage(id: id, model: model, text: answer))
+            return jsonResponse(
+                .ok, MockBodies.anthropicMessage(id: id, model: model, text: answer, cache: controls.promptCache))
         case ("/v1/messages", true):
             return eventStream(
-                MockBodies.anthropicEvents(id: id, model: model, text: answer), controls: controls, stats: stats)
+                MockBodies.anthropicEvents(id: id, model: model, text: answer, cache: controls.promptCache),
+                controls: controls, stats: stats)
         case ("/v1/embeddings", _):
             return jsonResponse(.ok, MockBodies.embeddings(input: body["input"], model: model))
         case ("/v1/completions", false):
@@ -131,7 +135,8 @@ public enum MockUpstream {
                 MockBodies.chatChunks(id: id, model: model, text: answer, legacy: path == "/v1/completions"),
                 controls: controls, stats: stats)
         default:
-            return jsonResponse(.ok, MockBodies.chatCompletion(id: id, model: model, text: answer))
+            return jsonResponse(
+                .ok, MockBodies.chatCompletion(id: id, model: model, text: answer, cache: controls.promptCache))
         }
     }
 
@@ -179,6 +184,7 @@ struct MockControls {
     var bulk: Int?
     var pause: Duration = .zero
     var pauseAt = 1
+    var promptCache = MockBodies.PromptCache()
 
     init(_ headers: HTTPFields) {
         func number(_ name: String) -> Int? {
@@ -199,6 +205,9 @@ struct MockControls {
         pause = .milliseconds(min(max(number("x-mock-pause-ms") ?? 0, 0), 600_000))
         pauseAt = number("x-mock-pause-at").map { max($0, 0) } ?? 1
         bulk = number("x-mock-bulk-bytes").map { min(max($0, 0), 1 << 30) }
+        promptCache = MockBodies.PromptCache(
+            read: min(max(number("x-mock-cached-tokens") ?? 0, 0), 1 << 30),
+            write: min(max(number("x-mock-cache-write-tokens") ?? 0, 0), 1 << 30))
     }
 }
 

@@ -2,8 +2,8 @@
 //
 // usage: MemoryOverhead plain|w-tinylfu|lru|lfu [entries] [body-bytes]
 //
-// `plain` holds the same keys and entries in an exactly-sized array: what the keys and values
-// themselves occupy. A policy name holds them in a MemoryTier (16 shards, budget far above the
+// `plain` holds the same keys and entries, packed as the tier packs them (`PackedEntry`), in an
+// exactly-sized array: what the keys and values themselves occupy. A policy name holds them in a MemoryTier (16 shards, budget far above the
 // data, so nothing is evicted). Run each in its own process (tools/memory-overhead.sh does);
 // tier minus plain is the tier's cost per entry: index slot, policy node, sketch share and
 // growth slack.
@@ -35,9 +35,12 @@ func makeEntry(_ index: Int) -> CacheEntry {
 
 let before = residentBytes()
 if mode == "plain" {
-    var plain: [(CacheKey, CacheEntry)] = []
+    var plain: [(CacheKey, PackedEntry)] = []
     plain.reserveCapacity(count)
-    for index in 0..<count { plain.append((CacheKey(identifier: UInt64(index)), makeEntry(index))) }
+    for index in 0..<count {
+        guard let packed = PackedEntry.pack(makeEntry(index)) else { fatalError("entry \(index) cannot be packed") }
+        plain.append((CacheKey(identifier: UInt64(index)), packed))
+    }
     let grown = residentBytes() - before
     print("plain: \(grown / count) bytes/entry (\(count) entries, \(bodySize)-byte bodies)")
     withExtendedLifetime(plain) {}

@@ -215,6 +215,13 @@ extension LLMCacheSettings {
             path: "prices.<model>.output", type: "number ≥ 0", defaultValue: "—", reloadable: true, secret: false,
             summary: "Dollars per million output tokens."),
         .init(
+            path: "prices.<model>.cached_input", type: "number ≥ 0", defaultValue: "none", reloadable: true,
+            secret: false,
+            summary: "Dollars per million input tokens read from the provider's prompt cache (prices its discount)."),
+        .init(
+            path: "prices.<model>.cache_write", type: "number ≥ 0", defaultValue: "none", reloadable: true,
+            secret: false, summary: "Dollars per million input tokens written to the provider's prompt cache."),
+        .init(
             path: "admin.enabled", type: "bool", defaultValue: "true", reloadable: false, secret: false,
             summary: "Run the admin API."),
         .init(

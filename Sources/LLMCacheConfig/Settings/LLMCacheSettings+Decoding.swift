@@ -124,8 +124,13 @@ extension LLMCacheSettings {
             if output == nil, !price.contains("output") {
                 price.report(nil, "needs output (dollars per million tokens)")
             }
-            price.finish(known: ["input", "output"])
-            self.prices.append(PriceSettings(model: model, input: input ?? 0, output: output ?? 0))
+            let cachedInput = price.double("cached_input", in: 0...1_000_000)
+            let cacheWrite = price.double("cache_write", in: 0...1_000_000)
+            price.finish(known: ["input", "output", "cached_input", "cache_write"])
+            self.prices.append(
+                PriceSettings(
+                    model: model, input: input ?? 0, output: output ?? 0, cachedInput: cachedInput,
+                    cacheWrite: cacheWrite))
         }
 
         let admin = document.section("admin")

@@ -94,6 +94,8 @@ extension LLMCacheSettings {
                 pricesOut.section(price.model) {
                     $0.scalar("input", .plain("\(price.input)"))
                     $0.scalar("output", .plain("\(price.output)"))
+                    if let cachedInput = price.cachedInput { $0.scalar("cached_input", .plain("\(cachedInput)")) }
+                    if let cacheWrite = price.cacheWrite { $0.scalar("cache_write", .plain("\(cacheWrite)")) }
                 }
             }
         }

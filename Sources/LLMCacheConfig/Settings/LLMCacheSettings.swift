@@ -177,11 +177,17 @@ public struct PriceSettings: Sendable, Equatable {
     public var model: String
     public var input: Double
     public var output: Double
+    /// Input tokens read from the provider's prompt cache (nil: not priced).
+    public var cachedInput: Double?
+    /// Input tokens written to the provider's prompt cache (nil: not priced).
+    public var cacheWrite: Double?
 
-    public init(model: String, input: Double, output: Double) {
+    public init(model: String, input: Double, output: Double, cachedInput: Double? = nil, cacheWrite: Double? = nil) {
         self.model = model
         self.input = input
         self.output = output
+        self.cachedInput = cachedInput
+        self.cacheWrite = cacheWrite
     }
 }
 

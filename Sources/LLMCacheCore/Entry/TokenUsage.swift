@@ -30,6 +30,21 @@ public struct TokenUsage: Sendable, Equatable {
 
     static func extract(from bytes: UnsafeRawBufferPointer) -> TokenUsage? {
         var found: TokenUsage?
+        forEachUsageObject(in: bytes) { value in
+            let input =
+                (value["prompt_tokens"]?.intValue ?? value["input_tokens"]?.intValue ?? 0)
+                + (value["cache_read_input_tokens"]?.intValue ?? 0)
+                + (value["cache_creation_input_tokens"]?.intValue ?? 0)
+            let output = value["completion_tokens"]?.intValue ?? value["output_tokens"]?.intValue ?? 0
+            guard input > 0 || output > 0 else { return }
+            found = TokenUsage(
+                inputTokens: max(found?.inputTokens ?? 0, input), outputTokens: max(found?.outputTokens ?? 0, output))
+        }
+        return found
+    }
+
+    /// Calls `body` with each parsable `"usage": {…}` object in `bytes`, in order.
+    static func forEachUsageObject(in bytes: UnsafeRawBufferPointer, _ body: (JSONValue) -> Void) {
         var index = 0
         while let start = firstIndex(of: marker, in: bytes, from: index) {
             index = start + marker.count
@@ -37,16 +52,8 @@ public struct TokenUsage: Sendable, Equatable {
                 let value = try? JSONParser.parse(UnsafeRawBufferPointer(rebasing: bytes[object]), maximumDepth: 4)
             else { continue }
             index = object.upperBound
-            let input =
-                (value["prompt_tokens"]?.intValue ?? value["input_tokens"]?.intValue ?? 0)
-                + (value["cache_read_input_tokens"]?.intValue ?? 0)
-                + (value["cache_creation_input_tokens"]?.intValue ?? 0)
-            let output = value["completion_tokens"]?.intValue ?? value["output_tokens"]?.intValue ?? 0
-            guard input > 0 || output > 0 else { continue }
-            found = TokenUsage(
-                inputTokens: max(found?.inputTokens ?? 0, input), outputTokens: max(found?.outputTokens ?? 0, output))
+            body(value)
         }
-        return found
     }
 
     /// Where `needle` (which starts with a quote) first occurs at or after `start`: `memchr` to

@@ -4,10 +4,32 @@ import LLMCacheCore
 public struct ModelPrice: Sendable, Equatable {
     public var inputPerMillion: Double
     public var outputPerMillion: Double
+    /// Input tokens read from the provider's prompt cache (nil: not priced).
+    public var cachedInputPerMillion: Double?
+    /// Input tokens written to the provider's prompt cache (Anthropic; nil: not priced).
+    public var cacheWritePerMillion: Double?
 
-    public init(inputPerMillion: Double, outputPerMillion: Double) {
+    public init(
+        inputPerMillion: Double, outputPerMillion: Double, cachedInputPerMillion: Double? = nil,
+        cacheWritePerMillion: Double? = nil
+    ) {
         self.inputPerMillion = inputPerMillion
         self.outputPerMillion = outputPerMillion
+        self.cachedInputPerMillion = cachedInputPerMillion
+        self.cacheWritePerMillion = cacheWritePerMillion
+    }
+
+    /// What the provider's prompt cache took off a call's bill (cache reads priced below input)
+    /// and added to it (cache writes priced above input); each nil when `usage` has such tokens
+    /// and the price leaves their rate out.
+    public func promptCacheDollars(_ usage: PromptCacheUsage) -> (discount: Double?, premium: Double?) {
+        let discount =
+            usage.readTokens == 0
+            ? 0 : cachedInputPerMillion.map { Double(usage.readTokens) * (inputPerMillion - $0) / 1_000_000 }
+        let premium =
+            usage.writeTokens == 0
+            ? 0 : cacheWritePerMillion.map { Double(usage.writeTokens) * ($0 - inputPerMillion) / 1_000_000 }
+        return (discount, premium)
     }
 
     public func cost(of usage: TokenUsage) -> Double {
@@ -34,20 +56,30 @@ public struct PriceTable: Sendable, Equatable {
         return best?.price
     }
 
-    /// Parses `MODEL=INPUT,OUTPUT` (dollars per million input and output tokens).
+    /// Parses `MODEL=INPUT,OUTPUT[,CACHED_INPUT[,CACHE_WRITE]]` (dollars per million input and
+    /// output tokens, and optionally per million input tokens read from and written to the
+    /// provider's prompt cache).
     public static func parseEntry(_ text: String) throws(PriceTableError) -> (model: String, price: ModelPrice) {
         let parts = text.split(separator: "=", maxSplits: 1)
         guard parts.count == 2, !parts[0].isEmpty else {
-            throw PriceTableError("price \"\(text)\" must look like MODEL=INPUT,OUTPUT (dollars per million tokens)")
-        }
-        let numbers = parts[1].split(separator: ",", omittingEmptySubsequences: false)
-        guard numbers.count == 2, let input = Double(numbers[0]), let output = Double(numbers[1]),
-            input >= 0, output >= 0, input.isFinite, output.isFinite
-        else {
             throw PriceTableError(
-                "price \"\(text)\": INPUT and OUTPUT must be non-negative numbers, e.g. gpt-4o-mini=0.15,0.60")
+                "price \"\(text)\" must look like MODEL=INPUT,OUTPUT[,CACHED_INPUT[,CACHE_WRITE]] (dollars per million tokens)"
+            )
         }
-        return (String(parts[0]), ModelPrice(inputPerMillion: input, outputPerMillion: output))
+        let fields = parts[1].split(separator: ",", omittingEmptySubsequences: false)
+        let numbers = fields.compactMap { Double($0) }.filter { $0 >= 0 && $0.isFinite }
+        guard (2...4).contains(fields.count), numbers.count == fields.count else {
+            throw PriceTableError(
+                "price \"\(text)\": INPUT, OUTPUT (and CACHED_INPUT, CACHE_WRITE if given) must be non-negative numbers, e.g. gpt-4o-mini=0.15,0.60,0.075"
+            )
+        }
+        return (
+            String(parts[0]),
+            ModelPrice(
+                inputPerMillion: numbers[0], outputPerMillion: numbers[1],
+                cachedInputPerMillion: numbers.count > 2 ? numbers[2] : nil,
+                cacheWritePerMillion: numbers.count > 3 ? numbers[3] : nil)
+        )
     }
 }
 

@@ -19,7 +19,12 @@ public final class ProxyMetrics: Sendable {
     private let savedInputTokens: Counter
     private let savedOutputTokens: Counter
     private let savedDollars: FloatingPointCounter
-    private let counts = Mutex(Counts())
+    /// The provider's own prompt cache on calls that went upstream (``upstreamAnswered(promptCache:model:prices:)``).
+    let promptCacheReadTokens: Counter
+    let promptCacheWriteTokens: Counter
+    let promptCacheDiscount: FloatingPointCounter
+    let promptCachePremium: FloatingPointCounter
+    let counts = Mutex(Counts())
     /// Per-upstream handles, made on first use.
     private let upstreamHandles = Mutex([String: (requests: Counter, errors: [String: Counter])]())
     private let pluginFailureHandles = Mutex([String: Counter]())
@@ -51,6 +56,11 @@ public final class ProxyMetrics: Sendable {
         /// What answers from cache saved, per model (at most ``ProxyMetrics/maximumModels``
         /// models; the rest are counted under `(other)`).
         public var savedByModel: [String: ModelSavings] = [:]
+        /// What the provider's own prompt cache did on the calls that went upstream — apart from
+        /// `saved*`, which is the proxy's cache alone.
+        public var promptCache = PromptCacheSavings()
+        /// The same per model (bounded like `savedByModel`).
+        public var promptCacheByModel: [String: PromptCacheSavings] = [:]
         /// Plugin hooks that failed, timed out or ran slow (isolated unless critical).
         public var pluginFailures = 0
         /// Configuration reloads applied and rejected.
@@ -101,6 +111,14 @@ public final class ProxyMetrics: Sendable {
         savedOutputTokens = Counter(
             label: "llmcache_tokens_saved_total", dimensions: [("kind", "output")], factory: factory)
         savedDollars = FloatingPointCounter(label: "llmcache_dollars_saved_total", factory: factory)
+        promptCacheReadTokens = Counter(
+            label: "llmcache_provider_cache_tokens_total", dimensions: [("kind", "read")], factory: factory)
+        promptCacheWriteTokens = Counter(
+            label: "llmcache_provider_cache_tokens_total", dimensions: [("kind", "write")], factory: factory)
+        promptCacheDiscount = FloatingPointCounter(
+            label: "llmcache_provider_cache_dollars_total", dimensions: [("kind", "discount")], factory: factory)
+        promptCachePremium = FloatingPointCounter(
+            label: "llmcache_provider_cache_dollars_total", dimensions: [("kind", "premium")], factory: factory)
         refusalHandles = Dictionary(
             uniqueKeysWithValues: AnswerValidation.Refusal.allCases.map {
                 (

@@ -30,6 +30,7 @@ enum StatsReport {
                 "dollars": number(proxy.savedDollars), "unpriced_hits": int(proxy.unpricedHits),
                 "by_model": object(proxy.savedByModel.mapValues(modelSavings)),
             ]),
+            "provider_cache": promptCache(proxy.promptCache, byModel: proxy.promptCacheByModel),
             "misses": object([
                 "by_route": .object(misses.routes.map { JSONMember(key: $0.0, value: int($0.1)) }),
                 "by_model": .object(misses.models.map { JSONMember(key: $0.0, value: int($0.1)) }),
@@ -46,6 +47,20 @@ enum StatsReport {
                 "last_reload": proxy.lastReload.map(reload) ?? .null,
             ]),
         ])
+    }
+
+    /// The provider's own prompt caching on the calls that went upstream (apart from `saved`).
+    private static func promptCache(
+        _ savings: ProxyMetrics.PromptCacheSavings, byModel: [String: ProxyMetrics.PromptCacheSavings]? = nil
+    ) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "calls": int(savings.calls), "read_tokens": int(savings.readTokens),
+            "write_tokens": int(savings.writeTokens), "discount_dollars": number(savings.discountDollars),
+            "premium_dollars": number(savings.premiumDollars), "net_dollars": number(savings.netDollars),
+            "unpriced_calls": int(savings.unpriced),
+        ]
+        if let byModel { members["by_model"] = object(byModel.mapValues { promptCache($0) }) }
+        return object(members)
     }
 
     /// The process's memory as the kernel and the C heap see it: anonymous resident bytes (what

@@ -32,7 +32,10 @@ struct FetchJob: Sendable {
         flight.deliver(head: .init(status: upstream.status, headers: upstream.headers))
         let createdAt = services.clock.now()
         guard let capture = await tee(upstream.body) else { return }
-        if let capture { await store(upstream, capture: capture, createdAt: createdAt) }
+        if let capture {
+            countPromptCache(upstream, capture: capture)
+            await store(upstream, capture: capture, createdAt: createdAt)
+        }
         // Closed before it ends: a client that has seen the end and asks again finds the stored
         // answer (HIT), never this finished flight (COALESCED).
         closeToFollowers()
@@ -81,6 +84,15 @@ struct FetchJob: Sendable {
             flight.finish(.failure(failure))
             return nil
         }
+    }
+
+    /// What the provider's own prompt cache did on this call, from the answer's usage.
+    private func countPromptCache(_ upstream: UpstreamClient.Response, capture: StreamCapture) {
+        guard (200..<300).contains(upstream.status), let usage = PromptCacheUsage.extract(from: capture.body) else {
+            return
+        }
+        services.metrics.upstreamAnswered(
+            promptCache: usage, model: lookup.model, prices: pipeline.configuration.prices)
     }
 
     /// Stores a complete 2xx answer the request may write, after the before-store plugins.

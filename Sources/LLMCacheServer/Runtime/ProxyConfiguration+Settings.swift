@@ -69,7 +69,12 @@ extension ProxyConfiguration {
             prices: PriceTable(
                 Dictionary(
                     settings.prices.map {
-                        ($0.model, ModelPrice(inputPerMillion: $0.input, outputPerMillion: $0.output))
+                        (
+                            $0.model,
+                            ModelPrice(
+                                inputPerMillion: $0.input, outputPerMillion: $0.output,
+                                cachedInputPerMillion: $0.cachedInput, cacheWritePerMillion: $0.cacheWrite)
+                        )
                     },
                     uniquingKeysWith: { $1 })),
             storeMaxBytes: settings.store.maxBytes,
