@@ -105,6 +105,17 @@ extension LLMCacheSettings {
             path: "cache.ttl", type: "duration", defaultValue: "0 (forever)", reloadable: true, secret: false,
             summary: "Time to live of new entries (per request: x-llmcache-ttl)."),
         .init(
+            path: "cache.stale_if_error", type: "duration", defaultValue: "0 (never)", reloadable: true, secret: false,
+            summary:
+                "Past its TTL, an entry may still answer (STALE) this long when the upstream fails: unreachable, timeout, 5xx or 429."
+        ),
+        .init(
+            path: "cache.stale_while_revalidate", type: "duration", defaultValue: "0 (never)", reloadable: true,
+            secret: false,
+            summary:
+                "Past its TTL, an entry is answered at once (STALE) this long while one background request refreshes it."
+        ),
+        .init(
             path: "cache.share_across_credentials", type: "bool", defaultValue: "false", reloadable: true,
             secret: false, summary: "No tenant scope in keys (replay recordings under another key)."),
         .init(

@@ -67,6 +67,8 @@ extension LLMCacheSettings {
         self.cache.mode = cache.choice("mode", Self.modes, default: self.cache.mode)
         let ttl = cache.duration("ttl")
         self.cache.ttl = ttl == .zero ? nil : ttl
+        self.cache.staleIfError = cache.duration("stale_if_error") ?? .zero
+        self.cache.staleWhileRevalidate = cache.duration("stale_while_revalidate") ?? .zero
         self.cache.shareAcrossCredentials = cache.bool("share_across_credentials", default: false)
         self.cache.maxRequestBytes = cache.bytes(
             "max_request_bytes", default: self.cache.maxRequestBytes, minimum: 1024)
@@ -74,8 +76,8 @@ extension LLMCacheSettings {
             "max_stored_response_bytes", default: self.cache.maxStoredResponseBytes, minimum: 1024)
         self.cache.maxJSONDepth = cache.int("max_json_depth", default: self.cache.maxJSONDepth, in: 4...10_000)
         cache.finish(known: [
-            "mode", "ttl", "share_across_credentials", "max_request_bytes", "max_stored_response_bytes",
-            "max_json_depth",
+            "mode", "ttl", "stale_if_error", "stale_while_revalidate", "share_across_credentials",
+            "max_request_bytes", "max_stored_response_bytes", "max_json_depth",
         ])
 
         let memory = document.section("memory")

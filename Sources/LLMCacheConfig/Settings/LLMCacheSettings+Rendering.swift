@@ -37,6 +37,8 @@ extension LLMCacheSettings {
         out.section("cache") {
             $0.scalar("mode", .string(cache.mode))
             $0.scalar("ttl", .plain(cache.ttl.map(ConfigDuration.format) ?? "0"))
+            $0.scalar("stale_if_error", .plain(ConfigDuration.format(cache.staleIfError)))
+            $0.scalar("stale_while_revalidate", .plain(ConfigDuration.format(cache.staleWhileRevalidate)))
             $0.scalar("share_across_credentials", .plain("\(cache.shareAcrossCredentials)"))
             $0.scalar("max_request_bytes", .plain(Self.size(cache.maxRequestBytes)))
             $0.scalar("max_stored_response_bytes", .plain(Self.size(cache.maxStoredResponseBytes)))

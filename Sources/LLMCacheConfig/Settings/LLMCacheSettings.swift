@@ -67,6 +67,12 @@ public struct LLMCacheSettings: Sendable, Equatable {
         public var mode = "readwrite"
         /// nil: entries never expire.
         public var ttl: Duration?
+        /// How long past its TTL an entry may still answer when the upstream fails (RFC 5861
+        /// `stale-if-error`); zero: never.
+        public var staleIfError: Duration = .zero
+        /// How long past its TTL an entry is answered at once while one background request
+        /// refreshes it (RFC 5861 `stale-while-revalidate`); zero: never.
+        public var staleWhileRevalidate: Duration = .zero
         public var shareAcrossCredentials = false
         public var maxRequestBytes = 32 << 20
         public var maxStoredResponseBytes = 16 << 20

@@ -101,9 +101,11 @@ public final class MemoryTier: @unchecked Sendable {
     }
 
     /// ``hitIfPresent(_:)``'s entry as the tier holds it, for a hit answered from its bytes.
-    public func packedHitIfPresent(_ key: CacheKey) -> PackedEntry? {
+    /// `aliveAt`: an entry expired by then is left alone, uncounted (a caller that would not
+    /// serve it decides elsewhere).
+    public func packedHitIfPresent(_ key: CacheKey, aliveAt: Timestamp? = nil) -> PackedEntry? {
         let now = clock.now()
-        return withShard(key) { $0.hitIfPresent(key, now: now) }
+        return withShard(key) { $0.hitIfPresent(key, now: now, aliveAt: aliveAt) }
     }
 
     /// Counts a miss for `key` that ``hitIfPresent(_:)`` left uncounted (a lower tier answered

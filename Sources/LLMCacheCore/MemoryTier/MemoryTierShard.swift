@@ -149,10 +149,14 @@ struct MemoryTierShard {
     /// The live entry for `key`, counted as a hit and an access like ``get(_:now:)``; nil when
     /// it is absent or expired, counting nothing and removing nothing (the full lookup that
     /// follows counts that miss once).
-    mutating func hitIfPresent(_ key: CacheKey, now: Timestamp) -> PackedEntry? {
+    /// `aliveAt` (later than `now`): an entry expired by then counts as absent (and nothing is
+    /// counted).
+    mutating func hitIfPresent(_ key: CacheKey, now: Timestamp, aliveAt: Timestamp? = nil) -> PackedEntry? {
         defer { checkInvariants() }
         followWindowChoice()
-        guard let index = find(key), let entry = nodes[Int(index)].entry, !entry.isExpired(at: now) else {
+        guard let index = find(key), let entry = nodes[Int(index)].entry, !entry.isExpired(at: now),
+            !(aliveAt.map { entry.isExpired(at: $0) } ?? false)
+        else {
             return nil
         }
         stats.hits += 1

@@ -16,6 +16,10 @@ public enum CacheStatus: String, Sendable, CaseIterable {
     case error = "ERROR"
     /// Answered by a plugin's before-lookup hook.
     case plugin = "PLUGIN"
+    /// Answered from a cache tier past its time to live: while one background request refreshes
+    /// it (`stale-while-revalidate`, `max-stale`), or because the upstream failed
+    /// (`stale-if-error`).
+    case stale = "STALE"
 
     /// The position in ``allCases``: the index of per-status counters.
     package var index: Int {
@@ -27,6 +31,7 @@ public enum CacheStatus: String, Sendable, CaseIterable {
         case .coalesced: 4
         case .error: 5
         case .plugin: 6
+        case .stale: 7
         }
     }
 }

@@ -23,6 +23,15 @@ package struct CacheLookup {
     let refresh: Bool
     let maxAge: Int?
     let ttl: Duration?
+    /// How long entries are kept past their TTL (the configuration's stale windows): an entry's
+    /// freshness ends `retention` before its stored expiry.
+    let retention: Duration
+    /// How long past its freshness an entry answers at once while it is refreshed
+    /// (`stale_while_revalidate`, or the request's `max-stale`).
+    let servesStaleFor: Duration
+    /// How long past its freshness an entry answers when the upstream fails (`stale_if_error`, or
+    /// the request's `stale-if-error`).
+    let staleIfErrorFor: Duration
     /// The client asked why a miss missed (`x-llmcache-explain: true`).
     let explains: Bool
 
@@ -46,6 +55,12 @@ package struct CacheLookup {
         self.key = recipe.key
         self.model = model
         self.maxAge = directives.maxAge
+        let stale = configuration.stale
+        let longest = 100 * 365 * 86_400
+        self.retention = stale.retention
+        self.servesStaleFor = max(
+            stale.whileRevalidate, directives.maxStale.map { .seconds(min($0, longest)) } ?? .zero)
+        self.staleIfErrorFor = directives.staleIfError.map { .seconds(min($0, longest)) } ?? stale.ifError
         self.explains = ["true", "1", "yes"].contains(request.headers[ProxyHeaders.explain]?.lowercased() ?? "")
         let effective: CacheMode =
             directives.onlyIfCached ? .replay : (directives.noCache && mode == .readwrite ? .record : mode)
@@ -77,7 +92,17 @@ package struct CacheLookup {
         return now.duration(since: entry.createdAt) <= .seconds(maxAge)
     }
 
+    /// The stored expiry of an answer made at `created`: its TTL, plus the time it is kept stale.
     func expiresAt(from created: Timestamp) -> Timestamp? {
-        ttl.map { created.adding($0) }
+        ttl.map { created.adding($0).adding(retention) }
     }
+
+    /// How long past its freshness an entry that expires at `expiresAt` is at `now`; nil while
+    /// it is fresh (always, for an entry that never expires).
+    func staleness(expiresAt: Timestamp?, now: Timestamp) -> Duration? {
+        guard let expiresAt, retention > .zero else { return nil }
+        let stale = now.duration(since: expiresAt.adding(.zero - retention))
+        return stale >= .zero ? stale : nil
+    }
+
 }

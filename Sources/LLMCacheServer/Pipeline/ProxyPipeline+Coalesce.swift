@@ -40,7 +40,7 @@ extension ProxyPipeline {
         }
     }
 
-    private func lead(
+    func lead(
         _ lookup: CacheLookup, _ exchange: ProxyExchange, flight: Flight? = nil, shared: Bool,
         lease: SharedLease? = nil, as status: CacheStatus
     ) throws -> (Flight, Flight.Body, CacheStatus, ResponseTier) {

@@ -46,7 +46,9 @@ extension ProxyPipeline {
             else { return nil }
             lookup = computed
         }
-        guard let (entry, found) = services.cache.hitWithoutWaiting(lookup.key) else { return nil }
+        // An entry kept past its freshness (stale windows) is the full pipeline's to decide.
+        let aliveAt = lookup.retention > .zero ? services.clock.now().adding(lookup.retention) : nil
+        guard let (entry, found) = services.cache.hitWithoutWaiting(lookup.key, aliveAt: aliveAt) else { return nil }
         let tier = ResponseTier(found)
         if memoized, !remembered {
             lookups.remember(lookup, path: path, fields: head.headerFields, body: body, tenantGeneration: generation)

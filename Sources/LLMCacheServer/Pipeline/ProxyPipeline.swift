@@ -40,7 +40,11 @@ struct ProxyPipeline: Sendable {
         }
         let lookup = try key(exchange)
         notes.record(lookup)
-        if let hit = try await self.lookup(lookup, exchange) { return hit }
+        let fallback: (entry: CacheEntry, tier: ResponseTier)?
+        switch try await self.lookup(lookup, exchange) {
+        case .answer(let answer): return answer
+        case .miss(let stale): fallback = stale
+        }
         let missedAt = services.clock.now()
         // Explained before the fetch, which may store the very answer it would be compared with.
         let reason = lookup.explains ? await explainMiss(lookup, logger: logger).summary : nil
@@ -52,9 +56,18 @@ struct ProxyPipeline: Sendable {
             let source = try await flight.head().tier.map(ResponseTier.init(rawValue:)) ?? tier
             answer = ProxyAnswer(response, status: status, tier: source, key: lookup.key)
         } catch let error as ProxyError {
+            if let fallback, Self.upstreamFailed(error.status.code) {
+                return self.answer(
+                    fallback.entry, tier: fallback.tier, status: .stale, lookup, exchange, warning: Self.failedWarning)
+            }
             note(lookup, status: .miss, tier: .upstream, httpStatus: error.status.code)
             services.endpoints.misses.record(lookup, offline: false, explanation: reason, at: missedAt)
             throw error
+        }
+        if let fallback, Self.upstreamFailed(answer.response.status.code) {
+            // The upstream answered 5xx or 429 after its retries and fallbacks: the stale entry.
+            return self.answer(
+                fallback.entry, tier: fallback.tier, status: .stale, lookup, exchange, warning: Self.failedWarning)
         }
         if let reason, status == .miss {
             answer.response.headers[ProxyHeaders.missReason] = ProxyHeaders.headerSafe(reason)
@@ -64,6 +77,12 @@ struct ProxyPipeline: Sendable {
             services.endpoints.misses.record(lookup, offline: false, explanation: reason, at: missedAt)
         }
         return answer
+    }
+
+    /// Whether an answer's status means the upstream failed, for `stale-if-error`: a server
+    /// error (the proxy's own 502/504 for unreachable and timed-out upstreams included) or 429.
+    static func upstreamFailed(_ status: Int) -> Bool {
+        status >= 500 || status == 429
     }
 
     /// Adds the request to the run manifest, if one is kept.

@@ -17,6 +17,11 @@ struct CacheControlDirectives: Equatable {
     var noStore = false
     var onlyIfCached = false
     var maxAge: Int?
+    /// `max-stale[=N]`: seconds past its freshness the client accepts (no N: any, `Int.max`).
+    var maxStale: Int?
+    /// `stale-if-error=N` (RFC 5861): seconds past its freshness the client accepts when the
+    /// upstream fails.
+    var staleIfError: Int?
 
     init(_ value: String?) {
         guard let value else { return }
@@ -26,9 +31,16 @@ struct CacheControlDirectives: Equatable {
             case "no-cache": noCache = true
             case "no-store": noStore = true
             case "only-if-cached": onlyIfCached = true
+            case "max-stale": maxStale = .max
             default:
                 if directive.hasPrefix("max-age="), let seconds = Int(directive.dropFirst(8)), seconds >= 0 {
                     maxAge = seconds
+                } else if directive.hasPrefix("max-stale="), let seconds = Int(directive.dropFirst(10)), seconds >= 0 {
+                    maxStale = seconds
+                } else if directive.hasPrefix("stale-if-error="), let seconds = Int(directive.dropFirst(15)),
+                    seconds >= 0
+                {
+                    staleIfError = seconds
                 }
             }
         }

@@ -20,6 +20,9 @@ public struct ProxyConfiguration: Sendable {
     public var maximumStoredResponseBytes: Int
     /// Time to live of stored entries when a request does not set `x-llmcache-ttl`; `nil`: forever.
     public var defaultTTL: Duration?
+    /// When entries past their TTL may still answer (`cache.stale_if_error`,
+    /// `cache.stale_while_revalidate`).
+    public var stale = StalePolicy()
     /// Nesting limit of request JSON.
     public var maximumJSONDepth: Int
     /// Upstream pool and timeouts.

@@ -11,6 +11,7 @@ enum ProxyHeaders {
     static let ttl = HTTPField.Name("x-llmcache-ttl")!
     static let replay = HTTPField.Name("x-llmcache-replay")!
     static let age = HTTPField.Name("age")!
+    static let warning = HTTPField.Name("warning")!
     /// Request: `true` asks for the reason of a miss in `x-llmcache-miss-reason` (any mode).
     static let explain = HTTPField.Name("x-llmcache-explain")!
     static let missReason = HTTPField.Name("x-llmcache-miss-reason")!

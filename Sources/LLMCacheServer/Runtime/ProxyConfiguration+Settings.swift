@@ -81,6 +81,7 @@ extension ProxyConfiguration {
             storeMapSize: settings.store.mapSize,
             tenantScope: TenantScopeKind(rawValue: settings.store.tenantScope) ?? .portable)
         trainsDictionary = settings.store.trainDictionary
+        stale = StalePolicy(ifError: settings.cache.staleIfError, whileRevalidate: settings.cache.staleWhileRevalidate)
         listener = ListenerLimits(
             headerTimeout: settings.listen.headerTimeout, bodyTimeout: settings.listen.bodyTimeout,
             keepAliveTimeout: settings.listen.keepAliveTimeout, sendTimeout: settings.listen.sendTimeout,

@@ -147,16 +147,17 @@ public final class DiskTier: Sendable {
     /// enough to decode on the caller's thread (under ``offloadedDecodeBytes``); nil — absent,
     /// expired, unreadable, corrupt or large — counting nothing and changing nothing, for a full
     /// ``lookup(_:)`` to decide, count and clean up.
-    public func hitIfPresent(_ key: CacheKey) -> CacheEntry? {
+    public func hitIfPresent(_ key: CacheKey, aliveAt: Timestamp? = nil) -> CacheEntry? {
         let now = clock.now()
+        let young = { (entry: CacheEntry) in !(aliveAt.map { entry.isExpired(at: $0) } ?? false) }
         if let change = queue.withLock({ $0.change(of: key) }) {
-            guard case .put(let entry) = change, !entry.isExpired(at: now) else { return nil }
+            guard case .put(let entry) = change, !entry.isExpired(at: now), young(entry) else { return nil }
             counters.hits.add(1, ordering: .relaxed)
             return entry
         }
         guard let record = try? environment.read({ try $0.get(schema.records, key: key.bytes) }),
             record.count < Self.offloadedDecodeBytes,
-            let entry = try? decode(record), !entry.isExpired(at: now)
+            let entry = try? decode(record), !entry.isExpired(at: now), young(entry)
         else { return nil }
         countHit(key, now: now)
         return entry

@@ -67,9 +67,12 @@ public final class TieredCache: MemoryPressureControls, Sendable {
     /// a hit writes its bytes, rebuilding nothing); a disk hit is packed once, for the answer
     /// and its promotion alike — nil, after the disk tier counted it, only for an entry L1
     /// cannot hold (a header value past 64 KiB).
-    public func hitWithoutWaiting(_ key: CacheKey) -> (entry: PackedEntry, tier: Tier)? {
-        if let entry = memory.packedHitIfPresent(key) { return (entry, .memory) }
-        guard let disk = lower.first as? DiskTier, let found = disk.hitIfPresent(key),
+    ///
+    /// `aliveAt`: an entry expired by then is not a hit here (nothing counted): the caller's
+    /// full path decides what to do with it (an entry kept past its freshness, for example).
+    public func hitWithoutWaiting(_ key: CacheKey, aliveAt: Timestamp? = nil) -> (entry: PackedEntry, tier: Tier)? {
+        if let entry = memory.packedHitIfPresent(key, aliveAt: aliveAt) { return (entry, .memory) }
+        guard let disk = lower.first as? DiskTier, let found = disk.hitIfPresent(key, aliveAt: aliveAt),
             let entry = PackedEntry.pack(found)
         else { return nil }
         memory.countMiss(key)
