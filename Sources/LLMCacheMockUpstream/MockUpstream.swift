@@ -26,6 +26,7 @@ import NIOCore
 /// | `x-mock-pause-ms` | pause a stream this long once, before the chunk `x-mock-pause-at` (default 1) |
 /// | `x-mock-cached-tokens` | report this many input tokens read from the provider's prompt cache (OpenAI `prompt_tokens_details.cached_tokens`, Anthropic `cache_read_input_tokens`) |
 /// | `x-mock-cache-write-tokens` | report this many input tokens written to it (Anthropic `cache_creation_input_tokens`) |
+/// | `x-mock-vary` | answer each call differently (the call's number in the text), like a model sampling at a temperature |
 /// | `x-mock-bulk-bytes` | answer a body of about this many bytes (JSON, or SSE events with `stream`) in 64 KiB chunks, counted in ``MockUpstreamStats/bulkEnds`` |
 ///
 /// Like the real providers, every answer carries per-call headers (`x-request-id` /
@@ -59,7 +60,7 @@ public enum MockUpstream {
         for path in ["/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/messages", "/v1/responses"] {
             router.post(RouterPath(path)) { request, _ in
                 let number = stats.note(request)
-                let response = try await respond(to: request, path: path, stats: stats)
+                let response = try await respond(to: request, path: path, stats: stats, number: number)
                 return MockDecoration.decorate(response, request: request, number: number)
             }
         }
@@ -72,7 +73,9 @@ public enum MockUpstream {
             logger: logger)
     }
 
-    static func respond(to request: Request, path: String, stats: MockUpstreamStats) async throws -> Response {
+    static func respond(
+        to request: Request, path: String, stats: MockUpstreamStats, number: Int = 0
+    ) async throws -> Response {
         var request = request
         let controls = MockControls(request.headers)
         if controls.latency > .zero { try await Task.sleep(for: controls.latency) }
@@ -111,7 +114,9 @@ public enum MockUpstream {
             return MockBulk.response(bytes: bulk, stream: stream, controls: controls, stats: stats)
         }
         let model = body["model"]?.stringValue ?? "mock-1"
-        let answer = MockAnswers.answer(for: body, padding: controls.padding, prose: controls.prose)
+        var answer = MockAnswers.answer(for: body, padding: controls.padding, prose: controls.prose)
+        // A sampled model: the same request, another answer each call.
+        if controls.vary { answer += " (answer \(number))" }
         let id = CacheKey(token: CanonicalJSON.serialize(body)).hex.prefix(24)
         switch (path, stream) {
         case ("/v1/messages", false):
@@ -185,6 +190,7 @@ struct MockControls {
     var pause: Duration = .zero
     var pauseAt = 1
     var promptCache = MockBodies.PromptCache()
+    var vary = false
 
     init(_ headers: HTTPFields) {
         func number(_ name: String) -> Int? {
@@ -205,6 +211,7 @@ struct MockControls {
         pause = .milliseconds(min(max(number("x-mock-pause-ms") ?? 0, 0), 600_000))
         pauseAt = number("x-mock-pause-at").map { max($0, 0) } ?? 1
         bulk = number("x-mock-bulk-bytes").map { min(max($0, 0), 1 << 30) }
+        vary = headers[HTTPField.Name("x-mock-vary")!] != nil
         promptCache = MockBodies.PromptCache(
             read: min(max(number("x-mock-cached-tokens") ?? 0, 0), 1 << 30),
             write: min(max(number("x-mock-cache-write-tokens") ?? 0, 0), 1 << 30))

@@ -11,12 +11,23 @@ public struct RouteTable: Sendable, Equatable {
         /// Tried in order when the upstream stays unreachable or keeps answering 429 / 5xx after
         /// its retries. Answers are stored under the primary upstream's key.
         public var fallbacks: [Upstream]
+        /// This route's answer policies (`routes[].samples`, `stale_if_error`,
+        /// `stale_while_revalidate`); nil: the cache's.
+        public var samples: Int?
+        public var staleIfError: Duration?
+        public var staleWhileRevalidate: Duration?
 
-        public init(prefix: String, upstream: Upstream, cacheable: Bool, fallbacks: [Upstream] = []) {
+        public init(
+            prefix: String, upstream: Upstream, cacheable: Bool, fallbacks: [Upstream] = [], samples: Int? = nil,
+            staleIfError: Duration? = nil, staleWhileRevalidate: Duration? = nil
+        ) {
             self.prefix = prefix
             self.upstream = upstream
             self.cacheable = cacheable
             self.fallbacks = fallbacks
+            self.samples = samples
+            self.staleIfError = staleIfError
+            self.staleWhileRevalidate = staleWhileRevalidate
         }
 
         /// Whether a `method` request for `path` on this route uses the cache.

@@ -42,6 +42,9 @@ import Testing
             cache:
               mode: replay
               ttl: 7d
+              stale_if_error: 1d
+              stale_while_revalidate: 10m
+              samples: 4
               share_across_credentials: true
               max_request_bytes: 1MiB
               max_stored_response_bytes: 4MiB
@@ -53,10 +56,12 @@ import Testing
             routes:
               - {prefix: /local/v1/messages, upstream: local}
               - {prefix: /raw, upstream: openai, cacheable: false}
+              - {prefix: /evals, upstream: openai, samples: 8, stale_if_error: 1h, stale_while_revalidate: 0s}
             upstream_client: {connect_timeout: 500ms, head_timeout: 30s, total_timeout: 5m, max_connections_per_host: 8}
             manifest: {directory: manifests}
             prices:
               gpt-4o: {input: 2.5, output: 10}
+              claude: {input: 3, output: 15, cached_input: 0.3, cache_write: 3.75}
             admin: {enabled: false, port: 0, token: secret-token}
             plugins:
               - name: access_log
@@ -84,12 +89,22 @@ import Testing
             settings.routes == [
                 RouteSettings(prefix: "/local/v1/messages", upstream: "local"),
                 RouteSettings(prefix: "/raw", upstream: "openai", cacheable: false),
+                RouteSettings(
+                    prefix: "/evals", upstream: "openai", samples: 8, staleIfError: .seconds(3600),
+                    staleWhileRevalidate: .zero),
             ])
+        #expect(
+            settings.cache.staleIfError == .seconds(86_400) && settings.cache.staleWhileRevalidate == .seconds(600)
+                && settings.cache.samples == 4)
         #expect(
             settings.upstreamClient.connectTimeout == .milliseconds(500)
                 && settings.upstreamClient.maxConnectionsPerHost == 8)
         #expect(settings.manifest.directory == "manifests")
-        #expect(settings.prices == [PriceSettings(model: "gpt-4o", input: 2.5, output: 10)])
+        #expect(
+            settings.prices == [
+                PriceSettings(model: "gpt-4o", input: 2.5, output: 10),
+                PriceSettings(model: "claude", input: 3, output: 15, cachedInput: 0.3, cacheWrite: 3.75),
+            ])
         #expect(!settings.admin.enabled && settings.admin.token == "secret-token")
         #expect(settings.plugins.count == 1)
         #expect(
@@ -111,6 +126,22 @@ import Testing
         #expect(found.map(\.path) == ["listen.prot", "caches"])
         #expect(found.map(\.origin.line) == [3, 6])
         #expect(found[0].message.contains("host, port"))
+    }
+
+    @Test func answerPoliciesAreChecked() throws {
+        let found = try issues(
+            """
+            cache: {samples: 65, stale_if_error: soon, stale_while_revalidate: -1s}
+            routes:
+              - {prefix: /x, upstream: openai, samples: 0, stale_if_error: later}
+            prices:
+              m: {input: 1, output: 2, cached_input: -1}
+            """)
+        #expect(
+            Set(found.map(\.path)) == [
+                "cache.samples", "cache.stale_if_error", "cache.stale_while_revalidate", "routes[0].samples",
+                "routes[0].stale_if_error", "prices.m.cached_input",
+            ])
     }
 
     @Test func wrongTypesAndRangesAreReportedTogether() throws {

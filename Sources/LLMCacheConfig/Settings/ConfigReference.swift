@@ -116,6 +116,11 @@ extension LLMCacheSettings {
                 "Past its TTL, an entry is answered at once (STALE) this long while one background request refreshes it."
         ),
         .init(
+            path: "cache.samples", type: "int 1–64", defaultValue: "1 (off)", reloadable: true, secret: false,
+            summary:
+                "Answers kept per key for requests that are not deterministic (temperature > 0, n > 1, x-llmcache-sample)."
+        ),
+        .init(
             path: "cache.share_across_credentials", type: "bool", defaultValue: "false", reloadable: true,
             secret: false, summary: "No tenant scope in keys (replay recordings under another key)."),
         .init(
@@ -196,6 +201,15 @@ extension LLMCacheSettings {
         .init(
             path: "routes[].cacheable", type: "bool", defaultValue: "true", reloadable: true, secret: false,
             summary: "false: pass through untouched."),
+        .init(
+            path: "routes[].samples", type: "int 1–64", defaultValue: "cache.samples", reloadable: true, secret: false,
+            summary: "This route's sample buckets."),
+        .init(
+            path: "routes[].stale_if_error", type: "duration", defaultValue: "cache.stale_if_error", reloadable: true,
+            secret: false, summary: "This route's stale-if-error window."),
+        .init(
+            path: "routes[].stale_while_revalidate", type: "duration", defaultValue: "cache.stale_while_revalidate",
+            reloadable: true, secret: false, summary: "This route's stale-while-revalidate window."),
         .init(
             path: "upstream_client.connect_timeout", type: "duration", defaultValue: "10s", reloadable: false,
             secret: false, summary: "Connect timeout."),

@@ -69,6 +69,7 @@ extension LLMCacheSettings {
         self.cache.ttl = ttl == .zero ? nil : ttl
         self.cache.staleIfError = cache.duration("stale_if_error") ?? .zero
         self.cache.staleWhileRevalidate = cache.duration("stale_while_revalidate") ?? .zero
+        self.cache.samples = cache.int("samples", default: 1, in: 1...64)
         self.cache.shareAcrossCredentials = cache.bool("share_across_credentials", default: false)
         self.cache.maxRequestBytes = cache.bytes(
             "max_request_bytes", default: self.cache.maxRequestBytes, minimum: 1024)
@@ -76,7 +77,7 @@ extension LLMCacheSettings {
             "max_stored_response_bytes", default: self.cache.maxStoredResponseBytes, minimum: 1024)
         self.cache.maxJSONDepth = cache.int("max_json_depth", default: self.cache.maxJSONDepth, in: 4...10_000)
         cache.finish(known: [
-            "mode", "ttl", "stale_if_error", "stale_while_revalidate", "share_across_credentials",
+            "mode", "ttl", "stale_if_error", "stale_while_revalidate", "samples", "share_across_credentials",
             "max_request_bytes", "max_stored_response_bytes", "max_json_depth",
         ])
 
@@ -265,8 +266,13 @@ extension LLMCacheSettings {
                     "upstream", "unknown upstream '\(upstream)' (known: \(ids.sorted().joined(separator: ", ")))")
             }
             routes.append(
-                RouteSettings(prefix: prefix, upstream: upstream, cacheable: route.bool("cacheable", default: true)))
-            route.finish(known: ["prefix", "upstream", "cacheable"])
+                RouteSettings(
+                    prefix: prefix, upstream: upstream, cacheable: route.bool("cacheable", default: true),
+                    samples: route.int("samples", in: 1...64), staleIfError: route.duration("stale_if_error"),
+                    staleWhileRevalidate: route.duration("stale_while_revalidate")))
+            route.finish(known: [
+                "prefix", "upstream", "cacheable", "samples", "stale_if_error", "stale_while_revalidate",
+            ])
         }
     }
 }

@@ -39,6 +39,7 @@ extension LLMCacheSettings {
             $0.scalar("ttl", .plain(cache.ttl.map(ConfigDuration.format) ?? "0"))
             $0.scalar("stale_if_error", .plain(ConfigDuration.format(cache.staleIfError)))
             $0.scalar("stale_while_revalidate", .plain(ConfigDuration.format(cache.staleWhileRevalidate)))
+            $0.scalar("samples", .plain("\(cache.samples)"))
             $0.scalar("share_across_credentials", .plain("\(cache.shareAcrossCredentials)"))
             $0.scalar("max_request_bytes", .plain(Self.size(cache.maxRequestBytes)))
             $0.scalar("max_stored_response_bytes", .plain(Self.size(cache.maxStoredResponseBytes)))
@@ -79,6 +80,11 @@ extension LLMCacheSettings {
             item.scalar("prefix", .string(route.prefix))
             item.scalar("upstream", .string(route.upstream))
             item.scalar("cacheable", .plain("\(route.cacheable)"))
+            if let samples = route.samples { item.scalar("samples", .plain("\(samples)")) }
+            if let window = route.staleIfError { item.scalar("stale_if_error", .plain(ConfigDuration.format(window))) }
+            if let window = route.staleWhileRevalidate {
+                item.scalar("stale_while_revalidate", .plain(ConfigDuration.format(window)))
+            }
         }
         out.section("upstream_client") {
             $0.scalar("connect_timeout", .plain(ConfigDuration.format(upstreamClient.connectTimeout)))

@@ -73,6 +73,8 @@ public struct LLMCacheSettings: Sendable, Equatable {
         /// How long past its TTL an entry is answered at once while one background request
         /// refreshes it (RFC 5861 `stale-while-revalidate`); zero: never.
         public var staleWhileRevalidate: Duration = .zero
+        /// Answers kept per key for requests that are not deterministic (1: off).
+        public var samples = 1
         public var shareAcrossCredentials = false
         public var maxRequestBytes = 32 << 20
         public var maxStoredResponseBytes = 16 << 20
@@ -170,11 +172,21 @@ public struct RouteSettings: Sendable, Equatable {
     public var prefix: String
     public var upstream: String
     public var cacheable: Bool
+    /// Per-route answer policies; nil: `cache.*`'s.
+    public var samples: Int?
+    public var staleIfError: Duration?
+    public var staleWhileRevalidate: Duration?
 
-    public init(prefix: String, upstream: String, cacheable: Bool = true) {
+    public init(
+        prefix: String, upstream: String, cacheable: Bool = true, samples: Int? = nil, staleIfError: Duration? = nil,
+        staleWhileRevalidate: Duration? = nil
+    ) {
         self.prefix = prefix
         self.upstream = upstream
         self.cacheable = cacheable
+        self.samples = samples
+        self.staleIfError = staleIfError
+        self.staleWhileRevalidate = staleWhileRevalidate
     }
 }
 

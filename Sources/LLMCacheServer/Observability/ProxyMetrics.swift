@@ -61,6 +61,8 @@ public final class ProxyMetrics: Sendable {
         public var promptCache = PromptCacheSavings()
         /// The same per model (bounded like `savedByModel`).
         public var promptCacheByModel: [String: PromptCacheSavings] = [:]
+        /// Sampled requests (`cache.samples`).
+        public var samples = SampleCounts()
         /// Plugin hooks that failed, timed out or ran slow (isolated unless critical).
         public var pluginFailures = 0
         /// Configuration reloads applied and rejected.

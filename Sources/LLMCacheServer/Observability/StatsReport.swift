@@ -31,6 +31,17 @@ enum StatsReport {
                 "by_model": object(proxy.savedByModel.mapValues(modelSavings)),
             ]),
             "provider_cache": promptCache(proxy.promptCache, byModel: proxy.promptCacheByModel),
+            "samples": object([
+                "requests": int(proxy.samples.requests),
+                "by_index": .object(
+                    proxy.samples.byIndex.sorted { $0.key < $1.key }.map {
+                        JSONMember(key: String($0.key), value: int($0.value))
+                    }),
+                "keys_by_samples_held": .object(
+                    proxy.samples.keysBySamplesHeld.sorted { $0.key < $1.key }.map {
+                        JSONMember(key: String($0.key), value: int($0.value))
+                    }),
+            ]),
             "misses": object([
                 "by_route": .object(misses.routes.map { JSONMember(key: $0.0, value: int($0.1)) }),
                 "by_model": .object(misses.models.map { JSONMember(key: $0.0, value: int($0.1)) }),

@@ -6,7 +6,12 @@ import LLMCacheUpstream
 /// What one request asks of the cache: its key and how to treat it (mode, `Cache-Control`,
 /// namespace, TTL), decided once from the headers.
 package struct CacheLookup {
-    let key: CacheKey
+    /// The recipe's key — or, for a sampled request once its index is chosen, that sample's key.
+    var key: CacheKey
+    /// The sampling the request asks for (``SampleRequest``); nil: one answer per key.
+    var sample: SampleRequest?
+    /// The sample index chosen for this request (set by the pipeline).
+    var sampleIndex: Int?
     /// Everything the key was computed from.
     let recipe: CacheKeyRecipe
     /// The body's top-level `model` (empty if none).
@@ -55,7 +60,9 @@ package struct CacheLookup {
         self.key = recipe.key
         self.model = model
         self.maxAge = directives.maxAge
-        let stale = configuration.stale
+        let stale = StalePolicy(
+            ifError: route.staleIfError ?? configuration.stale.ifError,
+            whileRevalidate: route.staleWhileRevalidate ?? configuration.stale.whileRevalidate)
         let longest = 100 * 365 * 86_400
         self.retention = stale.retention
         self.servesStaleFor = max(

@@ -24,9 +24,24 @@ extension ProxyPipeline {
         if plugins.uses(.keyRules) {
             normalized = try rewriteKey(normalized.value, request: request, route: exchange.route)
         }
-        return try CacheLookup(
+        var lookup = try CacheLookup(
             request: request, route: exchange.route, canonical: normalized.canonical,
             model: normalized.value["model"]?.stringValue ?? "", mode: exchange.mode, configuration: configuration,
             tenantScopes: services.tenantScopes)
+        lookup.sample = try SampleRequest.of(
+            path: request.uri.path, body: normalized.value, headers: request.headers,
+            count: exchange.route.samples ?? configuration.samples)
+        return lookup
+    }
+
+    /// Picks a sampled request's index (the client's, or the key's rotation) and its key.
+    func choosingSample(_ lookup: CacheLookup) -> CacheLookup {
+        guard let sample = lookup.sample else { return lookup }
+        var lookup = lookup
+        let chosen = services.samples.choose(lookup.key, sample)
+        services.metrics.sampled(index: chosen.index, heldBefore: chosen.heldBefore, heldAfter: chosen.heldAfter)
+        lookup.key = SampleRequest.key(lookup.key, sample: chosen.index)
+        lookup.sampleIndex = chosen.index
+        return lookup
     }
 }

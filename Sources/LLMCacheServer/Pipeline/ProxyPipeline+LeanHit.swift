@@ -71,7 +71,10 @@ extension ProxyPipeline {
             let mode = try? requestMode(request), mode != .passthrough
         else { return nil }
         let exchange = ProxyExchange(request: request, body: body, route: route, mode: mode, logger: logger)
-        guard let lookup = try? key(exchange), lookup.readsCache, lookup.maxAge == nil else { return nil }
+        // A sampled request's index is chosen once, by the full pipeline.
+        guard let lookup = try? key(exchange), lookup.readsCache, lookup.maxAge == nil, lookup.sample == nil else {
+            return nil
+        }
         return lookup
     }
 }

@@ -38,8 +38,15 @@ struct ProxyPipeline: Sendable {
         case .bypass(let bypassed): return try await forward(bypassed)
         case .cacheable(let admitted): exchange = admitted
         }
-        let lookup = try key(exchange)
+        let lookup = choosingSample(try key(exchange))
         notes.record(lookup)
+        var answer = try await serve(lookup, exchange, logger: logger)
+        if let index = lookup.sampleIndex { answer.response.headers[SampleRequest.header] = String(index) }
+        return answer
+    }
+
+    /// Stages 3–6 for a request whose lookup is known.
+    private func serve(_ lookup: CacheLookup, _ exchange: ProxyExchange, logger: Logger) async throws -> ProxyAnswer {
         let fallback: (entry: CacheEntry, tier: ResponseTier)?
         switch try await self.lookup(lookup, exchange) {
         case .answer(let answer): return answer

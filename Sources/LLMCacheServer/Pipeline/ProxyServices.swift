@@ -23,4 +23,6 @@ struct ProxyServices: Sendable {
     let hooks: PluginRunner
     /// The lean path's answer heads, made once per stored answer.
     let answerHeads = AnswerHeadCache()
+    /// Each sampled key's rotation (``SampleRotation``).
+    let samples = SampleRotation()
 }

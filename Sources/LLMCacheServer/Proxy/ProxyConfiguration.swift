@@ -23,6 +23,8 @@ public struct ProxyConfiguration: Sendable {
     /// When entries past their TTL may still answer (`cache.stale_if_error`,
     /// `cache.stale_while_revalidate`).
     public var stale = StalePolicy()
+    /// Answers kept per key for requests that are not deterministic (`cache.samples`; 1: off).
+    public var samples = 1
     /// Nesting limit of request JSON.
     public var maximumJSONDepth: Int
     /// Upstream pool and timeouts.

@@ -45,7 +45,9 @@ extension ProxyConfiguration {
             settings.routes.map { route in
                 let (upstream, fallbacks) = withFallbacks(route.upstream)
                 return RouteTable.Route(
-                    prefix: route.prefix, upstream: upstream, cacheable: route.cacheable, fallbacks: fallbacks)
+                    prefix: route.prefix, upstream: upstream, cacheable: route.cacheable, fallbacks: fallbacks,
+                    samples: route.samples, staleIfError: route.staleIfError,
+                    staleWhileRevalidate: route.staleWhileRevalidate)
             })
         self.init(
             host: settings.listen.host, port: settings.listen.port,
@@ -81,6 +83,7 @@ extension ProxyConfiguration {
             storeMapSize: settings.store.mapSize,
             tenantScope: TenantScopeKind(rawValue: settings.store.tenantScope) ?? .portable)
         trainsDictionary = settings.store.trainDictionary
+        samples = settings.cache.samples
         stale = StalePolicy(ifError: settings.cache.staleIfError, whileRevalidate: settings.cache.staleWhileRevalidate)
         listener = ListenerLimits(
             headerTimeout: settings.listen.headerTimeout, bodyTimeout: settings.listen.bodyTimeout,
