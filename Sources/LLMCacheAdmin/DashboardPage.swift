@@ -109,9 +109,9 @@ enum DashboardPage {
         </main>
         <script>
         "use strict";
-        const STATUSES = ["HIT", "STALE", "MISS", "COALESCED", "REFRESH", "BYPASS", "PLUGIN", "ERROR"];
+        const STATUSES = ["HIT", "STALE", "PARTIAL", "MISS", "COALESCED", "REFRESH", "BYPASS", "PLUGIN", "ERROR"];
         const COLORS = { HIT: "--hit", MISS: "--miss", COALESCED: "--coal", REFRESH: "--ref", BYPASS: "--byp",
-          ERROR: "--err", PLUGIN: "--plug", STALE: "--disk", overall: "--accent", memory: "--hit", disk: "--disk", shared: "--ref" };
+          ERROR: "--err", PLUGIN: "--plug", STALE: "--disk", PARTIAL: "--coal", overall: "--accent", memory: "--hit", disk: "--disk", shared: "--ref" };
         const TOKEN_KEY = "llmcache.admin.token";
         const period = Math.max(100, Number((location.hash.match(/refresh=(\d+)/) || [])[1] || 2000));
         const waiters = [];

@@ -1,3 +1,4 @@
+import Foundation
 import LLMCacheCore
 
 /// Response bodies in the OpenAI and Anthropic wire formats.
@@ -60,7 +61,8 @@ enum MockBodies {
         return events
     }
 
-    static func embeddings(input: JSONValue?, model: String) -> String {
+    /// `base64`: each vector as little-endian float32s in base64 (`encoding_format: base64`).
+    static func embeddings(input: JSONValue?, model: String, base64: Bool = false) -> String {
         var inputs: [String] = []
         switch input {
         case .string(let text)?: inputs = [text]
@@ -69,7 +71,14 @@ enum MockBodies {
         default: inputs = [""]
         }
         let data = inputs.enumerated().map { index, text in
-            #"{"object":"embedding","index":\#(index),"embedding":[\#(MockAnswers.embedding(for: text, dimensions: 8).joined(separator: ","))]}"#
+            let values = MockAnswers.embedding(for: text, dimensions: 8)
+            let vector =
+                base64
+                ? "\""
+                    + Data(values.flatMap { withUnsafeBytes(of: Float($0)!.bitPattern.littleEndian, Array.init) })
+                    .base64EncodedString() + "\""
+                : "[" + values.joined(separator: ",") + "]"
+            return #"{"object":"embedding","index":\#(index),"embedding":\#(vector)}"#
         }
         return
             #"{"object":"list","data":[\#(data.joined(separator: ","))],"model":"\#(MockAnswers.escape(model))","usage":{"prompt_tokens":\#(inputs.count * 3),"total_tokens":\#(inputs.count * 3)}}"#

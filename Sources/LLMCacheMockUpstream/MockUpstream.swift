@@ -127,7 +127,12 @@ public enum MockUpstream {
                 MockBodies.anthropicEvents(id: id, model: model, text: answer, cache: controls.promptCache),
                 controls: controls, stats: stats)
         case ("/v1/embeddings", _):
-            return jsonResponse(.ok, MockBodies.embeddings(input: body["input"], model: model))
+            let count = if case .array(let items)? = body["input"] { items.count } else { 1 }
+            stats.embeddingInputs.withLock { $0.append(count) }
+            return jsonResponse(
+                .ok,
+                MockBodies.embeddings(
+                    input: body["input"], model: model, base64: body["encoding_format"]?.stringValue == "base64"))
         case ("/v1/completions", false):
             return jsonResponse(.ok, MockBodies.completion(id: id, model: model, text: answer))
         case ("/v1/responses", false):

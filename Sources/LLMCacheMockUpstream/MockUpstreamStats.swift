@@ -19,6 +19,9 @@ public final class MockUpstreamStats: Sendable {
     let requestLines = Mutex<[String]>([])
 
     public var requestsSeen: [String] { requestLines.withLock { $0 } }
+    /// How many inputs each embeddings request carried, in order.
+    let embeddingInputs = Mutex<[Int]>([])
+    public var embeddingInputCounts: [Int] { embeddingInputs.withLock { $0 } }
 
     /// Gates a request can be held at (`x-mock-gate: NAME`): closed until ``open(gate:)``.
     private let gates = Mutex<[String: Gate]>([:])

@@ -20,6 +20,8 @@ public enum CacheStatus: String, Sendable, CaseIterable {
     /// it (`stale-while-revalidate`, `max-stale`), or because the upstream failed
     /// (`stale-if-error`).
     case stale = "STALE"
+    /// An embeddings batch answered partly from cached items, the rest fetched in one request.
+    case partial = "PARTIAL"
 
     /// The position in ``allCases``: the index of per-status counters.
     package var index: Int {
@@ -32,6 +34,7 @@ public enum CacheStatus: String, Sendable, CaseIterable {
         case .error: 5
         case .plugin: 6
         case .stale: 7
+        case .partial: 8
         }
     }
 }

@@ -118,6 +118,11 @@ struct FetchJob: Sendable {
             // A critical plugin failed: the answer is relayed, not stored.
             stored = nil
         }
-        if let stored { await services.cache.put(lookup.key, stored) }
+        guard let stored else { return }
+        await services.cache.put(lookup.key, stored)
+        if let batch = pipeline.embeddingBatch(lookup) {
+            await pipeline.storeItems(
+                batch, answer: stored.body, headers: stored.headers, lookup: lookup, createdAt: createdAt)
+        }
     }
 }
