@@ -25,6 +25,24 @@ import Testing
         }
     }
 
+    /// Per-item embeddings as the SDK parses them (its default asks for base64 and decodes it):
+    /// a 10-item batch with 7 cached gives the vectors and usage of an all-miss answer.
+    @Test(arguments: ["default", "float"])
+    func theOpenAIPythonSDKParsesAPartialEmbeddingBatchAsAWholeOne(encoding: String) async throws {
+        try await ProxyHarness.run(store: nil) { harness in
+            let (output, status) = try await runPython([
+                "tools/sdk/openai_embeddings.py", "http://127.0.0.1:\(harness.proxyPort)/v1", encoding,
+            ])
+            #expect(status == 0, "python3 failed (run tools/install-deps.sh for the SDKs): \(output)")
+            #expect(output.contains(#""statuses": ["MISS", "PARTIAL", "BYPASS"]"#), "\(output)")
+            #expect(output.contains(#""items": "cached=7, fetched=3""#), "\(output)")
+            #expect(
+                output.contains(#""same_vectors": true, "same_order": true, "same_usage": true, "dimensions": 8"#),
+                "\(output)")
+            #expect(harness.stats.embeddingInputCounts == [7, 3, 10])
+        }
+    }
+
     /// The Anthropic SDK: its model list reaches the Anthropic upstream (never the OpenAI one),
     /// messages miss then hit (with the key as `x-api-key` or as a bearer token), and a batch
     /// created twice is two batches.

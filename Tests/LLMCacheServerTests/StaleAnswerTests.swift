@@ -48,6 +48,28 @@ import Testing
         }
     }
 
+    /// The proxy's own failures count as the upstream's: a head that does not come in time (504).
+    @Test func staleIfErrorCoversAnUpstreamThatTimesOut() async throws {
+        let clock = ManualClock()
+        try await ProxyHarness.run(
+            store: nil, clock: clock,
+            configure: {
+                $0.defaultTTL = .seconds(60)
+                $0.stale = StalePolicy(ifError: .seconds(300))
+                $0.upstream.headTimeout = .milliseconds(300)
+            }
+        ) { harness in
+            let first = try await harness.post("/v1/chat/completions", chat("slow"))
+            clock.advance(by: .seconds(61))
+            let stale = try await harness.post(
+                "/v1/chat/completions", chat("slow"), headers: [("x-mock-latency-ms", "1000")])
+            #expect(stale.status == 200 && stale.header("x-llmcache-status") == "STALE" && stale.body == first.body)
+            let uncached = try await harness.post(
+                "/v1/chat/completions", chat("never stored"), headers: [("x-mock-latency-ms", "1000")])
+            #expect(uncached.status == 504)
+        }
+    }
+
     @Test func staleWhileRevalidateAnswersAtOnceAndRefreshesOnce() async throws {
         let clock = ManualClock()
         try await ProxyHarness.run(
