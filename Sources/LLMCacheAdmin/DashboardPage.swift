@@ -34,7 +34,7 @@ enum DashboardPage {
         <style>
         :root { --bg:#f6f7f9; --card:#fff; --ink:#1d2330; --muted:#687085; --line:#e2e5ea; --accent:#2563eb;
           --hit:#16a34a; --miss:#dc2626; --coal:#7c3aed; --byp:#94a3b8; --ref:#0891b2; --err:#f59e0b; --plug:#db2777;
-          --disk:#d97706; }
+          --disk:#d97706; --stale:#a16207; --part:#0d9488; }
         @media (prefers-color-scheme: dark) { :root { --bg:#11141a; --card:#1a1f29; --ink:#e6e9ef; --muted:#97a0b3;
           --line:#2b3240; } }
         * { box-sizing: border-box; }
@@ -99,6 +99,8 @@ enum DashboardPage {
           <section><h2>Requests</h2><table id="requests"></table></section>
           <section><h2>Saved</h2><div class="tiles" id="saved"></div></section>
           <section><h2>Saved per model</h2><table id="models"></table></section>
+          <section><h2>The provider's own prompt cache (calls that went upstream)</h2>
+            <div class="tiles" id="provider-cache"></div></section>
           <section><h2>Misses by route</h2><table id="miss-routes"></table></section>
           <section><h2>Misses by model</h2><table id="miss-models"></table></section>
           <section class="wide"><h2>Recent misses (newest ten)</h2><table id="recent"></table></section>
@@ -111,7 +113,7 @@ enum DashboardPage {
         "use strict";
         const STATUSES = ["HIT", "STALE", "PARTIAL", "MISS", "COALESCED", "REFRESH", "BYPASS", "PLUGIN", "ERROR"];
         const COLORS = { HIT: "--hit", MISS: "--miss", COALESCED: "--coal", REFRESH: "--ref", BYPASS: "--byp",
-          ERROR: "--err", PLUGIN: "--plug", STALE: "--disk", PARTIAL: "--coal", overall: "--accent", memory: "--hit", disk: "--disk", shared: "--ref" };
+          ERROR: "--err", PLUGIN: "--plug", STALE: "--stale", PARTIAL: "--part", overall: "--accent", memory: "--hit", disk: "--disk", shared: "--ref" };
         const TOKEN_KEY = "llmcache.admin.token";
         const period = Math.max(100, Number((location.hash.match(/refresh=(\d+)/) || [])[1] || 2000));
         const waiters = [];
@@ -189,6 +191,11 @@ enum DashboardPage {
             tile(stats, "input tokens", ["saved", "input_tokens"], int),
             tile(stats, "output tokens", ["saved", "output_tokens"], int),
             tile(stats, "hits of unpriced models", ["saved", "unpriced_hits"], int));
+          document.getElementById("provider-cache").replaceChildren(
+            tile(stats, "net discount", ["provider_cache", "net_dollars"], dollars),
+            tile(stats, "tokens read from it", ["provider_cache", "read_tokens"], int),
+            tile(stats, "tokens written to it", ["provider_cache", "write_tokens"], int),
+            tile(stats, "calls", ["provider_cache", "calls"], int));
           const models = Object.keys(at(stats, ["saved", "by_model"]) || {}).sort();
           rows(document.getElementById("models"), [["model", false], ["hits", true], ["tokens in", true],
             ["tokens out", true], ["dollars", true]],

@@ -168,7 +168,8 @@ def main() -> int:
         for path, value in known.items():
             check(by_path.get(path) == value, f"the page shows {path} = {by_path.get(path)!r}, the traffic says {value}")
         for path in ('["hit_ratio"]', '["tiers", "memory", "hit_ratio"]', '["tiers", "disk", "hit_ratio"]',
-                     '["saved", "dollars"]', '["governor", "budget_bytes"]', '["tiers", "disk", "entries"]'):
+                     '["saved", "dollars"]', '["governor", "budget_bytes"]', '["tiers", "disk", "entries"]',
+                     '["provider_cache", "net_dollars"]', '["provider_cache", "read_tokens"]'):
             check(path in by_path, f"the page does not show {path}")
         text = browser.evaluate("document.body.innerText")
         html = browser.evaluate("document.documentElement.outerHTML")
