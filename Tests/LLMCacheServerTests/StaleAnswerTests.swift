@@ -8,15 +8,23 @@ import Testing
 @Suite struct StaleAnswerTests {
     let scratch = ScratchDirectory()
 
-    @Test func staleIfErrorAnswersDuringAnOutageAndNotAfterItsWindow() async throws {
-        let clock = ManualClock()
+    /// A proxy whose entries live 60 s (on `clock`), with `policy`.
+    private func run(
+        _ policy: StalePolicy, clock: ManualClock, store: Bool = true,
+        configure more: (inout ProxyConfiguration) -> Void = { _ in }, _ body: (ProxyHarness) async throws -> Void
+    ) async throws {
         try await ProxyHarness.run(
-            store: scratch.path + "/store", clock: clock,
+            store: store ? scratch.path + "/store" : nil, clock: clock,
             configure: {
                 $0.defaultTTL = .seconds(60)
-                $0.stale = StalePolicy(ifError: .seconds(300))
-            }
-        ) { harness in
+                $0.stale = policy
+                more(&$0)
+            }, body)
+    }
+
+    @Test func staleIfErrorAnswersDuringAnOutageAndNotAfterItsWindow() async throws {
+        let clock = ManualClock()
+        try await run(StalePolicy(ifError: .seconds(300)), clock: clock) { harness in
             let first = try await harness.post("/v1/chat/completions", chat("outage"))
             #expect(first.header("x-llmcache-status") == "MISS")
             clock.advance(by: .seconds(30))
@@ -51,13 +59,9 @@ import Testing
     /// The proxy's own failures count as the upstream's: a head that does not come in time (504).
     @Test func staleIfErrorCoversAnUpstreamThatTimesOut() async throws {
         let clock = ManualClock()
-        try await ProxyHarness.run(
-            store: nil, clock: clock,
-            configure: {
-                $0.defaultTTL = .seconds(60)
-                $0.stale = StalePolicy(ifError: .seconds(300))
-                $0.upstream.headTimeout = .milliseconds(300)
-            }
+        try await run(
+            StalePolicy(ifError: .seconds(300)), clock: clock, store: false,
+            configure: { $0.upstream.headTimeout = .milliseconds(300) }
         ) { harness in
             let first = try await harness.post("/v1/chat/completions", chat("slow"))
             clock.advance(by: .seconds(61))
@@ -72,13 +76,7 @@ import Testing
 
     @Test func staleWhileRevalidateAnswersAtOnceAndRefreshesOnce() async throws {
         let clock = ManualClock()
-        try await ProxyHarness.run(
-            store: scratch.path + "/store", clock: clock,
-            configure: {
-                $0.defaultTTL = .seconds(60)
-                $0.stale = StalePolicy(whileRevalidate: .seconds(300))
-            }
-        ) { harness in
+        try await run(StalePolicy(whileRevalidate: .seconds(300)), clock: clock) { harness in
             let first = try await harness.post("/v1/chat/completions", chat("revalidate"))
             #expect(first.header("x-llmcache-status") == "MISS")
             clock.advance(by: .seconds(61))
@@ -119,13 +117,7 @@ import Testing
 
     @Test func requestDirectivesNarrowOrWidenWhatIsKept() async throws {
         let clock = ManualClock()
-        try await ProxyHarness.run(
-            store: nil, clock: clock,
-            configure: {
-                $0.defaultTTL = .seconds(60)
-                $0.stale = StalePolicy(ifError: .seconds(300))
-            }
-        ) { harness in
+        try await run(StalePolicy(ifError: .seconds(300)), clock: clock, store: false) { harness in
             _ = try await harness.post("/v1/chat/completions", chat("directives"))
             clock.advance(by: .seconds(80))  // 20 s stale
             // stale-if-error=10: the client accepts less than the configured window.
