@@ -2,8 +2,10 @@ import LLMCacheCore
 import Testing
 
 /// ``TimerSleep``: a sleep that ends at its time, and a cancelled one that ends at once (its
-/// timer removed, where `Task.sleep`'s would stay armed until the deadline).
+/// timer removed, where the standard library's sleep keeps its timer armed until the deadline).
 @Suite struct TimerSleepTests {
+    /// The one real wait in these tests, and on purpose: the sleep's own length is what is tested
+    /// (20 ms; the other tests end by cancellation, not by time).
     @Test func aSleepEndsAfterItsDuration() async throws {
         let clock = ContinuousClock()
         let started = clock.now

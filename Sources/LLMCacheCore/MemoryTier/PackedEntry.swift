@@ -131,8 +131,7 @@ public struct PackedEntry: @unchecked Sendable {
         var namespace = namespace
         return namespace.withUTF8 { wanted in
             storage.withUnsafeMutablePointers { fields, tail in
-                Int(fields.pointee.namespaceCount) == wanted.count
-                    && (wanted.isEmpty || memcmpEqual(UnsafePointer(tail), wanted.baseAddress!, wanted.count))
+                UnsafeBufferPointer(start: tail, count: Int(fields.pointee.namespaceCount)).elementsEqual(wanted)
             }
         }
     }
@@ -193,18 +192,8 @@ public struct PackedEntry: @unchecked Sendable {
             at += Int(f.headersCount)
             var bodyKind = BodyKind.complete
             if f.isStream {
-                var chunks: [StreamChunk] = []
-                chunks.reserveCapacity(Int(f.chunkCount))
-                for _ in 0..<Int(f.chunkCount) {
-                    let raw = UnsafeRawPointer(at)
-                    chunks.append(
-                        StreamChunk(
-                            length: UInt32(littleEndian: raw.loadUnaligned(as: UInt32.self)),
-                            delayMicroseconds: UInt32(
-                                littleEndian: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self))))
-                    at += 8
-                }
-                bodyKind = .stream(chunks: chunks)
+                bodyKind = .stream(chunks: Self.chunks(at: UnsafeRawPointer(at), count: Int(f.chunkCount)))
+                at += Int(f.chunkCount) * 8
             }
             let body = ByteBuffer(bytes: UnsafeRawBufferPointer(start: at, count: Int(f.bodyCount)))
             return CacheEntry(
@@ -215,9 +204,4 @@ public struct PackedEntry: @unchecked Sendable {
                 expiresAt: f.expiresAt == .max ? nil : Timestamp(nanosecondsSinceEpoch: f.expiresAt))
         }
     }
-}
-
-private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
-    for index in 0..<count where a[index] != b[index] { return false }
-    return true
 }

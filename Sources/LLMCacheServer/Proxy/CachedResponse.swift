@@ -12,13 +12,8 @@ enum CachedResponse {
     /// ``ReplayedHeaders`` treats them, and `age`.
     static func head(_ entry: CacheEntry, now: Timestamp) -> (status: HTTPResponse.Status, headers: HTTPFields) {
         var headers = ReplayedHeaders.onHit(entry.headers)
-        headers[ProxyHeaders.age] = String(age(of: entry, now: now))
+        headers[ProxyHeaders.age] = String(age(since: entry.createdAt, now: now))
         return (HTTPResponse.Status(code: entry.status), headers)
-    }
-
-    /// Whole seconds since `entry` was stored.
-    static func age(of entry: CacheEntry, now: Timestamp) -> Int64 {
-        age(since: entry.createdAt, now: now)
     }
 
     /// Whole seconds since `created`.

@@ -11,11 +11,8 @@ final class HTTPDateCache: Sendable {
     var now: String {
         let second = Int(time(nil))
         if let text = cached.withLock({ $0.second == second ? $0.text : nil }) { return text }
-        let text = Self.format(second)
+        let text = HTTPDate.format(second)
         cached.withLock { $0 = (second, text) }
         return text
     }
-
-    /// `seconds` since 1970 in the IMF-fixdate form.
-    static func format(_ seconds: Int) -> String { HTTPDate.format(seconds) }
 }
