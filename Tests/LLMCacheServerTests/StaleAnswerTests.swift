@@ -57,20 +57,28 @@ import Testing
     }
 
     /// The proxy's own failures count as the upstream's: a head that does not come in time (504).
+    /// The answer is stored by a proxy with the default head timeout (so a loaded machine cannot
+    /// turn the first fetch into a timeout); a second proxy on the same store waits 300 ms for a
+    /// head the mock holds at a gate until the end.
     @Test func staleIfErrorCoversAnUpstreamThatTimesOut() async throws {
         let clock = ManualClock()
+        var stored: ProxyHarness.Reply?
+        try await run(StalePolicy(ifError: .seconds(300)), clock: clock) { harness in
+            stored = try await harness.post("/v1/chat/completions", chat("slow"))
+        }
+        let first = try #require(stored)
+        #expect(first.status == 200 && first.header("x-llmcache-status") == "MISS")
+        clock.advance(by: .seconds(61))
         try await run(
-            StalePolicy(ifError: .seconds(300)), clock: clock, store: false,
+            StalePolicy(ifError: .seconds(300)), clock: clock,
             configure: { $0.upstream.headTimeout = .milliseconds(300) }
         ) { harness in
-            let first = try await harness.post("/v1/chat/completions", chat("slow"))
-            clock.advance(by: .seconds(61))
-            let stale = try await harness.post(
-                "/v1/chat/completions", chat("slow"), headers: [("x-mock-latency-ms", "1000")])
+            let held = [("x-mock-gate", "never")]
+            let stale = try await harness.post("/v1/chat/completions", chat("slow"), headers: held)
             #expect(stale.status == 200 && stale.header("x-llmcache-status") == "STALE" && stale.body == first.body)
-            let uncached = try await harness.post(
-                "/v1/chat/completions", chat("never stored"), headers: [("x-mock-latency-ms", "1000")])
+            let uncached = try await harness.post("/v1/chat/completions", chat("never stored"), headers: held)
             #expect(uncached.status == 504)
+            harness.stats.open(gate: "never")
         }
     }
 
