@@ -63,6 +63,31 @@ import Testing
         }
     }
 
+    /// Replay (no upstream) answers a batch it never saw from items recorded by other batches,
+    /// and refuses one with an item never recorded — without an upstream call either way.
+    @Test func replayAnswersANewBatchFromRecordedItems() async throws {
+        let store = scratch.path + "/store"
+        var recorded: [[String]] = []
+        try await ProxyHarness.run(store: store) { harness in
+            _ = try await harness.post("/v1/embeddings", batch(0..<3))
+            _ = try await harness.post("/v1/embeddings", batch(3..<5))
+            let direct = try await harness.post(
+                "/v1/embeddings", batch(0..<5), headers: [("x-llmcache-mode", "passthrough")])
+            recorded = try parsed(direct).items
+        }
+        try await ProxyHarness.run(store: store, configure: { $0.mode = .replay }) { harness in
+            let replayed = try await harness.post("/v1/embeddings", batch(0..<5))
+            #expect(replayed.status == 200 && replayed.header("x-llmcache-status") == "HIT")
+            #expect(replayed.header("x-llmcache-items") == "cached=5, fetched=0")
+            let items = try parsed(replayed).items
+            #expect(recorded.count == 5 && items == recorded)
+
+            let unknown = try await harness.post("/v1/embeddings", batch(4..<6))
+            #expect(unknown.status == 504 && unknown.text.contains("cache_miss"))
+            #expect(harness.stats.requestCount == 0)
+        }
+    }
+
     @Test func anUpstreamFailureForTheNewItemsIsTheAnswer() async throws {
         try await ProxyHarness.run(store: nil) { harness in
             _ = try await harness.post("/v1/embeddings", batch(0..<2))
