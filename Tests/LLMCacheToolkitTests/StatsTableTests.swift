@@ -14,6 +14,7 @@ import Testing
              "saved":{"dollars":0.123456,"input_tokens":300,"output_tokens":120,"unpriced_hits":1},
              "tiers":{"memory":{"hits":3,"misses":1,"hit_ratio":0.75,"entries":5,"bytes":2048,"evictions":{"capacity":4,"ttl":0}},
                       "disk":{"hits":1,"misses":0,"hit_ratio":1,"entries":9,"bytes":4096,"evictions":{}}},
+             "provider_cache":{"calls":2,"read_tokens":1024,"write_tokens":512,"discount_dollars":0.5,"premium_dollars":0.25,"net_dollars":0.25,"unpriced_calls":0},
              "upstream":{"errors":1,"requests":2},"uptime_seconds":42}
             """#
         let text = try StatsTable.render(stats: try JSONParser.parse(Array(document.utf8)))
@@ -30,6 +31,16 @@ import Testing
             text.contains("saved             300 input + 120 output tokens, $0.12 (1 hits of models without a price)"))
         #expect(text.contains("memory governor   soft: 900 MiB of 1 GiB budget, L1 limit 256 MiB"))
         #expect(text.contains("upstream calls    2 (errors 1)"))
+        #expect(
+            text.contains(
+                "provider cache    1024 tokens read, 512 written on 2 calls, net $0.25 discount (not counted in saved)"))
+    }
+
+    /// Without calls that met the provider's prompt cache, the line is left out.
+    @Test func leavesOutAnUnusedProviderCache() throws {
+        let document = #"{"tiers":{"memory":{}},"provider_cache":{"calls":0,"read_tokens":0}}"#
+        let text = try StatsTable.render(stats: try JSONParser.parse(Array(document.utf8)))
+        #expect(!text.contains("provider cache"))
     }
 
     @Test(arguments: ["{}", "[]", #"{"tiers":{}}"#, #"{"error":{"message":"unauthorized"}}"#])

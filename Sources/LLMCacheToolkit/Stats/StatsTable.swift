@@ -38,6 +38,15 @@ public enum StatsTable {
                 text += " (\(int(saved["unpriced_hits"])) hits of models without a price)"
             }
         }
+        if let provider = stats["provider_cache"], (provider["calls"]?.intValue ?? 0) > 0 {
+            // The provider's own prompt caching, on calls that did go upstream — not the cache's savings.
+            text += "\nprovider cache    \(int(provider["read_tokens"])) tokens read, "
+            text += "\(int(provider["write_tokens"])) written on \(int(provider["calls"])) calls, "
+            text += "net $\(number(provider["net_dollars"])) discount (not counted in saved)"
+            if (provider["unpriced_calls"]?.intValue ?? 0) > 0 {
+                text += " (\(int(provider["unpriced_calls"])) calls of models without a price)"
+            }
+        }
         if let governor = stats["governor"], governor != .null {
             text += "\nmemory governor   \(governor["level"]?.stringValue ?? "?"): "
             text += "\(bytes(governor["resident_bytes"])) of \(bytes(governor["budget_bytes"])) budget, "
