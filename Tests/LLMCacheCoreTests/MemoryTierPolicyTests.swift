@@ -205,6 +205,30 @@ import Testing
 }
 
 extension WindowTunerTests {
+    /// A window set larger takes main's oldest entries a thousand at once, and the rest on the
+    /// evictions that follow — not one by one, as new entries happen to win their duels.
+    @Test func aGrownWindowReachesItsSizeWithinAFewEvictions() {
+        var shard = MemoryTierShard(
+            policy: .wTinyLFU, weighsBytes: false, maximumWeight: 5_000, maximumEntries: 5_000,
+            maximumEntryBytes: 1, perEntryOverhead: 0, seed: 1, miniatureWindow: 0.01)
+        // Full, and past it by one: the first eviction leaves the window at its 1 %.
+        for identifier in 0...5_000 { _ = shard.simulateRequest(CacheKey(identifier: UInt64(identifier)), bytes: 1) }
+        #expect(shard.weight(.window) == 50 && shard.count == 5_000)
+
+        shard.setWindow(fraction: 0.99)
+        #expect(shard.weight(.window) == 50 + MemoryTierShard.queueTransferThreshold)
+        // 4,950 − 1,050 = 3,900 still to move, 64 per eviction (less the one a duel may take
+        // from the window): 70 new keys are enough; entering one by one, they would move 70.
+        for identifier in 10_000..<10_070 {
+            _ = shard.simulateRequest(CacheKey(identifier: UInt64(identifier)), bytes: 1)
+        }
+        // At its size, less the entry the last duel may have taken from it.
+        let (window, count) = (shard.weight(.window), shard.count)
+        #expect(window >= 4_949, "window \(window)")
+        #expect(count == 5_000)
+        shard.checkInvariants()
+    }
+
     /// The proxy's configuration: a byte budget over several shards. One shard tunes, every
     /// shard follows.
     @Test func everyShardOfAByteBudgetFollowsTheTunedWindow() throws {

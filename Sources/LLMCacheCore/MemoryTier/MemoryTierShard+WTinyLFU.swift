@@ -7,6 +7,9 @@ extension MemoryTierShard {
     static let percentMainProtected = 0.80
     static let admitHashDoSThreshold = 6
     static let queueTransferThreshold = 1_000
+    /// Entries of main a growing window takes per eviction, after ``setWindow(fraction:)``'s
+    /// first ``queueTransferThreshold`` (short, as every insertion may pay it under the lock).
+    static let windowGrowthPerEviction = 64
 
     /// Window 1 %, protected 80 % of main: Caffeine's starting point, before tuning (a
     /// miniature: its own window). A new tuner for the new size.
@@ -150,17 +153,38 @@ extension MemoryTierShard {
 
     /// Makes the window `fraction` of the weight and protected 80 % of the rest: a larger
     /// window takes main's least recent entries (probation's first) at its own least recent
-    /// end, a smaller one hands its least recent to probation; at most ``queueTransferThreshold`` entries move at once (the
-    /// rest settle as entries come and go).
+    /// end, a smaller one hands its least recent to probation; at most ``queueTransferThreshold``
+    /// entries move at once, the rest on the next evictions (``growWindow(moving:)``; a window
+    /// over its size shrinks as entries come in anyway).
     mutating func setWindow(fraction: Double) {
         guard maximumWeight > 1 else { return }
         windowMaximum = min(maximumWeight - 1, max(1, Int(fraction * Double(maximumWeight))))
         protectedMaximum = Int(Self.percentMainProtected * Double(maximumWeight - windowMaximum))
+        var moved = growWindow(moving: Self.queueTransferThreshold)
+        while moved < Self.queueTransferThreshold, weight(.window) > windowMaximum, head(.window) >= 0 {
+            move(head(.window), to: .probation)
+            moved += 1
+        }
+        demoteFromProtected()
+    }
+
+    /// Whether the window is below its size while main holds more than its share: a larger
+    /// window was set and not all of main's entries it takes have moved yet.
+    var windowIsGrowing: Bool {
+        weight(.window) < windowMaximum && totalWeight - weight(.window) > maximumWeight - windowMaximum
+    }
+
+    /// Moves up to `limit` of main's least recent entries (probation's first) to the window's
+    /// least recent end, in their own order, while they fit in it; returns how many moved.
+    /// Without the later moves a window that grew stayed short of its size for as long as the
+    /// entries coming in took to fill it — each of them first dueling main's victims by
+    /// frequency, which is what a recency-heavy workload's larger window is meant to avoid
+    /// (Caffeine keeps the rest of an adjustment pending the same way).
+    @discardableResult
+    mutating func growWindow(moving limit: Int) -> Int {
         var moved = 0
-        // Main's entries are older than the window's: they join at its least recent end, in
-        // their own order, probation's first.
         var anchor: Int32 = -1
-        while moved < Self.queueTransferThreshold {
+        while moved < limit, totalWeight - weight(.window) > maximumWeight - windowMaximum {
             var candidate = head(.probation)
             if candidate < 0 { candidate = head(.protected) }
             guard candidate >= 0, weight(.window) + weight(of: candidate) <= windowMaximum else { break }
@@ -169,10 +193,6 @@ extension MemoryTierShard {
             anchor = candidate
             moved += 1
         }
-        while moved < Self.queueTransferThreshold, weight(.window) > windowMaximum, head(.window) >= 0 {
-            move(head(.window), to: .probation)
-            moved += 1
-        }
-        demoteFromProtected()
+        return moved
     }
 }

@@ -360,7 +360,10 @@ struct MemoryTierShard {
     /// Evicts until the shard is within its bounds.
     mutating func evict(reason: EvictionReason) {
         // Hits move probation's entries to protected; keep protected within its share.
-        if policy == .wTinyLFU { demoteFromProtected() }
+        if policy == .wTinyLFU {
+            if windowIsGrowing { growWindow(moving: Self.windowGrowthPerEviction) }
+            demoteFromProtected()
+        }
         guard isOverCapacity else { return }
         switch policy {
         case .lru, .lfu:

@@ -109,9 +109,12 @@ struct WindowTuner {
             sample(rate: Int(sampleMask + 1) * 2)
             return nil
         }
-        // The most hits wins (a tie: the smaller window), if it beats the window in force by the margin.
+        // The most hits wins, if it beats the window in force by the margin. A tie goes to the
+        // larger window: windows tie when every one of them holds what is reused (a recency
+        // workload whose miniatures all fit it), and the full-size cache then loses least with
+        // the larger window (recency depth 300 @ 2000: 74.88 % vs 74.22 %, LRU 74.97 %).
         var best = 0
-        for index in scores.indices where scores[index] > scores[best] { best = index }
+        for index in scores.indices where scores[index] >= scores[best] { best = index }
         let switches = best != chosen && scores[best] > scores[chosen] * (1 + Self.margin)
         for index in scores.indices { scores[index] *= Self.decay }
         guard switches else { return nil }
