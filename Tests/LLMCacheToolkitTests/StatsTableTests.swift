@@ -33,7 +33,8 @@ import Testing
         #expect(text.contains("upstream calls    2 (errors 1)"))
         #expect(
             text.contains(
-                "provider cache    1024 tokens read, 512 written on 2 calls, net $0.25 discount (not counted in saved)"))
+                "provider cache    1024 tokens read, 512 written on 2 calls, net $0.25 discount (not counted in saved)")
+        )
     }
 
     /// Without calls that met the provider's prompt cache, the line is left out.
