@@ -120,7 +120,7 @@ func chain(_ plugins: [(RecordingPlugin, Int?)], timeout: Duration = .seconds(1)
                 (RecordingPlugin(name: "thrower", log: log, behaviour: .fail), 1),
                 (RecordingPlugin(name: "sleeper", log: log, behaviour: .hang), 2),
                 (RecordingPlugin(name: "good", log: log), 3),
-            ], timeout: .milliseconds(100))
+            ], timeout: .seconds(1))  // a loaded machine must not time out "good"
         try await ProxyHarness.run(store: nil, plugins: plugins) { proxy in
             let miss = try await proxy.post("/v1/chat/completions", chat("isolated"))
             #expect(miss.status == 200)

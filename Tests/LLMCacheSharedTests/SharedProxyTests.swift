@@ -268,14 +268,16 @@ extension PostgresSuites {
         /// third of it): the waiter on the other instance waits as long as the fetch runs and makes
         /// no call of its own. (A leader that died stops renewing: the killed-leader test.)
         @Test func aLongFetchKeepsItsLeaseAndItsWaiters() async throws {
-            try await Self.withInstances(2, leaseTimeout: .milliseconds(300)) { instances in
+            // 1 s: a renewal every 333 ms leaves a late one (a loaded machine) 667 ms of margin.
+            try await Self.withInstances(2, leaseTimeout: .seconds(1)) { instances in
                 let body = chat("a long generation")
                 let leader = instances[0].server.shared!
                 async let long = instances[0].post("/v1/chat/completions", body, headers: [("x-mock-gate", "long")])
                 await leader.leasesTaken.reached(atLeast: 1)
                 async let waiter = instances[1].post("/v1/chat/completions", body)
                 await instances[1].server.shared!.leaseWaits.reached(atLeast: 1)
-                // Four renewals (every 100 ms) after the wait began: longer than the lease itself.
+                // Four renewals (every third of the lease) after the wait began: longer than the
+                // lease itself.
                 await leader.leaseRenewals.reached(atLeast: leader.leaseRenewals.count + 4)
                 instances[0].stats.open(gate: "long")
                 #expect(try await long.status == 200)
