@@ -39,6 +39,13 @@ extension ProxyPipeline {
         return EmbeddingBatch(items: items, itemKeys: keys, itemRequests: requests)
     }
 
+    /// `lookup` answered item by item when it is an embeddings batch whose cache may be read;
+    /// nil otherwise, or when no item is cached (offline: when one is missing).
+    func answerByItems(_ lookup: CacheLookup, _ exchange: ProxyExchange) async throws -> ProxyAnswer? {
+        guard lookup.readsCache, let batch = embeddingBatch(lookup) else { return nil }
+        return try await answerByItems(batch, lookup, exchange)
+    }
+
     /// The batch answered from its cached items and one upstream request for the rest; nil when
     /// no item is cached (the usual fetch then stores them all).
     func answerByItems(_ batch: EmbeddingBatch, _ lookup: CacheLookup, _ exchange: ProxyExchange) async throws

@@ -42,11 +42,7 @@ extension ProxyPipeline {
         guard lookup.offline else { return .miss(fallback: fallback) }
         // Offline, a batch whose items were all recorded (by other batches, or one by one) is
         // answered from them; with one missing, it is a miss like any other.
-        if lookup.readsCache, let batch = embeddingBatch(lookup),
-            let answer = try await answerByItems(batch, lookup, exchange)
-        {
-            return .answer(answer)
-        }
+        if let answer = try await answerByItems(lookup, exchange) { return .answer(answer) }
         let explanation = await explainMiss(lookup, logger: exchange.logger)
         note(lookup, status: .miss, tier: .none, httpStatus: 504)
         services.endpoints.misses.record(

@@ -52,11 +52,7 @@ struct ProxyPipeline: Sendable {
         case .answer(let answer): return answer
         case .miss(let stale): fallback = stale
         }
-        if lookup.readsCache, let batch = embeddingBatch(lookup),
-            let answer = try await answerByItems(batch, lookup, exchange)
-        {
-            return answer
-        }
+        if let answer = try await answerByItems(lookup, exchange) { return answer }
         let missedAt = services.clock.now()
         // Explained before the fetch, which may store the very answer it would be compared with.
         let reason = lookup.explains ? await explainMiss(lookup, logger: logger).summary : nil
